@@ -1,0 +1,67 @@
+"""Where OrcaOps keeps its data and the few settings a user may change."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOME = "~/.orcaops"
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """The OrcaOps home: ``home`` if given, else ``$ORCAOPS_HOME``, else ``~/.orcaops``."""
+    raw = home if home is not None else os.environ.get("ORCAOPS_HOME") or DEFAULT_HOME
+    return Path(raw).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """Rates used to estimate what a run cost (USD); configurable through the environment."""
+
+    cpu_second: float = float(os.environ.get("ORCAOPS_COST_CPU_SECOND", "0.0000125"))
+    gb_second: float = float(os.environ.get("ORCAOPS_COST_GB_SECOND", "0.0000015"))
+    network_gb: float = float(os.environ.get("ORCAOPS_COST_NETWORK_GB", "0.09"))
+
+    def estimate(self, cpu_seconds: float, memory_peak_mb: float, duration_s: float,
+                 network_bytes: int) -> float:
+        """Estimated cost of one run from its resource usage."""
+        gb_seconds = (memory_peak_mb / 1024.0) * duration_s
+        return round(
+            cpu_seconds * self.cpu_second
+            + gb_seconds * self.gb_second
+            + network_bytes / 1024**3 * self.network_gb,
+            8,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunables of one warehouse. Defaults suit a laptop; tests shrink them."""
+
+    home: Path = field(default_factory=resolve_home)
+    # A partition with more data files than this is compacted after the next commit to it.
+    compact_min_files: int = 16
+    # Files replaced by compaction stay on disk this long so readers mid-query never lose one.
+    vacuum_retention_hours: int = 1
+    # Delta log entries older than this are removed by `compact` (after a checkpoint).
+    log_retention: str = "interval 1 hours"
+    # EMA smoothing for baselines (Sprint 06 §1.2: 0.1 slow, 0.3 fast).
+    ema_alpha: float = 0.1
+    # A baseline needs this many successful runs before it is trusted.
+    baseline_min_samples: int = 5
+    # Baselines with no run for this many days age out.
+    baseline_stale_days: int = 30
+    cost: CostRates = field(default_factory=CostRates)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def spool(self) -> Path:
+        return self.home / "spool"
+
+    @property
+    def state(self) -> Path:
+        return self.home / "state"

@@ -1,0 +1,1 @@
+"""The warehouse: Delta Lake tables of Parquet (runs, logs, samples) read through DuckDB."""

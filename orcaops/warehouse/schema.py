@@ -1,0 +1,104 @@
+"""Arrow schemas of the three tables. Column names are public (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+STR = pa.string()
+
+RUNS = pa.schema([
+    ("job_id", STR),
+    ("status", STR),
+    ("image", STR),
+    ("image_digest", STR),
+    ("command", STR),
+    ("argv", pa.list_(STR)),
+    ("command_hash", STR),
+    ("baseline_key", STR),
+    ("triggered_by", STR),
+    ("intent", STR),
+    ("parent_job_id", STR),
+    ("tags", pa.list_(STR)),
+    ("metadata", STR),          # JSON object
+    ("queued_at", TS),
+    ("started_at", TS),
+    ("finished_at", TS),
+    ("duration_s", pa.float64()),
+    ("queue_wait_s", pa.float64()),
+    ("exit_code", pa.int32()),
+    ("error_message", STR),
+    ("failure_category", STR),
+    ("first_error", STR),
+    ("error_fingerprint", STR),
+    ("log_lines", pa.int64()),
+    ("n_error", pa.int64()),
+    ("n_warn", pa.int64()),
+    ("cpu_seconds", pa.float64()),
+    ("memory_peak_mb", pa.float64()),
+    ("network_rx_bytes", pa.int64()),
+    ("network_tx_bytes", pa.int64()),
+    ("disk_usage_mb", pa.float64()),
+    ("estimated_cost_usd", pa.float64()),
+    ("executor", STR),
+    ("host", STR),
+    ("environment", STR),       # JSON object
+    ("analysis", STR),          # JSON object: per-run log analysis
+    ("recorded_at", TS),
+    ("day", pa.date32()),
+])
+
+LOGS = pa.schema([
+    ("job_id", STR),
+    ("day", pa.date32()),
+    ("line_number", pa.int32()),
+    ("ts", TS),
+    ("stream", STR),
+    ("level", STR),
+    ("message", STR),
+    ("template_id", STR),
+    ("template", STR),
+    ("parsed", STR),            # JSON object
+    ("is_error", pa.bool_()),
+    ("stacktrace_id", STR),
+])
+
+SAMPLES = pa.schema([
+    ("job_id", STR),
+    ("day", pa.date32()),
+    ("ts", TS),
+    ("cpu_percent", pa.float64()),
+    ("memory_mb", pa.float64()),
+    ("memory_limit_mb", pa.float64()),
+    ("network_rx_bytes", pa.int64()),
+    ("network_tx_bytes", pa.int64()),
+    ("block_read_bytes", pa.int64()),
+    ("block_write_bytes", pa.int64()),
+    ("pids", pa.int32()),
+])
+
+TABLES: dict[str, pa.Schema] = {"runs": RUNS, "logs": LOGS, "samples": SAMPLES}
+# Children are committed before the runs row, which is the commit point of a run.
+COMMIT_ORDER: tuple[str, ...] = ("logs", "samples", "runs")
+JSON_COLUMNS = {"metadata", "environment", "analysis", "parsed"}
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.int64(): "BIGINT",
+    pa.int32(): "INTEGER",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+    TS: "TIMESTAMPTZ",
+    pa.list_(STR): "VARCHAR[]",
+}
+
+
+def duckdb_type(t: pa.DataType) -> str:
+    return _DUCK_TYPES[t]
+
+
+def empty_select_sql(schema: pa.Schema) -> str:
+    """A SELECT with the table's columns and no rows: what an empty table answers."""
+    cols = ", ".join(f"CAST(NULL AS {duckdb_type(f.type)}) AS {f.name}" for f in schema)
+    return f"SELECT {cols} WHERE false"
