@@ -1,0 +1,64 @@
+"""OrcaOps: run jobs and turn every run into a queryable data point.
+
+    >>> import orcaops
+    >>> wh = orcaops.open()
+    >>> wh.runs("status:failed after:-7d")
+
+Attributes are imported lazily so ``import orcaops`` (and every CLI call) stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["open", "run", "Warehouse", "SearchResult", "RunRecord", "OrcaOpsError",
+           "QueryError", "InputError", "WarehouseError", "ExecutorError", "__version__"]
+
+if TYPE_CHECKING:
+    from orcaops.api import Warehouse, open
+    from orcaops.errors import ExecutorError, InputError, OrcaOpsError, QueryError, WarehouseError
+    from orcaops.models import RunRecord
+    from orcaops.search import SearchResult
+
+_LAZY = {
+    "open": "orcaops.api", "Warehouse": "orcaops.api", "SearchResult": "orcaops.search",
+    "RunRecord": "orcaops.models", "OrcaOpsError": "orcaops.errors",
+    "QueryError": "orcaops.errors", "InputError": "orcaops.errors",
+    "WarehouseError": "orcaops.errors", "ExecutorError": "orcaops.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'orcaops' has no attribute {name!r}")
+
+
+def run(image: str | None = None, command: str | list[str] = "", *, tags: list[str] | None = None,
+        intent: str | None = None, timeout: float | None = None, executor: str | None = None,
+        home: str | None = None, **spec: Any) -> "RunRecord":
+    """Run one job (in Docker, or locally) and record it; returns its RunRecord.
+
+    Args:
+        image: the Docker image; None runs the command as a local process.
+        command: the command, as a string or a list of arguments.
+        tags: labels stored with the run.
+        intent: why the job runs, in words.
+        timeout: seconds before the job is killed (status ``timeout``).
+        executor: ``docker``, ``local``, or None to choose (docker when an engine answers).
+        home: the OrcaOps home.
+        **spec: more JobSpec fields (env, mounts, workdir, memory, cpus, parent_job_id…).
+    """
+    from orcaops.api import open as open_warehouse
+    from orcaops.executors import JobSpec, run_job
+    from orcaops.models import command_argv
+
+    argv = command_argv(command)
+    job = JobSpec(image=image, command=argv, tags=tags or [], intent=intent, timeout=timeout,
+                  triggered_by=spec.pop("triggered_by", "api"), **spec)
+    if executor is None and image is None:
+        executor = "local"
+    return run_job(job, open_warehouse(home), executor=executor)

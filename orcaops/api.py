@@ -1,0 +1,258 @@
+"""The Warehouse facade: the Python API of DESIGN.md §5. The CLI calls these same methods."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from orcaops.config import Settings, resolve_home
+from orcaops.errors import InputError, NotFoundError
+from orcaops.importer import ImportReport, Importer, import_objects, open_sources, read_lines
+from orcaops.models import LEVELS, LogEntry, ResourceSample, RunRecord
+from orcaops.search import SearchResult, compile_search, facets_from_rows
+from orcaops.warehouse.connection import Reader
+from orcaops.warehouse.rows import RunBatch
+from orcaops.warehouse.tables import DeltaTables
+from orcaops.warehouse.writer import Writer
+
+_READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
+
+
+class Warehouse:
+    """Run history on disk: three Delta tables, DuckDB views over them, and what uses both.
+
+    Args:
+        settings: where the home is and the tunables; ``orcaops.open()`` builds them.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.tables = DeltaTables(settings.warehouse, settings.log_retention)
+        self.tables.ensure()
+        self.writer = Writer(self.tables, settings)
+        self._reader: Reader | None = None
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    def __repr__(self) -> str:
+        return f"Warehouse(home={str(self.home)!r})"
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def reader(self) -> Reader:
+        if self._reader is None:
+            self._reader = Reader(self.tables)
+        return self._reader
+
+    def sql(self, query: str, params: Iterable[Any] | None = None, *,
+            unsafe: bool = False) -> pl.DataFrame:
+        """Run a read-only SQL query over the views; returns a DataFrame.
+
+        Args:
+            query: one SELECT (or WITH/EXPLAIN/DESCRIBE/SHOW) statement.
+            params: values for ``?`` placeholders.
+            unsafe: allow statements that write, and files outside the warehouse. Without
+                it the connection can read only the warehouse (DuckDB's
+                ``allowed_directories``) and only read-only statements run.
+
+        Raises:
+            InputError: the SQL is invalid or not read-only.
+        """
+        if not unsafe:
+            check_read_only(query)
+            return self._frame(query, list(params or []))
+        reader = Reader(self.tables, sandbox=False)
+        return reader.frame(query, list(params or []))
+
+    def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+               ) -> pl.DataFrame:
+        return self.reader.frame(sql, params)
+
+    def _scalar(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
+        rows = self.reader.rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def search(self, query: str = "", *, limit: int | None = 50, sort: str = "-started_at",
+               facets: bool = False, now: datetime | None = None) -> SearchResult:
+        """Runs matching ``query`` (DESIGN.md §4), newest first, with total and facets."""
+        plan = compile_search(query, limit=limit, sort=sort, now=now)
+        runs = self._frame(plan.page_sql, plan.page_params)
+        total = int(self._scalar(plan.count_sql, plan.params) or 0)
+        found = {}
+        if facets:
+            found = facets_from_rows(self._frame(plan.facets_sql, plan.params))
+        return SearchResult(runs=runs, total=total, facets=found, sql=plan.render())
+
+    def search_sql(self, query: str = "", *, limit: int | None = 50,
+                   sort: str = "-started_at") -> str:
+        """The SQL ``search`` would run (pure: nothing is executed)."""
+        return compile_search(query, limit=limit, sort=sort).render()
+
+    def runs(self, query: str = "", limit: int | None = None,
+             sort: str = "-started_at") -> pl.DataFrame:
+        """Runs matching ``query`` as a DataFrame (all of them unless ``limit``)."""
+        plan = compile_search(query, limit=limit, sort=sort)
+        return self._frame(plan.page_sql, plan.page_params)
+
+    def facets(self, query: str = "", fields: list[str] | None = None
+               ) -> dict[str, pl.DataFrame]:
+        """Counts by status, image, tag, triggered_by, exit code, category and day."""
+        plan = compile_search(query, limit=0, facet_fields=fields)
+        return facets_from_rows(self._frame(plan.facets_sql, plan.params), fields)
+
+    def run(self, job_id: str) -> dict[str, Any]:
+        """One run's row as a dict (a unique job_id prefix is enough)."""
+        rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
+                           "LIMIT 2", [job_id])
+        exact = rows.filter(pl.col("job_id") == job_id)
+        if exact.height:
+            return exact.row(0, named=True)
+        if rows.height == 1:
+            return rows.row(0, named=True)
+        if rows.height > 1:
+            raise InputError(f"job id prefix {job_id!r} matches several runs; give more of it")
+        raise NotFoundError(f"no run with job id {job_id!r} (try `orcaops runs search`)")
+
+    def logs(self, job_id: str | None = None, query: str | None = None,
+             grep: str | None = None, level: str | None = None,
+             limit: int | None = None) -> pl.DataFrame:
+        """Log lines, of one run or of the runs matching ``query``.
+
+        Args:
+            job_id: one run (a unique prefix is enough).
+            query: a search query choosing the runs.
+            grep: keep lines containing this text (case-insensitive).
+            level: keep lines at this level or more severe (DEBUG INFO WARN ERROR FATAL).
+            limit: at most this many lines.
+        """
+        where, params = ["TRUE"], []
+        if job_id is not None:
+            where.append("job_id = ?")
+            params.append(self.run(job_id)["job_id"])
+        if query:
+            from orcaops.query import compile_query
+
+            cq = compile_query(query)
+            where.append(f"job_id IN (SELECT job_id FROM runs WHERE {cq.where})")
+            params.extend(cq.params)
+        if grep:
+            where.append("contains(lower(message), lower(?))")
+            params.append(grep)
+        if level:
+            where.append("level IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(levels_at_least(level))
+        sql = f"SELECT * FROM logs WHERE {' AND '.join(where)} ORDER BY job_id, line_number"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._frame(sql, params)
+
+    def samples(self, job_id: str) -> pl.DataFrame:
+        """The resource samples of one run, in time order."""
+        full = self.run(job_id)["job_id"]
+        return self._frame("SELECT * FROM samples WHERE job_id = ? ORDER BY ts", [full])
+
+    # -- writing -------------------------------------------------------------------------
+
+    def import_jsonl(self, path: str | os.PathLike[str] | list[str], *, replace: bool = False,
+                     progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Import runs from JSON Lines files (DESIGN.md §3); ``-`` reads stdin.
+
+        Bad lines are reported in the returned report (``errors``) while the rest imports.
+        """
+        paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
+        importer = Importer(self.writer, replace=replace, progress=progress)
+        for p in open_sources(paths):
+            importer.feed_lines(read_lines(p))
+        return importer.run(())
+
+    def import_records(self, records: Iterable[dict[str, Any]], *,
+                       replace: bool = False) -> ImportReport:
+        """Import decoded records of the JSON Lines format."""
+        return import_objects(self.writer, records, replace=replace)
+
+    def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
+               samples: list[ResourceSample] | None = None, *,
+               replace: bool = False) -> RunRecord:
+        """Store one finished run with its raw log lines and samples; returns what was stored.
+
+        Log lines are parsed (levels, templates, errors, stack traces) and secrets redacted,
+        exactly as on import.
+
+        Raises:
+            InputError: the job id is already stored and ``replace`` is false.
+        """
+        from orcaops.importer import ParsedRun, add_parsed
+
+        entries = logs or []
+        item = ParsedRun(
+            run=run.model_copy(deep=True),
+            lines=[e.message for e in entries],
+            streams=[e.source for e in entries],
+            timestamps=[e.timestamp for e in entries],
+            samples=[s.model_dump() for s in samples or []])
+        batch = RunBatch()
+        add_parsed(batch, item)
+        result = self.writer.commit(batch, replace=replace)
+        if result.skipped:
+            raise InputError(f"a run with job id {run.job_id!r} is already stored "
+                             "(pass replace=True to overwrite it)")
+        row = batch.runs[0]
+        return item.run.model_copy(update={
+            k: row[k] for k in ("failure_category", "first_error", "error_fingerprint",
+                                "log_lines", "n_error", "n_warn")})
+
+    def compact(self) -> dict[str, Any]:
+        """Compact every table, checkpoint, clean the log, vacuum old files, drop orphans."""
+        from orcaops.warehouse.maintenance import compact
+
+        return compact(self.tables, self.writer, self.settings)
+
+    def doctor(self) -> dict[str, Any]:
+        """Where the home is, table versions, sizes, file counts, and any problems found."""
+        from orcaops.warehouse.maintenance import doctor
+
+        return doctor(self.tables, self.settings)
+
+
+def levels_at_least(level: str) -> list[str]:
+    """The levels at ``level`` or more severe; InputError for an unknown level."""
+    norm = level.strip().upper()
+    norm = {"WARNING": "WARN", "ERR": "ERROR", "CRITICAL": "FATAL"}.get(norm, norm)
+    if norm not in LEVELS:
+        raise InputError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
+    return list(LEVELS[LEVELS.index(norm):])
+
+
+def check_read_only(query: str) -> None:
+    """InputError unless every statement only reads."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error as e:
+        raise InputError(f"SQL error: {e}") from None
+    if not statements:
+        raise InputError("empty SQL: give a SELECT statement")
+    for st in statements:
+        kind = st.type.name
+        if kind not in _READ_ONLY or (kind == "PRAGMA" and "=" in st.query):
+            raise InputError(f"only read-only SQL is allowed here (got {kind}); "
+                             "use --unsafe to run statements that write")
+
+
+def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehouse:  # noqa: A001
+    """Open (creating if needed) the warehouse under ``home``.
+
+    Args:
+        home: the OrcaOps home; defaults to ``$ORCAOPS_HOME`` or ``~/.orcaops``.
+        **settings: overrides of ``orcaops.config.Settings`` fields.
+    """
+    return Warehouse(Settings(home=resolve_home(home), **settings))

@@ -1,0 +1,128 @@
+"""DataFrames and models → the output formats (json, jsonl, csv, parquet) and plain values.
+
+Library code: returns text or writes files; never prints. The CLI chooses where it goes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from orcaops.errors import InputError
+
+FORMATS = ("table", "json", "jsonl", "csv", "parquet")
+JSON_TEXT_COLUMNS = {"metadata", "environment", "analysis", "parsed", "evidence", "solutions"}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: timestamps as ISO text, JSON columns as objects."""
+    records = frame.to_dicts()
+    json_cols = [c for c in frame.columns if c in JSON_TEXT_COLUMNS
+                 and frame.schema[c] == pl.String]
+    for rec in records:
+        for key, value in rec.items():
+            if key in json_cols and isinstance(value, str):
+                try:
+                    rec[key] = json.loads(value)
+                except ValueError:
+                    pass
+            else:
+                rec[key] = _value(value)
+    return records
+
+
+def to_json(data: Any) -> str:
+    """JSON text of a frame, a model, a list of models or plain data."""
+    return json.dumps(jsonable(data), indent=2, default=str, ensure_ascii=False)
+
+
+def jsonable(data: Any) -> Any:
+    if isinstance(data, pl.DataFrame):
+        return frame_records(data)
+    if hasattr(data, "model_dump"):
+        return data.model_dump(mode="json")
+    if hasattr(data, "to_dict"):
+        return jsonable(data.to_dict())
+    if isinstance(data, dict):
+        return {k: jsonable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [jsonable(v) for v in data]
+    return _value(data)
+
+
+def as_frame(data: Any) -> pl.DataFrame:
+    """A frame from a frame, a list of models or a list of dicts."""
+    if isinstance(data, pl.DataFrame):
+        return data
+    rows = jsonable(data)
+    if isinstance(rows, dict):
+        rows = [rows]
+    rows = [{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()}
+            for r in rows]
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+def flat_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
+    """CSV holds no lists or structs: nested columns become JSON text."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, (pl.List, pl.Struct, pl.Array)):
+            exprs.append(pl.col(name).map_elements(
+                lambda v: json.dumps(jsonable(v.to_list() if hasattr(v, "to_list") else v)),
+                return_dtype=pl.String).alias(name))
+        else:
+            exprs.append(pl.col(name))
+    return frame.select(exprs)
+
+
+def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None) -> str | None:
+    """Write ``frame`` as ``fmt`` to ``output``; without an output return the text."""
+    if fmt == "parquet":
+        if output is None:
+            raise InputError("--format parquet needs --output FILE (Parquet is binary)")
+        frame.write_parquet(output)
+        return None
+    if fmt == "csv":
+        text = flat_for_csv(frame).write_csv()
+    elif fmt == "jsonl":
+        text = "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n"
+                       for r in frame_records(frame))
+    elif fmt == "json":
+        text = to_json(frame) + "\n"
+    else:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if output is not None:
+        Path(output).write_text(text, encoding="utf-8")
+        return None
+    return text
+
+
+def human_duration(seconds: float | None) -> str:
+    """``45s``, ``2m 03s``, ``1h 04m``."""
+    if seconds is None:
+        return "-"
+    s = float(seconds)
+    if s < 1:
+        return f"{s * 1000:.0f}ms"
+    if s < 60:
+        return f"{s:.1f}s" if s < 10 else f"{s:.0f}s"
+    m, sec = divmod(int(round(s)), 60)
+    if m < 60:
+        return f"{m}m {sec:02d}s"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h}h {m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{d}d {h:02d}h"

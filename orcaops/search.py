@@ -1,0 +1,120 @@
+"""Search over runs: the compiled query plus sort, limit, total and facets.
+
+``compile_search`` is the pure twin of ``Warehouse.search``: it returns the SQL it would run
+(``--show-sql``), with every user value a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+FACET_FIELDS: dict[str, str] = {
+    "status": "status",
+    "image": "image",
+    "tag": "tag",
+    "triggered_by": "triggered_by",
+    "exit_code": "exit_code",
+    "failure_category": "failure_category",
+    "day": "day",
+}
+FACET_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class SearchSQL:
+    """Everything a search runs: the page of runs, the total, and the facets."""
+
+    where: str
+    params: tuple[Any, ...]
+    page_sql: str
+    page_params: tuple[Any, ...]
+    count_sql: str
+    facets_sql: str
+
+    def render(self) -> str:
+        """The page query with its parameters listed beneath (for ``--show-sql``)."""
+        lines = [self.page_sql, "-- params: " + repr(list(self.page_params))]
+        return "\n".join(lines)
+
+
+@dataclass
+class SearchResult:
+    """What ``Warehouse.search`` returns."""
+
+    runs: pl.DataFrame
+    total: int
+    facets: dict[str, pl.DataFrame] = field(default_factory=dict)
+    sql: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--format json`` document: ``{total, runs, facets}``."""
+        from orcaops.render import frame_records
+
+        return {
+            "total": self.total,
+            "runs": frame_records(self.runs),
+            "facets": {k: frame_records(v) for k, v in self.facets.items()},
+        }
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.total} runs</p>" + self.runs._repr_html_()
+
+
+def facets_sql(where: str, fields: list[str] | None = None) -> str:
+    """One query computing every facet over the filtered runs in a single scan of them."""
+    wanted = fields or list(FACET_FIELDS)
+    unknown = [f for f in wanted if f not in FACET_FIELDS]
+    if unknown:
+        from orcaops.errors import InputError
+
+        raise InputError(f"unknown facet {unknown[0]!r}; facets: {', '.join(FACET_FIELDS)}")
+    parts = []
+    for name in wanted:
+        if name == "tag":
+            src = "(SELECT unnest(tags) AS v FROM hits)"
+            parts.append(f"SELECT 'tag' AS facet, v::VARCHAR AS value, count(*) AS count "
+                         f"FROM {src} GROUP BY v")
+        else:
+            col = FACET_FIELDS[name]
+            parts.append(f"SELECT '{name}' AS facet, {col}::VARCHAR AS value, count(*) AS count "
+                         f"FROM hits GROUP BY {col}")
+    return (f"WITH hits AS MATERIALIZED (SELECT * FROM runs WHERE {where})\n"
+            + "\nUNION ALL ".join(parts))
+
+
+def compile_search(query: str = "", *, limit: int | None = 50, sort: str = "-started_at",
+                   now: datetime | None = None, facet_fields: list[str] | None = None,
+                   ) -> SearchSQL:
+    """The SQL a search would run, without running it."""
+    from orcaops.errors import InputError
+    from orcaops.query import compile_query, compile_sort
+
+    compiled = compile_query(query or "", now=now)
+    order = compile_sort(sort or "-started_at")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise InputError(f"limit must be a whole number >= 0, got {limit!r}")
+    page = f"SELECT * FROM runs WHERE {compiled.where}\nORDER BY {order}, job_id"
+    page_params = tuple(compiled.params)
+    if limit is not None:
+        page += "\nLIMIT ?"
+        page_params += (limit,)
+    return SearchSQL(
+        where=compiled.where, params=tuple(compiled.params), page_sql=page,
+        page_params=page_params,
+        count_sql=f"SELECT count(*) FROM runs WHERE {compiled.where}",
+        facets_sql=facets_sql(compiled.where, facet_fields))
+
+
+def facets_from_rows(rows: pl.DataFrame, fields: list[str] | None = None,
+                     limit: int = FACET_LIMIT) -> dict[str, pl.DataFrame]:
+    """Split the long facet table into one small frame per facet, biggest counts first."""
+    out: dict[str, pl.DataFrame] = {}
+    for name in fields or list(FACET_FIELDS):
+        out[name] = (rows.filter(pl.col("facet") == name).select("value", "count")
+                     .sort(["count", "value"], descending=[True, False], nulls_last=True)
+                     .head(limit))
+    return out

@@ -1,0 +1,155 @@
+"""Records → columnar Arrow tables, many runs at a time.
+
+Bulk import builds one ``RunBatch`` for thousands of runs and commits it once per table; the
+per-line work stays columnar (lists per column, never one pydantic object per log line).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orcaops.models import FAILED_STATUSES, RunRecord, utcnow
+from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES
+
+SAMPLE_FIELDS = tuple(f.name for f in SAMPLES if f.name not in ("job_id", "day"))
+_INT_SAMPLE_FIELDS = {"network_rx_bytes", "network_tx_bytes", "block_read_bytes",
+                      "block_write_bytes", "pids"}
+
+
+class ParsedLogLike(Protocol):
+    """What ``orcaops.logs.parse_run_log`` returns (columnar, one entry per line)."""
+
+    line_number: list[int]
+    ts: list[datetime | None]
+    stream: list[str]
+    level: list[str]
+    message: list[str]
+    template_id: list[str]
+    template: list[str]
+    parsed: list[str | None]
+    is_error: list[bool]
+    stacktrace_id: list[str | None]
+    n_error: int
+    n_warn: int
+    first_error: str | None
+    failure_category: str | None
+    error_fingerprint: str | None
+    analysis: dict[str, Any]
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def run_row(run: RunRecord, parsed: ParsedLogLike | None) -> dict[str, Any]:
+    """One row of the ``runs`` table; log analysis fills what the record leaves empty."""
+    res = run.resources
+    row: dict[str, Any] = {
+        "job_id": run.job_id, "status": run.status, "image": run.image,
+        "image_digest": run.image_digest, "command": run.command, "argv": run.argv,
+        "command_hash": run.command_hash, "baseline_key": run.baseline_key,
+        "triggered_by": run.triggered_by, "intent": run.intent,
+        "parent_job_id": run.parent_job_id, "tags": run.tags,
+        "metadata": _json(run.metadata), "queued_at": run.queued_at,
+        "started_at": run.started_at, "finished_at": run.finished_at,
+        "duration_s": run.duration_s, "queue_wait_s": run.queue_wait_s,
+        "exit_code": run.exit_code, "error_message": run.error_message,
+        "failure_category": run.failure_category, "first_error": run.first_error,
+        "error_fingerprint": run.error_fingerprint, "log_lines": run.log_lines,
+        "n_error": run.n_error, "n_warn": run.n_warn,
+        "cpu_seconds": res.cpu_seconds, "memory_peak_mb": res.memory_peak_mb,
+        "network_rx_bytes": res.network_rx_bytes, "network_tx_bytes": res.network_tx_bytes,
+        "disk_usage_mb": res.disk_usage_mb, "estimated_cost_usd": res.estimated_cost_usd,
+        "executor": run.executor, "host": run.host,
+        "environment": _json(run.environment.model_dump()) if run.environment else None,
+        "analysis": _json(run.analysis) if run.analysis else None,
+        "recorded_at": utcnow(), "day": date.fromisoformat(run.day),
+    }
+    if parsed is not None:
+        _fill_from_log(row, run, parsed)
+    if run.status in FAILED_STATUSES and not row["failure_category"]:
+        row["failure_category"] = "timeout" if run.status == "timeout" else "unknown"
+    return row
+
+
+def _fill_from_log(row: dict[str, Any], run: RunRecord, parsed: ParsedLogLike) -> None:
+    row["log_lines"] = len(parsed.line_number)
+    row["n_error"] = parsed.n_error
+    row["n_warn"] = parsed.n_warn
+    row["analysis"] = _json(parsed.analysis) if parsed.analysis else row["analysis"]
+    if run.status in FAILED_STATUSES:
+        row["first_error"] = row["first_error"] or parsed.first_error
+        row["failure_category"] = row["failure_category"] or parsed.failure_category
+        row["error_fingerprint"] = row["error_fingerprint"] or parsed.error_fingerprint
+
+
+class RunBatch:
+    """Rows of all three tables for a batch of runs, kept as columns."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict[str, Any]] = []
+        self.logs: dict[str, list[Any]] = {f.name: [] for f in LOGS}
+        self.samples: dict[str, list[Any]] = {f.name: [] for f in SAMPLES}
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [r["job_id"] for r in self.runs]
+
+    @property
+    def log_line_count(self) -> int:
+        return len(self.logs["job_id"])
+
+    def add(self, run: RunRecord, parsed: ParsedLogLike | None = None,
+            samples: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """Add one run with its parsed log and samples; returns the runs row."""
+        row = run_row(run, parsed)
+        self.runs.append(row)
+        if parsed is not None and parsed.line_number:
+            self._add_logs(run.job_id, row["day"], parsed)
+        for sample in samples:
+            self._add_sample(run.job_id, row["day"], sample)
+        return row
+
+    def _add_logs(self, job_id: str, day: date, parsed: ParsedLogLike) -> None:
+        n = len(parsed.line_number)
+        cols = self.logs
+        cols["job_id"].extend([job_id] * n)
+        cols["day"].extend([day] * n)
+        for name in ("line_number", "ts", "stream", "level", "message", "template_id",
+                     "template", "parsed", "is_error"):
+            cols[name].extend(getattr(parsed, name))
+        cols["stacktrace_id"].extend(
+            None if s is None else f"{job_id}:{s}" for s in parsed.stacktrace_id)
+
+    def _add_sample(self, job_id: str, day: date, sample: Mapping[str, Any]) -> None:
+        cols = self.samples
+        cols["job_id"].append(job_id)
+        cols["day"].append(day)
+        for name in SAMPLE_FIELDS:
+            cols[name].append(sample.get(name))
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The batch as Arrow tables with the warehouse schemas."""
+        runs = pa.Table.from_pylist(self.runs, schema=RUNS)
+        return {
+            "logs": pa.Table.from_pydict(self.logs, schema=LOGS),
+            "samples": pa.Table.from_pydict(self.samples, schema=SAMPLES),
+            "runs": runs,
+        }
+
+
+def only_jobs(table: pa.Table, job_ids: Iterable[str]) -> pa.Table:
+    """The rows of ``table`` whose job_id is in ``job_ids``."""
+    keep = pa.array(list(job_ids), type=pa.string())
+    return table.filter(pc.is_in(table.column("job_id"), value_set=keep))

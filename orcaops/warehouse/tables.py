@@ -1,0 +1,159 @@
+"""The three Delta Lake tables on disk: create, append, delete, snapshot, compact.
+
+This is the one boundary where deltalake errors become ``WarehouseError``. Writers on one
+machine queue on a file lock (``commit_lock``) instead of racing Delta's optimistic
+concurrency; a commit that still loses a race (another host, an object store) is retried with
+backoff. Table handles are opened fresh for each operation: long-lived handles made every
+commit slower as the log grew (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+from orcaops.errors import WarehouseError
+from orcaops.warehouse.schema import TABLES
+
+T = TypeVar("T")
+_RETRIES = 8
+
+
+def _deltalake() -> Any:
+    import deltalake  # deferred: ~0.1 s to import, and most CLI calls only read
+
+    return deltalake
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal for a Delta predicate (delta-rs takes predicates only as text)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_predicate(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(sql_string(v) for v in values)})"
+
+
+class DeltaTables:
+    """The ``runs``, ``logs`` and ``samples`` tables under one warehouse directory."""
+
+    def __init__(self, root: Path, log_retention: str = "interval 1 hours") -> None:
+        self.root = root
+        self.log_retention = log_retention
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def exists(self, name: str) -> bool:
+        return (self.path(name) / "_delta_log").is_dir()
+
+    def ensure(self) -> None:
+        """Create any missing table (empty, partitioned by day)."""
+        dl = _deltalake()
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.commit_lock():
+            for name, schema in TABLES.items():
+                if self.exists(name):
+                    continue
+                config = {
+                    "delta.logRetentionDuration": self.log_retention,
+                    "delta.checkpointInterval": "50",
+                }
+                self._guard(lambda: dl.DeltaTable.create(
+                    str(self.path(name)), schema, mode="ignore", partition_by=["day"],
+                    configuration=config))
+
+    @contextlib.contextmanager
+    def commit_lock(self) -> Iterator[None]:
+        """Serialise writers on this machine so they queue instead of conflicting."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def open(self, name: str) -> Any:
+        dl = _deltalake()
+        return self._guard(lambda: dl.DeltaTable(str(self.path(name))))
+
+    def version(self, name: str) -> int:
+        return int(self.open(name).version())
+
+    def file_uris(self, name: str) -> list[str]:
+        return list(self.open(name).file_uris())
+
+    def append(self, name: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        dl = _deltalake()
+        self.retry(lambda: dl.write_deltalake(
+            str(self.path(name)), data, mode="append", partition_by=["day"]))
+
+    def delete_ids(self, name: str, job_ids: list[str]) -> None:
+        """Delete every row of ``job_ids`` (in chunks: predicates are SQL text)."""
+        for start in range(0, len(job_ids), 500):
+            chunk = job_ids[start:start + 500]
+            self.retry(lambda: self.open(name).delete(in_predicate("job_id", chunk)))
+
+    def partition_file_counts(self, name: str) -> dict[str, int]:
+        actions = pa.table(self.open(name).get_add_actions(flatten=True))
+        counts: dict[str, int] = {}
+        for day in actions.column("partition.day").to_pylist():
+            key = day.isoformat() if day is not None else ""
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def compact_partitions(self, name: str, days: list[str]) -> int:
+        """Merge the small files of the given partitions; returns files removed."""
+        removed = 0
+        for day in days:
+            metrics = self.retry(lambda: self.open(name).optimize.compact(
+                partition_filters=[("day", "=", day)], target_size=256 * 1024 * 1024))
+            removed += int(metrics.get("numFilesRemoved", 0))
+        return removed
+
+    def maintain(self, name: str, retention_hours: int) -> dict[str, int]:
+        """Checkpoint, clean the log, and vacuum files older than the retention window."""
+        table = self.open(name)
+        self._guard(table.create_checkpoint)
+        self._guard(table.cleanup_metadata)
+        vacuumed = self._guard(lambda: self.open(name).vacuum(
+            retention_hours=max(retention_hours, 0), dry_run=False,
+            enforce_retention_duration=False))
+        return {"vacuumed_files": len(vacuumed)}
+
+    def retry(self, op: Callable[[], T]) -> T:
+        dl = _deltalake()
+        for attempt in range(_RETRIES):
+            try:
+                return op()
+            except dl.exceptions.CommitFailedError:
+                if attempt == _RETRIES - 1:
+                    raise WarehouseError(
+                        f"commit kept conflicting after {_RETRIES} tries; is another writer "
+                        "stuck? Run `orcaops doctor`") from None
+                time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
+            except (dl.exceptions.DeltaError, OSError) as e:
+                raise WarehouseError(f"writing the warehouse failed: {e}") from e
+        raise AssertionError("unreachable")
+
+    def _guard(self, op: Callable[[], T]) -> T:
+        dl = _deltalake()
+        try:
+            return op()
+        except dl.exceptions.TableNotFoundError as e:
+            raise WarehouseError(
+                f"no Delta table at {self.root}: run `orcaops doctor` to check the home") from e
+        except (dl.exceptions.DeltaError, OSError) as e:
+            raise WarehouseError(f"the warehouse at {self.root} could not be used: {e}") from e
