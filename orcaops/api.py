@@ -215,6 +215,16 @@ class Warehouse:
 
         return compact(self.tables, self.writer, self.settings)
 
+    def recover(self) -> dict[str, Any]:
+        """Drop children of interrupted commits and record runs left in the spool."""
+        from orcaops.executors import recover_spooled
+
+        with self.tables.commit_lock():
+            orphans = self.writer.clean_pending()
+        recovered = recover_spooled(self)
+        return {"orphans_removed": orphans,
+                "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered]}
+
     def doctor(self) -> dict[str, Any]:
         """Where the home is, table versions, sizes, file counts, and any problems found."""
         from orcaops.warehouse.maintenance import doctor

@@ -179,16 +179,18 @@ def _validation_message(e: ValidationError) -> str:
 
 def add_parsed(batch: RunBatch, item: ParsedRun) -> None:
     """Parse the run's raw log lines and add the run to ``batch``."""
-    from orcaops.logs import parse_run_log, redact_env
-
     run = item.run
     secrets: list[str] = []
     if run.environment and run.environment.env:
+        from orcaops.logs import redact_env
+
         clean = redact_env(run.environment.env)
         secrets = [v for k, v in run.environment.env.items() if clean.get(k) != v and len(v) >= 4]
         run.environment.env = clean
     parsed = None
     if item.lines:
+        from orcaops.logs import parse_run_log
+
         parsed = parse_run_log(item.lines, item.streams, item.timestamps, status=run.status,
                                exit_code=run.exit_code, secrets=secrets)
     batch.add(run, parsed, item.samples)

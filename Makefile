@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUNS ?= 20000
+
+.PHONY: install demo test typecheck bench report clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# A realistic history, a real job, and a search over both.
+demo: install
+	$(BIN)/orcaops demo --runs $(RUNS)
+	$(BIN)/orcaops run --tag demo --intent "First real job" -- $(PY) -c "import platform; print('hello from', platform.node()); print('WARNING: this is only a demo')"
+	$(BIN)/orcaops runs search "status:failed image:python* after:-7d" --limit 10 --facets
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install typecheck
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache

@@ -1,0 +1,110 @@
+"""What every command shares: the warehouse, the output options, and how results are shown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from orcaops.errors import InputError
+
+FormatOpt = typer.Option("table", "--format", "-f",
+                         help="Output format: table, json, jsonl, csv or parquet.")
+OutputOpt = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.")
+LimitOpt = typer.Option(50, "--limit", "-n", help="At most this many rows.")
+ShowSqlOpt = typer.Option(False, "--show-sql", help="Print the SQL instead of running it.")
+
+STATUS_STYLE = {"success": "green", "failed": "red", "timeout": "yellow", "error": "red",
+                "cancelled": "magenta", "running": "cyan", "queued": "cyan"}
+RUN_COLUMNS = ("job_id", "status", "image", "command", "started_at", "duration_s", "exit_code",
+               "tags")
+
+
+def warehouse(ctx: typer.Context) -> Any:
+    """The warehouse of this invocation (opened once, on first use)."""
+    obj = ctx.ensure_object(dict)
+    if "wh" not in obj:
+        from orcaops.api import open as open_warehouse
+
+        obj["wh"] = open_warehouse(obj.get("home"))
+    return obj["wh"]
+
+
+def check_format(fmt: str, output: Path | None) -> None:
+    from orcaops.render import FORMATS
+
+    if fmt not in FORMATS:
+        raise InputError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and output is None:
+        raise InputError("--format parquet needs --output FILE (Parquet is binary)")
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] | None = None,
+         title: str | None = None) -> None:
+    """Show ``data`` (a DataFrame, model, list of models or dict) in the chosen format."""
+    from orcaops.render import as_frame, to_json, write_frame
+
+    check_format(fmt, output)
+    if fmt == "json" and not hasattr(data, "columns"):
+        text = to_json(data) + "\n"
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            out(text)
+        return
+    frame = as_frame(data)
+    if fmt == "table":
+        if output:
+            raise InputError("--output needs a file format: --format json, jsonl, csv or parquet")
+        print_table(frame, columns=columns, title=title)
+        return
+    text = write_frame(frame, fmt, output)
+    if text is not None:
+        sys.stdout.write(text)
+
+
+def _cell(name: str, value: Any) -> str:
+    from orcaops.render import human_duration
+
+    if value is None:
+        return ""
+    if name.endswith("duration_s") or name in ("duration", "queue_wait_s"):
+        return human_duration(value)
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def print_table(frame: Any, *, columns: tuple[str, ...] | None = None,
+                title: str | None = None) -> None:
+    """A rich table of ``frame`` (only ``columns`` where given and present)."""
+    from rich.table import Table
+
+    cols = [c for c in (columns or frame.columns) if c in frame.columns] or list(frame.columns)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for row in frame.select(cols).iter_rows(named=True):
+        cells = [_cell(c, row[c]) for c in cols]
+        if "status" in row and row["status"] in STATUS_STYLE:
+            i = cols.index("status")
+            cells[i] = f"[{STATUS_STYLE[row['status']]}]{cells[i]}[/]"
+        table.add_row(*cells)
+    console().print(table)

@@ -1,0 +1,148 @@
+"""Commands that fill and look after the warehouse: import, demo, sql, compact, recover, doctor."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from orcaops.cli import app
+from orcaops.cli.common import FormatOpt, OutputOpt, console, emit, out, warehouse
+from orcaops.errors import InputError
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    files: list[str] = typer.Argument(..., help="JSON Lines files; - reads stdin."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite runs already stored."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json report."),
+) -> None:
+    """Import runs from JSON Lines files (one run per line, DESIGN.md §3).
+
+    Bad lines are reported with their line numbers (exit code 2) while every other line
+    imports; a job_id already stored is skipped unless --replace.
+
+    Example: orcaops import runs.jsonl more.jsonl
+    """
+    from orcaops.importer import open_sources
+
+    wh = warehouse(ctx)
+    paths = open_sources(files)
+    total = sum(Path(p).stat().st_size for p in paths if p != "-")
+    report = _import_with_progress(wh, paths, replace, total)
+    if fmt == "json":
+        emit(report.as_dict(), "json", None)
+    else:
+        rate = report.log_lines / report.seconds if report.seconds else 0
+        out(f"imported {report.imported} runs ({report.log_lines:,} log lines, {rate:,.0f} "
+            f"lines/s), skipped {report.skipped} already stored, replaced {report.replaced}, "
+            f"{len(report.errors)} bad line(s) in {report.seconds:.2f}s")
+    if report.errors:
+        shown = report.errors[:20]
+        more = len(report.errors) - len(shown)
+        lines = "\n".join(f"  {e}" for e in shown) + (f"\n  … and {more} more" if more else "")
+        raise InputError(f"{len(report.errors)} line(s) could not be imported "
+                         f"(the other lines were):\n{lines}")
+
+
+def _import_with_progress(wh, paths: list[str], replace: bool, total: int):  # type: ignore[no-untyped-def]
+    from orcaops.importer import Importer, read_lines
+
+    if total < 5_000_000 or not sys.stderr.isatty():
+        importer = Importer(wh.writer, replace=replace)
+        for p in paths:
+            importer.feed_lines(read_lines(p))
+        return importer.run(())
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=console(stderr=True)) as bar:
+        task = bar.add_task("importing", total=total)
+        importer = Importer(wh.writer, replace=replace,
+                            progress=lambda n: bar.advance(task, n))
+        for p in paths:
+            importer.feed_lines(read_lines(p))
+        return importer.run(())
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    runs: int = typer.Option(5000, "--runs", help="How many runs to generate."),
+    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same history)."),
+    days: Optional[int] = typer.Option(None, "--days", help="Days of history (default: "
+                                       "from --runs, 7 to 90)."),
+) -> None:
+    """Write a realistic run history to explore (through the import path).
+
+    Example: orcaops demo --runs 20000 --seed 3
+    """
+    from orcaops.demo import DemoHistory
+
+    if runs < 1:
+        raise InputError("--runs must be at least 1")
+    wh = warehouse(ctx)
+    history = DemoHistory(runs=runs, seed=seed, days=days)
+    report = wh.import_records(history.records())
+    out(f"demo: {report.imported} runs written ({report.skipped} already there), "
+        f"{report.log_lines:,} log lines, {history.days} days of history, "
+        f"{report.seconds:.1f}s → {wh.home}")
+
+
+@app.command()
+def sql(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help="A SELECT over the views (runs, logs, samples, …)."),
+    fmt: str = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+    unsafe: bool = typer.Option(False, "--unsafe", help="Allow writes and files outside "
+                                "the warehouse."),
+) -> None:
+    """Run SQL over the warehouse views (read-only unless --unsafe).
+
+    Example: orcaops sql "select image, count(*) from runs group by 1 order by 2 desc"
+    """
+    emit(warehouse(ctx).sql(query, unsafe=unsafe), fmt, output)
+
+
+@app.command()
+def compact(ctx: typer.Context, fmt: str = typer.Option("json", "--format", "-f")) -> None:
+    """Compact small files, checkpoint, clean the Delta log, vacuum old files.
+
+    Example: orcaops compact
+    """
+    emit(warehouse(ctx).compact(), "json" if fmt == "table" else fmt, None)
+
+
+@app.command()
+def recover(ctx: typer.Context) -> None:
+    """Finish what crashed: drop partial commits and record spooled runs.
+
+    Example: orcaops recover
+    """
+    emit(warehouse(ctx).recover(), "json", None)
+
+
+@app.command()
+def doctor(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f")) -> None:
+    """Check the home: tables, versions, sizes, file counts and problems.
+
+    Example: orcaops doctor --format json
+    """
+    report = warehouse(ctx).doctor()
+    if fmt == "json":
+        emit(report, "json", None)
+        return
+    c = console()
+    c.print(f"[bold]home[/] {report['home']}")
+    for name, st in report["tables"].items():
+        c.print(f"  {name:8} v{st['version']:<5} {st['rows']:>10,} rows {st['files']:>6} files "
+                f"{st['bytes'] / 1e6:>9.1f} MB  log {st['log_bytes'] / 1e6:.1f} MB")
+    c.print("  " + "  ".join(f"{k} {v}" for k, v in report["versions"].items()))
+    for p in report["problems"]:
+        c.print(f"[yellow]problem:[/] {p}")
+    if not report["problems"]:
+        c.print("[green]no problems found[/]")

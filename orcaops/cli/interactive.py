@@ -1,0 +1,52 @@
+"""``orcaops runs search -i``: type a query, see runs and facets, refine, repeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orcaops.errors import QueryError
+
+HELP = """Type a query and press Enter; the results and facets refresh.
+  +TERM   add a term to the current query      -TERM  exclude it
+  :sort F sort by F (e.g. :sort -duration)     :limit N  show N runs
+  :sql    show the SQL of the current query    :q  quit (or Ctrl-D)"""
+
+
+def refine(current: str, line: str) -> str:
+    """The next query: ``+term`` adds, ``-term`` excludes, anything else replaces."""
+    if line.startswith("+"):
+        return f"{current} {line[1:].strip()}".strip()
+    if line.startswith("-") and ":" in line or line.startswith("-") and current:
+        return f"{current} {line}".strip()
+    return line
+
+
+def search_loop(wh: Any, query: str, *, limit: int, sort: str,
+                read: Any = input) -> None:
+    """Run the interactive loop until the user quits."""
+    from orcaops.cli.common import console
+    from orcaops.cli.runs import show_result
+
+    c = console()
+    c.print(HELP)
+    while True:
+        if query:
+            try:
+                show_result(wh.search(query, limit=limit, sort=sort, facets=True), True)
+            except QueryError as e:
+                c.print(f"[red]{e}[/]")
+        try:
+            line = read(f"search [{query}]> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            c.print()
+            return
+        if line in (":q", ":quit", "exit"):
+            return
+        if line.startswith(":sort "):
+            sort = line.split(None, 1)[1]
+        elif line.startswith(":limit "):
+            limit = int(line.split(None, 1)[1]) if line.split(None, 1)[1].isdigit() else limit
+        elif line == ":sql":
+            c.print(wh.search_sql(query, limit=limit, sort=sort))
+        elif line:
+            query = refine(query, line)

@@ -1,0 +1,134 @@
+"""``orcaops runs``: search, show, logs, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from orcaops.cli import app
+from orcaops.cli.common import (RUN_COLUMNS, FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt,
+                                check_format, console, emit, out, print_table, warehouse)
+from orcaops.errors import InputError
+
+runs_app = typer.Typer(no_args_is_help=True, help="Search and inspect runs.")
+app.add_typer(runs_app, name="runs")
+
+SortOpt = typer.Option("-started_at", "--sort", "-s",
+                       help="Field to sort by; a leading - sorts descending (e.g. -duration).")
+
+
+@runs_app.command("search")
+def search(
+    ctx: typer.Context,
+    query: str = typer.Argument("", help="A search query, e.g. \"status:failed image:py*\"."),
+    limit: int = LimitOpt,
+    sort: str = SortOpt,
+    facets: bool = typer.Option(False, "--facets", help="Also count by status, image, tag…"),
+    fmt: str = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+    show_sql: bool = ShowSqlOpt,
+    interactive: bool = typer.Option(False, "--interactive", "-i",
+                                     help="Type queries and refine them."),
+) -> None:
+    """Search runs with the query language (DESIGN.md §4).
+
+    Example: orcaops runs search "status:failed image:python* duration:>60" --facets
+    """
+    if show_sql:
+        from orcaops.search import compile_search
+
+        plan = compile_search(query, limit=limit, sort=sort)
+        out(plan.render() + ("\n-- facets:\n" + plan.facets_sql if facets else ""))
+        return
+    check_format(fmt, output)
+    if interactive:
+        from orcaops.cli.interactive import search_loop
+
+        search_loop(warehouse(ctx), query, limit=limit, sort=sort)
+        return
+    result = warehouse(ctx).search(query, limit=limit, sort=sort, facets=facets or fmt == "json")
+    if fmt == "table":
+        show_result(result, facets)
+    elif fmt == "json":
+        emit(result.to_dict(), "json", output)
+    else:
+        emit(result.runs, fmt, output)
+
+
+def show_result(result, facets: bool) -> None:  # type: ignore[no-untyped-def]
+    """A table of the page of runs, the total, and the facets when asked."""
+    print_table(result.runs, columns=RUN_COLUMNS,
+                title=f"{result.total:,} runs match (showing {result.runs.height})")
+    if facets:
+        for name, frame in result.facets.items():
+            if frame.height:
+                print_table(frame.head(10), title=f"by {name}")
+
+
+@runs_app.command("show")
+def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
+         fmt: str = FormatOpt) -> None:
+    """Show everything stored about one run.
+
+    Example: orcaops runs show r-7000123
+    """
+    run = warehouse(ctx).run(job_id)
+    if fmt == "json":
+        emit(run, "json", None)
+        return
+    c = console()
+    for key, value in run.items():
+        if value not in (None, "", [], "{}"):
+            c.print(f"[bold]{key:>20}[/] {value}")
+
+
+@runs_app.command("logs")
+def logs(
+    ctx: typer.Context,
+    job_id: str = typer.Argument(..., help="A job id or prefix."),
+    level: Optional[str] = typer.Option(None, "--level", "-l",
+                                        help="Only lines at this level or worse."),
+    grep: Optional[str] = typer.Option(None, "--grep", "-g", help="Only lines with this text."),
+    stream: Optional[str] = typer.Option(None, "--stream", help="stdout or stderr."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text, table, json, jsonl, csv."),
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Print the log lines of one run.
+
+    Example: orcaops runs logs r-7000123 --level error
+    """
+    frame = warehouse(ctx).logs(job_id=job_id, grep=grep, level=level)
+    if stream:
+        if stream not in ("stdout", "stderr"):
+            raise InputError("--stream must be stdout or stderr")
+        frame = frame.filter(frame["stream"] == stream)
+    if fmt != "text":
+        emit(frame, fmt, output)
+        return
+    text = "".join(f"{r['line_number']:>5} {r['stream'][:3]} {r['level']:<5} {r['message']}\n"
+                   for r in frame.iter_rows(named=True))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        out(text or "(no matching lines)")
+
+
+@runs_app.command("export")
+def export(
+    ctx: typer.Context,
+    query: str = typer.Argument("", help="A search query choosing the runs."),
+    fmt: str = typer.Option("parquet", "--format", "-f", help="parquet, csv, json or jsonl."),
+    output: Path = typer.Option(..., "--output", "-o", help="The file to write."),
+    sort: str = SortOpt,
+) -> None:
+    """Export every run matching a query to a file.
+
+    Example: orcaops runs export "status:failed after:-30d" --format parquet -o failed.parquet
+    """
+    if fmt == "table":
+        raise InputError("export writes files: --format parquet, csv, json or jsonl")
+    frame = warehouse(ctx).runs(query, sort=sort)
+    emit(frame, fmt, output)
+    out(f"wrote {frame.height} runs to {output}")

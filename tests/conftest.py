@@ -1,0 +1,69 @@
+"""Shared fixtures: a temporary warehouse on disk and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import orcaops
+from orcaops.api import Warehouse
+
+EVAL_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev"
+# Fixed "now" for tests that build histories relative to the present.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def wh(home: Path) -> Warehouse:
+    """An empty warehouse in a temporary home (real Delta tables on disk)."""
+    return orcaops.open(home)
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(home: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run ``orcaops ARGS`` in-process against the temporary home."""
+    from orcaops.cli import main
+
+    def run(*args: str, input: str | None = None) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        if input is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(input.encode())))
+        code = 0
+        try:
+            main(["--home", str(home), *args])
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        finally:
+            monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+            monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+def make_run(job_id: str, **fields) -> dict:
+    """One record of the JSON Lines import format with sensible defaults."""
+    rec = {"job_id": job_id, "status": "success", "image": "python:3.11",
+           "command": "pytest -q", "tags": ["ci"], "started_at": "2026-11-18T10:00:00Z",
+           "finished_at": "2026-11-18T10:01:00Z", "exit_code": 0}
+    rec.update(fields)
+    return rec
