@@ -209,6 +209,10 @@ class Warehouse:
             k: row[k] for k in ("failure_category", "first_error", "error_fingerprint",
                                 "log_lines", "n_error", "n_warn")})
 
+    def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, Any]:
+        """Record what someone did (acknowledged an anomaly, reset a baseline, …)."""
+        return self.writer.add_action(kind, target, note)
+
     def compact(self) -> dict[str, Any]:
         """Compact every table, checkpoint, clean the log, vacuum old files, drop orphans."""
         from orcaops.warehouse.maintenance import compact

@@ -23,7 +23,7 @@ from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.views import load_views
 
 T = TypeVar("T")
-LOAD_ORDER = ("runs", "logs", "samples")
+LOAD_ORDER = ("runs", "logs", "samples", "actions")
 # Errors in the text of a query (the user's SQL, or a value that does not convert).
 _USER_ERRORS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException,
                 duckdb.ConversionException, duckdb.InvalidInputException,
@@ -39,7 +39,7 @@ def scan_sql(name: str, files: list[str]) -> str:
     schema = TABLES[name]
     if not files:
         return empty_select_sql(schema)
-    cols = ", ".join(f.name for f in schema)
+    cols = ", ".join(f"\"{f.name}\"" for f in schema)
     file_list = "[" + ", ".join(_literal(f) for f in files) + "]"
     return (f"SELECT {cols} FROM read_parquet({file_list}, hive_partitioning = true, "
             "hive_types = {'day': DATE}, union_by_name = true)")
@@ -99,6 +99,7 @@ class Reader:
                        f"{scan_sql(name, self.files[name])}")
             self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_all "
                        "WHERE job_id IN (SELECT job_id FROM runs)")
+        self._exec(f"CREATE OR REPLACE VIEW actions AS {scan_sql('actions', self.files['actions'])}")
 
     def _create_stored_views(self) -> None:
         for view in load_views(self._views_dir):

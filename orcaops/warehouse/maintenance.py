@@ -23,7 +23,7 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
     report: dict[str, Any] = {"tables": {}}
     with tables.commit_lock():
         report["orphans_removed"] = writer.clean_pending()
-        for name in ("logs", "samples", "runs"):
+        for name in ("logs", "samples", "runs", "actions"):
             counts = tables.partition_file_counts(name)
             crowded = sorted(d for d, n in counts.items() if n > 1)
             removed = tables.compact_partitions(name, crowded)
@@ -74,7 +74,7 @@ def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
         "tables": {},
         "problems": [],
     }
-    for name in ("runs", "logs", "samples"):
+    for name in ("runs", "logs", "samples", "actions"):
         report["tables"][name] = _table_stats(tables, name)
         report["problems"].extend(_broken_files(tables, name))
     pending = list((tables.root / "_pending").glob("*.json"))

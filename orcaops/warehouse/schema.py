@@ -77,7 +77,19 @@ SAMPLES = pa.schema([
     ("pids", pa.int32()),
 ])
 
-TABLES: dict[str, pa.Schema] = {"runs": RUNS, "logs": LOGS, "samples": SAMPLES}
+# What people did about what the warehouse showed them: append-only, newest wins.
+# kind: anomaly_ack | baseline_reset | recommendation_dismiss | recommendation_apply
+ACTIONS = pa.schema([
+    ("action_id", STR),
+    ("kind", STR),
+    ("target", STR),
+    ("note", STR),
+    ("at", TS),
+    ("day", pa.date32()),
+])
+
+TABLES: dict[str, pa.Schema] = {"runs": RUNS, "logs": LOGS, "samples": SAMPLES,
+                                "actions": ACTIONS}
 # Children are committed before the runs row, which is the commit point of a run.
 COMMIT_ORDER: tuple[str, ...] = ("logs", "samples", "runs")
 JSON_COLUMNS = {"metadata", "environment", "analysis", "parsed"}
@@ -100,5 +112,5 @@ def duckdb_type(t: pa.DataType) -> str:
 
 def empty_select_sql(schema: pa.Schema) -> str:
     """A SELECT with the table's columns and no rows: what an empty table answers."""
-    cols = ", ".join(f"CAST(NULL AS {duckdb_type(f.type)}) AS {f.name}" for f in schema)
+    cols = ", ".join(f"CAST(NULL AS {duckdb_type(f.type)}) AS \"{f.name}\"" for f in schema)
     return f"SELECT {cols} WHERE false"

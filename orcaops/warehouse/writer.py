@@ -94,6 +94,18 @@ class Writer:
             self.tables.retry(lambda: write_deltalake(
                 path, table, mode="overwrite", predicate=predicate, partition_by=["day"]))
 
+    def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, object]:
+        """Append one row to the ``actions`` table; returns it."""
+        from orcaops.models import utcnow
+        from orcaops.warehouse.schema import ACTIONS
+
+        at = utcnow()
+        row = {"action_id": uuid.uuid4().hex[:12], "kind": kind, "target": target,
+               "note": note, "at": at, "day": at.date()}
+        with self.tables.commit_lock():
+            self.tables.append("actions", pa.Table.from_pylist([row], schema=ACTIONS))
+        return row
+
     def present(self, job_ids: list[str]) -> set[str]:
         """Which of ``job_ids`` have a committed runs row (read from the latest snapshot)."""
         if not job_ids:
