@@ -47,34 +47,8 @@ def main(argv: list[str] | None = None) -> None:
 
     _register()
     try:
-        code = app(args=argv, standalone_mode=False)
+        # Standalone mode: usage errors exit 2 with click's message; ours propagate to here.
+        app(args=argv, prog_name="orcaops")
     except OrcaOpsError as e:
         sys.stderr.write(f"error: {e}\n")
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
-    except _click_exceptions() as e:
-        _exit_click(e)
-    else:
-        if isinstance(code, int) and code:
-            sys.exit(code)
-
-
-def _click_exceptions() -> tuple[type[BaseException], ...]:
-    import click
-
-    return (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
-
-
-def _exit_click(e: BaseException) -> None:
-    import click
-
-    if isinstance(e, click.exceptions.Exit):
-        sys.exit(e.exit_code)
-    if isinstance(e, click.exceptions.Abort):
-        sys.stderr.write("aborted\n")
-        sys.exit(1)
-    assert isinstance(e, click.exceptions.ClickException)
-    e.show()
-    sys.exit(e.exit_code)

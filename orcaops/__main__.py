@@ -1,0 +1,5 @@
+"""``python -m orcaops`` runs the CLI."""
+
+from orcaops.cli import main
+
+main()

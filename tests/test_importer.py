@@ -1,0 +1,92 @@
+"""JSON Lines import: bad lines named, the rest imported, nothing duplicated; CLI exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import make_run
+
+
+def _write(path, lines):
+    path.write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
+    return path
+
+
+def test_bad_lines_are_named_and_the_rest_imports(tmp_path, cli, wh):
+    src = _write(tmp_path / "runs.jsonl", [
+        make_run("a"),
+        "{not json",
+        make_run("b"),
+        {"job_id": "c"},
+        {"job_id": "d", "status": "success", "stauts": "x"},
+        {"job_id": "e", "status": "success", "exit_code": "one"},
+        "[1, 2]",
+        make_run("f", started_at="yesterday"),
+        make_run("g"),
+    ])
+    res = cli("import", str(src))
+    assert res.exit_code == 2
+    assert "imported 3 runs" in res.stdout
+    err = res.stderr
+    assert "Traceback" not in err
+    assert f"{src}:2: not valid JSON" in err
+    assert f"{src}:4: 'status' must be one of" in err
+    assert f"{src}:5: unknown field 'stauts'" in err
+    assert f"{src}:6: exit_code: Input should be a valid integer" in err
+    assert f"{src}:7: expected a JSON object, got list" in err
+    assert f"{src}:8: started_at: 'yesterday' is not an ISO-8601 timestamp" in err
+    assert sorted(wh.sql("select job_id from runs")["job_id"]) == ["a", "b", "g"]
+
+
+def test_reimport_after_fixing_duplicates_nothing(tmp_path, cli, wh):
+    src = _write(tmp_path / "r.jsonl", [make_run("a"), "garbage", make_run("b")])
+    assert cli("import", str(src)).exit_code == 2
+    fixed = _write(tmp_path / "r.jsonl", [make_run("a"), make_run("x"), make_run("b")])
+    res = cli("import", str(fixed))
+    assert res.exit_code == 0, res.stderr
+    assert "imported 1 runs" in res.stdout and "skipped 2" in res.stdout
+    assert wh.sql("select count(*) n, count(distinct job_id) d from runs").row(0) == (3, 3)
+
+
+def test_import_from_stdin(cli, wh):
+    data = json.dumps(make_run("s1")) + "\n" + json.dumps(make_run("s2")) + "\n"
+    res = cli("import", "-", input=data)
+    assert res.exit_code == 0, res.stderr
+    assert wh.sql("select count(*) n from runs")["n"][0] == 2
+
+
+def test_replace_flag(tmp_path, cli, wh):
+    _write(tmp_path / "a.jsonl", [make_run("a")])
+    cli("import", str(tmp_path / "a.jsonl"))
+    _write(tmp_path / "b.jsonl", [make_run("a", status="failed", exit_code=1)])
+    res = cli("import", "--replace", str(tmp_path / "b.jsonl"))
+    assert "replaced 1" in res.stdout
+    assert wh.run("a")["status"] == "failed"
+
+
+def test_missing_file_is_bad_input(cli, tmp_path):
+    res = cli("import", str(tmp_path / "nope.jsonl"))
+    assert res.exit_code == 2
+    assert "nope.jsonl: no such file" in res.stderr
+
+
+def test_invalid_utf8_and_binary_lines(tmp_path, cli, wh):
+    src = tmp_path / "bin.jsonl"
+    src.write_bytes(json.dumps(make_run("ok")).encode() + b"\n\xff\xfe\x00garbage\n")
+    res = cli("import", str(src))
+    assert res.exit_code == 2
+    assert ":2: not valid" in res.stderr
+    assert wh.sql("select count(*) n from runs")["n"][0] == 1
+
+
+def test_json_report(tmp_path, cli):
+    src = _write(tmp_path / "r.jsonl", [make_run("a")])
+    res = cli("import", str(src), "--format", "json")
+    doc = json.loads(res.stdout)
+    assert doc["imported"] == 1 and doc["errors"] == []
+
+
+def test_command_list_and_string_forms(wh):
+    wh.import_records([make_run("l", command=["echo", "a b"]), make_run("s", command="echo 'a b'")])
+    rows = dict(wh.sql("select job_id, command_hash from runs").rows())
+    assert rows["l"] == rows["s"]
