@@ -1,0 +1,148 @@
+"""Syntax tree → a SQL WHERE expression over the ``runs`` view, with bound parameters.
+
+The compiler visits nodes with one ``visit_<Node>`` method per class. Log conditions stay
+:class:`~orcaops.query.sql.LogLine` until their neighbours are known, so that ORs of log
+conditions share one scan of ``logs`` and ANDs of them one grouped scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Union
+
+from orcaops.query import ast, predicates
+from orcaops.query.context import Context
+from orcaops.query.parser import parse_query
+from orcaops.query.sql import FALSE, LOGS, TRUE, LogLine, Sql, all_lines, any_line, join, negate
+
+Part = Union[Sql, LogLine]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A compiled search: a boolean SQL expression and the values for its ``?`` placeholders.
+
+    Use as ``SELECT ... FROM runs WHERE {where}`` with ``params``. Column names are
+    unqualified columns of the ``runs`` view.
+
+    Attributes:
+        where: the condition; ``"TRUE"`` for an empty query.
+        params: values for the ``?`` placeholders, in order.
+        text: the query as typed.
+        views: views besides ``runs`` the condition reads: ``logs``, and ``flaky_keys`` /
+            ``anomalous_runs`` (provided by the analytics layer) for ``is:flaky`` /
+            ``is:anomalous``.
+    """
+
+    where: str
+    params: tuple[Any, ...]
+    text: str
+    views: frozenset[str] = frozenset()
+
+    @property
+    def uses_logs(self) -> bool:
+        """Whether the condition reads the ``logs`` view (log:, error:, level:)."""
+        return LOGS in self.views
+
+
+def compile_query(text: str, *, now: datetime | None = None) -> CompiledQuery:
+    """Compile a search query to a WHERE expression over ``runs``.
+
+    Args:
+        text: the query, e.g. ``'status:failed after:-7d log:"connection refused"'``.
+        now: the instant that ``-7d``, ``today`` and ``yesterday`` are relative to; defaults to
+            the current time. A naive datetime is taken as UTC.
+
+    Returns:
+        The condition, its parameters and the views it reads.
+
+    Raises:
+        QueryError: syntax errors, unknown fields, values a field does not accept.
+    """
+    tree = parse_query(text)
+    return compile_node(tree, text=text, now=now)
+
+
+def compile_node(node: ast.Node, *, text: str = "", now: datetime | None = None) -> CompiledQuery:
+    """Compile an already parsed (or hand-built) syntax tree; see :func:`compile_query`."""
+    moment = now or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    result = Compiler(Context(text, moment.astimezone(timezone.utc))).compile(node)
+    return CompiledQuery(result.text, result.params, text, result.views)
+
+
+class Compiler:
+    """Visits syntax-tree nodes; one ``visit_<Node>`` per node class."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def compile(self, node: ast.Node) -> Sql:
+        """The whole tree as one condition on runs."""
+        return _as_sql(self.visit(node))
+
+    def visit(self, node: ast.Node) -> Part:
+        """Dispatch to ``visit_<class name>``.
+
+        Raises:
+            TypeError: the node class has no compiler rule (a programming error, not bad input).
+        """
+        method = getattr(self, f"visit_{type(node).__name__}", None)
+        if method is None:
+            raise TypeError(
+                f"no compiler rule for {type(node).__name__}; add Compiler.visit_"
+                f"{type(node).__name__}"
+            )
+        result: Part = method(node)
+        return result
+
+    def visit_MatchAll(self, node: ast.MatchAll) -> Part:
+        return Sql(TRUE)
+
+    def visit_Term(self, node: ast.Term) -> Part:
+        return predicates.compile_term(self.ctx, node)
+
+    def visit_Bare(self, node: ast.Bare) -> Part:
+        return predicates.compile_bare(self.ctx, node.value)
+
+    def visit_Not(self, node: ast.Not) -> Part:
+        return negate(_as_sql(self.visit(node.item)))
+
+    def visit_And(self, node: ast.And) -> Part:
+        if not node.items:
+            return Sql(TRUE)
+        parts = [self.visit(item) for item in node.items]
+        lines = [p for p in parts if isinstance(p, LogLine)]
+        if len(lines) == 1 and len(parts) == 1:
+            return lines[0]
+        merged = all_lines(lines) if len(lines) > 1 else None
+        return join("AND", _merge_lines(parts, merged))
+
+    def visit_Or(self, node: ast.Or) -> Part:
+        if not node.items:
+            return Sql(FALSE)
+        parts = [self.visit(item) for item in node.items]
+        lines = [p for p in parts if isinstance(p, LogLine)]
+        if len(lines) == len(parts):
+            return any_line(lines)  # still a line condition: may merge further up
+        merged = any_line(lines).to_sql() if len(lines) > 1 else None
+        return join("OR", _merge_lines(parts, merged))
+
+
+def _merge_lines(parts: Sequence[Part], merged: Sql | None) -> list[Sql]:
+    """Parts as Sql; if ``merged`` is given it replaces the log lines, at the first one's place."""
+    out: list[Sql] = []
+    for part in parts:
+        if isinstance(part, LogLine) and merged is not None:
+            if merged not in out:
+                out.append(merged)
+            continue
+        out.append(_as_sql(part))
+    return out
+
+
+def _as_sql(part: Part) -> Sql:
+    return part.to_sql() if isinstance(part, LogLine) else part

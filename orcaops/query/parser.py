@@ -1,0 +1,219 @@
+"""Text → syntax tree: the Lark grammar, a Transformer to ``orcaops.query.ast``, and the one
+place where lark's exceptions become :class:`~orcaops.errors.QueryError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from orcaops.errors import QueryError
+from orcaops.query import ast
+from orcaops.query.fields import value_hint
+
+MAX_QUERY_LENGTH = 10_000
+
+_TERM_START = frozenset({"FIELD", "WORD", "PHRASE", "_LPAR", "_MINUS", "_NOT"})
+_VALUE_START = frozenset({"VALUE", "BOUND", "REGEX", "CMP", "_LSQB"})
+_TOKEN_WORDS = {
+    "$END": "end of query", "_RPAR": "')'", "_LPAR": "'('", "_RSQB": "']'", "_LSQB": "'['",
+    "_AND": "AND", "_OR": "OR", "_NOT": "NOT", "_TO": "TO", "_MINUS": "'-'",
+}
+
+
+@functools.cache
+def _parser() -> Lark:
+    # Loaded on first use and kept: building the LALR tables is the slow part.
+    return Lark.open_from_package(
+        "orcaops.query", "grammar.lark", parser="lalr", propagate_positions=True
+    )
+
+
+def parse_query(text: str) -> ast.Node:
+    """Parse a search query into its syntax tree.
+
+    Args:
+        text: the query, e.g. ``'status:failed image:python* duration:>60'``.
+
+    Returns:
+        The root node; :class:`~orcaops.query.ast.MatchAll` for an empty query.
+
+    Raises:
+        QueryError: the text is not a query (with the position and what was expected there).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"query must be a str, not {type(text).__name__}")
+    _check_characters(text)
+    consumed: list[Token] = []
+    interactive = _parser().parse_interactive(text)
+    try:
+        for token in interactive.iter_parse():
+            consumed.append(token)
+        tree = interactive.feed_eof(consumed[-1] if consumed else None)
+    except UnexpectedInput as exc:
+        raise _syntax_error(text, exc, consumed) from exc
+    except LarkError as exc:  # anything else lark may raise is still a bad query to the user
+        raise QueryError(f"Cannot parse query: {exc}", text) from exc
+    return _ToAst().transform(tree)
+
+
+def _check_characters(text: str) -> None:
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"Query is too long ({len(text):,} characters; the limit is {MAX_QUERY_LENGTH:,})",
+            text[:80] + "…",
+        )
+    for pos, char in enumerate(text):
+        # Control characters and lone surrogates cannot be typed on purpose and some cannot
+        # even be encoded for the database driver; reject them here with a position.
+        category = unicodedata.category(char)
+        if (category == "Cc" and not char.isspace()) or category == "Cs":
+            raise QueryError(
+                f"Unexpected control character {char!r} at column {pos + 1}",
+                _printable(text), pos, ["a printable character"],
+            )
+
+
+def _printable(text: str) -> str:
+    # The caret line must stay aligned, so every character is replaced by exactly one.
+    return "".join(
+        "?" if unicodedata.category(c) in ("Cc", "Cs") and c != " " else c for c in text
+    )
+
+
+def _syntax_error(text: str, exc: UnexpectedInput, consumed: Sequence[Token]) -> QueryError:
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream or 0
+        if text[pos] == '"':
+            return _error("Unterminated quoted phrase", text, pos, ['a closing "'])
+        expected = _describe_expected(set(exc.allowed or ()), consumed)
+        return _error(f"Unexpected character {text[pos]!r}", text, pos, expected)
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        token = exc.token
+        pos = token.start_pos or 0
+        expected_names = set(exc.expected or ())
+        if token.type == "_RPAR" and "_RPAR" not in expected_names:
+            return _error("Unexpected ')'", text, pos, ["no matching '('"], prefix="")
+        what = _TOKEN_WORDS.get(token.type, repr(str(token)))
+        return _error(f"Unexpected {what}", text, pos, _describe_expected(expected_names, consumed))
+    expected_names = set(getattr(exc, "expected", None) or ())
+    expected = _describe_expected(expected_names, consumed, at_end=True)
+    return _error("Unexpected end of query", text, len(text), expected)
+
+
+def _error(reason: str, text: str, pos: int, expected: list[str], prefix: str = "expected ") -> QueryError:
+    detail = " or ".join(expected)
+    message = f"{reason} at column {pos + 1}" + (f": {prefix}{detail}" if detail else "")
+    return QueryError(message, _printable(text), pos, expected)
+
+
+def _describe_expected(
+    names: set[str], consumed: Sequence[Token], at_end: bool = False
+) -> list[str]:
+    """Turn lark's terminal names into what a user would type."""
+    last = consumed[-1].type if consumed else None
+    if at_end and "_RPAR" in names:
+        return ["')'"]
+    if names & _VALUE_START or (last == "CMP" and "VALUE" in names):
+        hint = value_hint(_last_field(consumed))
+        return [hint + (" as the upper bound" if last == "_TO" else "")]
+    if names == {"_RSQB", "_TO"}:
+        after_to = len(consumed) > 1 and consumed[-2].type == "_TO"
+        return ["']'"] if after_to else ["TO"]
+    if "_RSQB" in names:
+        return ["']'"]
+    if names & _TERM_START:
+        return ["a search term"]
+    return [_TOKEN_WORDS.get(n, n.lower()) for n in sorted(names)]
+
+
+def _last_field(consumed: Sequence[Token]) -> str:
+    for token in reversed(consumed):
+        if token.type == "FIELD":
+            return str(token)[:-1]
+    return ""
+
+
+def _flatten(cls: type[ast.And] | type[ast.Or], items: Sequence[Any]) -> Any:
+    # (a OR b) OR c is one OR of three: flatter trees give shorter SQL and simpler goldens.
+    flat: list[Any] = []
+    for item in items:
+        flat.extend(item.items if isinstance(item, cls) else (item,))
+    return cls(tuple(flat))
+
+
+def _unquote(token: Token) -> str:
+    # Only \" needs undoing here; other escapes (\* \\) are meaningful to wildcard handling.
+    return str(token)[1:-1].replace('\\"', '"')
+
+
+class _ToAst(Transformer):  # type: ignore[type-arg]
+    """One method per grammar rule alias; builds ``orcaops.query.ast`` nodes, never SQL."""
+
+    def start(self, items: list[Any]) -> ast.Node:
+        return items[0] if items else ast.MatchAll()
+
+    def or_expr(self, items: list[Any]) -> ast.Or:
+        return _flatten(ast.Or, items)
+
+    def and_expr(self, items: list[Any]) -> ast.And:
+        return _flatten(ast.And, items)
+
+    value_or = or_expr
+    value_and = and_expr
+
+    def negation(self, items: list[Any]) -> ast.Not:
+        return ast.Not(items[0])
+
+    value_negation = negation
+
+    def bare_word(self, items: list[Token]) -> ast.Bare:
+        return ast.Bare(ast.Word(str(items[0]), False, items[0].start_pos), items[0].start_pos)
+
+    def bare_phrase(self, items: list[Token]) -> ast.Bare:
+        word = ast.Word(_unquote(items[0]), True, items[0].start_pos)
+        return ast.Bare(word, items[0].start_pos)
+
+    def plain(self, items: list[Token]) -> ast.Word:
+        return ast.Word(str(items[0]), False, items[0].start_pos)
+
+    def quoted(self, items: list[Token]) -> ast.Word:
+        return ast.Word(_unquote(items[0]), True, items[0].start_pos)
+
+    def regex(self, items: list[Token]) -> ast.Regex:
+        return ast.Regex(str(items[0])[1:-1].replace("\\/", "/"), items[0].start_pos)
+
+    def comparison(self, items: list[Any]) -> ast.Comparison:
+        op, operand = items
+        return ast.Comparison(str(op), operand, op.start_pos)
+
+    def range(self, items: list[Any]) -> ast.Range:
+        low, high = (None if w.raw == "*" and not w.quoted else w for w in items)
+        return ast.Range(low, high, items[0].pos - 1)
+
+    def group(self, items: list[Any]) -> Any:
+        return items[0]
+
+    def field_term(self, items: list[Any]) -> ast.Node:
+        token, value = items
+        return _distribute(str(token)[:-1], token.start_pos, value)
+
+
+def _distribute(field: str, pos: int, value: Any) -> ast.Node:
+    """``field:(a OR NOT b)`` means ``field:a OR NOT field:b``."""
+    rebuild: Callable[[Any], ast.Node] = functools.partial(_distribute, field, pos)
+    if isinstance(value, ast.Or):
+        return ast.Or(tuple(map(rebuild, value.items)))
+    if isinstance(value, ast.And):
+        return ast.And(tuple(map(rebuild, value.items)))
+    if isinstance(value, ast.Not):
+        return ast.Not(rebuild(value.item))
+    return ast.Term(field, value, pos)
+
+
+__all__ = ["MAX_QUERY_LENGTH", "parse_query", "Tree"]

@@ -1,0 +1,95 @@
+"""SQL fragments: text with ``?`` placeholders plus the values bound to them, in order.
+
+Fragments are built only from registry identifiers and constant SQL; every user value travels
+in ``params``. Combining fragments concatenates text and params in the same order, which is
+the one invariant that keeps placeholders and values aligned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+TRUE = "TRUE"
+FALSE = "FALSE"
+LOGS = "logs"  # the log-lines view: job_id, level, message, is_error, ...
+FLAKY_KEYS = "flaky_keys"  # view provided by analytics: baseline_key of flaky jobs
+ANOMALOUS_RUNS = "anomalous_runs"  # view provided by analytics: job_id of anomalous runs
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A boolean SQL expression over the columns of ``runs``.
+
+    Attributes:
+        text: SQL with ``?`` placeholders.
+        params: the values for the placeholders, in order.
+        views: views other than ``runs`` that ``text`` reads (``logs``, ``flaky_keys``...).
+    """
+
+    text: str
+    params: tuple[Any, ...] = ()
+    views: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A condition on one row of ``logs``; a run matches when any of its lines does.
+
+    Kept apart from :class:`Sql` until the compiler has seen its neighbours, so that
+    ``log:a OR log:b`` becomes one scan of ``logs`` instead of two.
+    """
+
+    cond: Sql
+
+    def to_sql(self) -> Sql:
+        """The semi-join: runs having at least one matching line."""
+        return Sql(
+            f"job_id IN (SELECT job_id FROM {LOGS} WHERE {self.cond.text})",
+            self.cond.params,
+            self.cond.views | {LOGS},
+        )
+
+
+def sql(text: str, *params: Any, views: Iterable[str] = ()) -> Sql:
+    """Shorthand for :class:`Sql`."""
+    return Sql(text, tuple(params), frozenset(views))
+
+
+def join(operator: str, parts: Sequence[Sql]) -> Sql:
+    """``(a) AND (b)``: every part parenthesised, params concatenated in order."""
+    if len(parts) == 1:
+        return parts[0]
+    text = f" {operator} ".join(f"({p.text})" for p in parts)
+    params = tuple(v for p in parts for v in p.params)
+    views = frozenset().union(*(p.views for p in parts))
+    return Sql(text, params, views)
+
+
+def negate(part: Sql) -> Sql:
+    """``NOT`` with NULL counted as no match, so ``-image:x`` keeps runs without an image."""
+    return Sql(f"NOT coalesce({part.text}, FALSE)", part.params, part.views)
+
+
+def any_line(lines: Sequence[LogLine]) -> LogLine:
+    """Runs with a line matching any of ``lines``: one line condition, one scan."""
+    return LogLine(join("OR", [line.cond for line in lines]))
+
+
+def all_lines(lines: Sequence[LogLine]) -> Sql:
+    """Runs with, for each of ``lines``, some matching line (not necessarily the same one).
+
+    One scan of ``logs``: keep lines matching any condition, then require every condition
+    to have matched at least one line of the run.
+    """
+    conds = [line.cond for line in lines]
+    where = join("OR", conds)
+    having = " AND ".join(f"bool_or({c.text})" for c in conds)
+    params = where.params + tuple(v for c in conds for v in c.params)
+    return Sql(
+        f"job_id IN (SELECT job_id FROM {LOGS} WHERE {where.text} "
+        f"GROUP BY job_id HAVING {having})",
+        params,
+        where.views | {LOGS},
+    )
