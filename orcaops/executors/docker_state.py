@@ -72,7 +72,12 @@ def usage(info: dict[str, Any], sink: SampleSink, rates: CostRates) -> ResourceU
     duration = (finished - started).total_seconds() if started and finished else None
     size_rw = info.get("SizeRw")
     disk_mb = size_rw / MB if isinstance(size_rw, int) else None
-    return resource_usage(sink.samples, sink.cpu_seconds, sink.peak_mb,
+    peak = sink.peak_mb
+    limit = (info.get("HostConfig") or {}).get("Memory") or 0
+    if state.get("OOMKilled") and limit:
+        # Killed on reaching the limit, often before any stats sample: the limit is the peak.
+        peak = max(peak or 0.0, limit / MB)
+    return resource_usage(sink.samples, sink.cpu_seconds, peak,
                           max(duration, 0.0) if duration is not None else None, disk_mb, rates)
 
 

@@ -23,7 +23,7 @@ from orcaops.errors import InputError
 from orcaops.executors.job import RunContext
 from orcaops.executors.record import (Outcome, build_record, commit, exit_outcome,
                                       resource_usage, wait_for_exit)
-from orcaops.executors.sampling import ProcessTree, SampleSink, sample_process, start_thread
+from orcaops.executors.sampling import SampleSink, sample_process, start_thread
 from orcaops.executors.secrets import redact_env
 from orcaops.executors.spool import Spool
 from orcaops.executors.streams import LineCollector, read_pipe
@@ -83,7 +83,7 @@ def _supervise(ctx: RunContext, wh: Any, spool: Spool, meta: dict[str, Any],
                for pipe, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
     exited = _Exit()
     start_thread(_reap, proc, exited, name="orcaops-wait")
-    start_thread(sample_process, ProcessTree(proc.pid), sink, stop, ctx.sample_interval,
+    start_thread(sample_process, proc.pid, sink, stop, ctx.sample_interval,
                  name="orcaops-sample")
     deadline = time.monotonic() + ctx.spec.timeout if ctx.spec.timeout else None
     try:

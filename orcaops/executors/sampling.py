@@ -163,9 +163,13 @@ class ProcessTree:
         return round(max(cpu - prev[1], 0.0) / (when - prev[0]) * 100.0, 2)
 
 
-def sample_process(tree: ProcessTree, sink: SampleSink, stop: threading.Event,
+def sample_process(pid: int, sink: SampleSink, stop: threading.Event,
                    interval: float) -> None:
-    """Thread body: sample ``tree`` every ``interval`` seconds until ``stop``."""
+    """Thread body: sample the tree under ``pid`` every ``interval`` seconds until ``stop``."""
+    try:
+        tree = ProcessTree(pid)
+    except psutil.Error:
+        return  # it already exited
     while not stop.is_set():
         got = tree.sample()
         if got is None:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 try:  # the log engineer's redaction; the fallback below keeps executors usable until it lands
     from orcaops.logs import redact_env as _redact_env
     from orcaops.logs import redact_text as _redact_text
-except ImportError:  # pragma: no cover - removed once orcaops.logs provides both
-    _redact_env = None
-    _redact_text = None
+    from orcaops.logs import secret_values as _secret_values
+except ImportError:  # pragma: no cover - removed once orcaops.logs provides all three
+    _redact_env = _redact_text = _secret_values = None
 
 MASK = "***"
 # Shorter values would mask ordinary words and digits all over the output.
@@ -46,6 +46,8 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
     Returns:
         Secret values, longest first so a value containing another is masked whole.
     """
+    if _secret_values is not None:
+        return sorted(set(_secret_values(dict(env))), key=len, reverse=True)
     redacted = redact_env(env)
     found = {v for k, v in env.items() if redacted.get(k) != v and len(v) >= _MIN_SECRET_LEN}
     return sorted(found, key=len, reverse=True)
