@@ -48,7 +48,7 @@ class Context:
 
     def wrong_shape(self, name: str, kind: str, shape: str, pos: int) -> QueryError:
         """A comparison, range or regex given to a field that does not take one."""
-        return self.error(f"{name}: does not take {shape}", pos, [fields.VALUE_HINTS[kind]])
+        return self.error(f"{name} does not take {shape}", pos, [fields.VALUE_HINTS[kind]])
 
     def unknown_field(self, name: str, suggestions: Sequence[str], pos: int) -> QueryError:
         """Unknown field: the closest valid names first, then every valid one."""

@@ -100,7 +100,10 @@ def _syntax_error(text: str, exc: UnexpectedInput, consumed: Sequence[Token]) ->
         if token.type == "_RPAR" and "_RPAR" not in expected_names:
             return _error("Unexpected ')'", text, pos, ["no matching '('"], prefix="")
         what = _TOKEN_WORDS.get(token.type, repr(str(token)))
-        return _error(f"Unexpected {what}", text, pos, _describe_expected(expected_names, consumed))
+        expected = _describe_expected(expected_names, consumed)
+        if token.type == "_LSQB" and expected == ["a search term"]:
+            expected = ["a search term (a range follows a field: duration:[1m TO 5m])"]
+        return _error(f"Unexpected {what}", text, pos, expected)
     expected_names = set(getattr(exc, "expected", None) or ())
     expected = _describe_expected(expected_names, consumed, at_end=True)
     return _error("Unexpected end of query", text, len(text), expected)

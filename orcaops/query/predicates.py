@@ -218,7 +218,7 @@ def presence(ctx: Context, spec: Field, key: str | None, pos: int) -> Part:
     if spec.kind == fields.LEVEL:
         return LogLine(_non_empty(col("level")))
     if spec.column is None:
-        raise ctx.error(f"has:/missing: do not apply to {spec.name}", pos, ["a field with a value"])
+        raise ctx.error(f"has: and missing: do not apply to {spec.name}", pos, ["a field with a value"])
     if spec.kind in (fields.KEYWORD, fields.TEXT, fields.ID_PREFIX):
         return _non_empty(col(spec.column))
     return fmt("{c} IS NOT NULL", c=col(spec.column))

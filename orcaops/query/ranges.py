@@ -39,7 +39,7 @@ def compile_range_term(ctx: Context, spec: Field, key: str | None, term: ast.Ter
         if not isinstance(term.value, ast.Word):
             shape = "comparisons or ranges" if not isinstance(term.value, ast.Regex) else "a /regex/"
             raise ctx.error(
-                f"{term.field}: takes one date, not {shape}", term.value.pos,
+                f"{term.field} takes one date, not {shape}", term.value.pos,
                 [f"a date ({fields.VALUE_FORMS[spec.kind]}); for a span use after:A before:B"],
             )
         op = ">=" if spec.kind == fields.AFTER else "<"

@@ -45,8 +45,9 @@ class LogLine:
 
     def to_sql(self) -> Sql:
         """The semi-join: runs having at least one matching line."""
+        where = "" if self.cond.text == TRUE else f" WHERE {self.cond.text}"
         return Sql(
-            f"job_id IN (SELECT job_id FROM {LOGS} WHERE {self.cond.text})",
+            f"job_id IN (SELECT job_id FROM {LOGS}{where})",
             self.cond.params,
             self.cond.views | {LOGS},
         )
