@@ -1,0 +1,72 @@
+"""Per-run log analysis: level counts, output rate, stalls, repeated patterns."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+STALL_SECONDS = 120.0
+TOP_PATTERNS = 10
+
+
+def timing(ts: list[datetime | None]) -> dict[str, Any]:
+    """Output rate and the longest silence of a run.
+
+    Args:
+        ts: Timestamp per line (None where unknown).
+
+    Returns:
+        ``first_ts``, ``last_ts`` (ISO), ``span_s``, ``lines_per_s`` (None when the span is
+        unknown or zero), ``max_gap_s`` and ``max_gap_line`` (1-based line that ended the
+        longest silence), ``stalled`` (a silence of :data:`STALL_SECONDS` or more).
+    """
+    s = pl.Series("ts", ts, dtype=pl.Datetime("us", "UTC"), strict=False)
+    known = s.drop_nulls()
+    out: dict[str, Any] = {"first_ts": None, "last_ts": None, "span_s": None,
+                           "lines_per_s": None, "max_gap_s": None, "max_gap_line": None,
+                           "stalled": False, "stall_threshold_s": STALL_SECONDS}
+    if known.len() == 0:
+        return out
+    first, last = known.min(), known.max()
+    span = (last - first).total_seconds()
+    out.update(first_ts=first.isoformat(), last_ts=last.isoformat(), span_s=round(span, 3))
+    if span > 0:
+        out["lines_per_s"] = round(len(ts) / span, 3)
+    frame = pl.DataFrame({"ts": s}).with_row_index("i").drop_nulls("ts")
+    gaps = frame.with_columns(pl.col("ts").diff().dt.total_microseconds().alias("gap"))
+    gaps = gaps.drop_nulls("gap")
+    if gaps.height:
+        worst = gaps.sort("gap", descending=True, maintain_order=True).row(0, named=True)
+        out["max_gap_s"] = round(worst["gap"] / 1e6, 3)
+        out["max_gap_line"] = worst["i"] + 1
+        out["stalled"] = worst["gap"] / 1e6 >= STALL_SECONDS
+    return out
+
+
+def top_patterns(template_ids: list[str], templates: list[str], k: int = TOP_PATTERNS
+                 ) -> tuple[list[dict[str, Any]], int, int]:
+    """The most repeated templates of a run.
+
+    Args:
+        template_ids: Template id per line.
+        templates: Template text per line.
+        k: How many to return.
+
+    Returns:
+        ``(top, n_templates, repeated_lines)``: the ``k`` most frequent templates seen more
+        than once (``{template_id, template, count}``), the number of distinct templates and
+        the number of lines whose template repeats.
+    """
+    counts = Counter(template_ids)
+    first_text: dict[str, str] = {}
+    for tid, text in zip(template_ids, templates):
+        if tid not in first_text:
+            first_text[tid] = text
+    ranked = sorted((c, tid) for tid, c in counts.items() if c > 1)
+    ranked.sort(key=lambda x: -x[0])
+    top = [{"template_id": tid, "template": first_text[tid], "count": c} for c, tid in ranked[:k]]
+    repeated = sum(c for c in counts.values() if c > 1)
+    return top, len(counts), repeated

@@ -1,0 +1,80 @@
+"""The failure category of a failed run (DESIGN.md §8)."""
+
+from __future__ import annotations
+
+import re
+
+from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
+from orcaops.logs.rootcause import ErrorEvent, trace_text
+
+_TYPE_CATEGORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rx), cat) for rx, cat in (
+        (r"ModuleNotFound|ImportError|ClassNotFound|NoClassDefFound|MODULE_NOT_FOUND|"
+         r"ERESOLVE|E404", "dependency"),
+        (r"Assert|ComparisonFailure", "test"),
+        (r"MemoryError|OutOfMemory", "oom"),
+        (r"SyntaxError|IndentationError|CompileError|CompilationError|^E\d{4}$", "build"),
+        (r"Connect|Connection|Socket|SSL|HTTPError|URLError|UnknownHost|NameResolution|"
+         r"Timeout|ECONN|ENOTFOUND|ETIMEDOUT", "network"),
+        (r"Permission|AccessDenied|Unauthorized|Forbidden|EACCES|EPERM", "permission"),
+        (r"Config|Environ|ImproperlyConfigured", "config"),
+    ))
+_OOM_RE = re.compile("|".join(p.pattern for p in BUILTIN_PATTERNS if p.category == "oom"),
+                     re.M)
+_TEST_SUMMARY_RE = re.compile(r"\b\d+ failed\b|^--- FAIL:|^Tests:\s+.*\d+ failed|"
+                              r"FAILED \((?:failures|errors)=|^FAIL\s", re.M)
+FAILED_STATUSES = ("failed", "timeout", "error")
+
+
+def is_failed(status: str | None, exit_code: int | None, root: ErrorEvent | None) -> bool:
+    """Whether a run counts as failed: by status, else exit code, else an unrecovered error."""
+    if status is not None:
+        return status in FAILED_STATUSES
+    if exit_code is not None:
+        return exit_code != 0
+    return root is not None and not root.recovered
+
+
+def event_text(messages: list[str], ev: ErrorEvent) -> str:
+    """The text knowledge-base patterns are matched against for one event."""
+    return trace_text(messages, ev.trace) if ev.trace else ev.text
+
+
+def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | None,
+               events: list[ErrorEvent], messages: list[str]) -> str:
+    """One of ``FAILURE_CATEGORIES`` for a failed run.
+
+    Args:
+        status: Run status (``timeout`` decides at once).
+        exit_code: 137 means killed (out of memory), 124 ``timeout(1)``, 126/127 not
+            executable / not found.
+        root: The root-cause event.
+        events: All error events.
+        messages: Cleaned messages.
+
+    Returns:
+        The category; ``unknown`` when nothing points anywhere.
+    """
+    if status == "timeout" or exit_code == 124:
+        return "timeout"
+    tail = "\n".join(messages[-30:])
+    live = [e for e in events if not e.recovered]
+    if exit_code == 137 or _OOM_RE.search(tail) or any(_OOM_RE.search(e.text) for e in live):
+        return "oom"
+    if root is not None:
+        found = match_patterns(event_text(messages, root))
+        if found:
+            return found[0][0].category
+        for ev_type in (root.trace.chain if root.trace else []):
+            for rx, cat in _TYPE_CATEGORY:
+                if rx.search(ev_type):
+                    return cat
+    for ev in live:
+        found = match_patterns(event_text(messages, ev))
+        if found:
+            return found[0][0].category
+    if _TEST_SUMMARY_RE.search(tail):
+        return "test"
+    if exit_code in (126, 127):
+        return "permission" if exit_code == 126 else "dependency"
+    return "runtime" if root is not None and root.trace is not None else "unknown"

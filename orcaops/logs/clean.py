@@ -1,0 +1,75 @@
+"""Turning raw terminal output into the text a reader saw: ANSI escapes and ``\\r`` overwrites.
+
+Everything here works on a whole column at once (polars, in Rust), because a per-line Python
+loop costs more than the rest of parsing together.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+# CSI sequences (colours, cursor moves, erase line), OSC sequences (titles, hyperlinks) ended by
+# BEL or ST, and the two-byte escapes. Written so the same text compiles in Rust and in Python.
+ANSI_RE = (
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+_ANSI_PY = re.compile(ANSI_RE)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split text into lines the way line numbers count them.
+
+    Args:
+        text: Whole log text.
+
+    Returns:
+        The ``\\n``-separated lines; a ``\\r`` just before ``\\n`` belongs to the newline, and a
+        final newline does not start an empty last line.
+    """
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def clean_expr(col: str) -> pl.Expr:
+    """An expression giving the shown text of each line of ``col``.
+
+    A ``\\r`` is a terminal overwrite: what remains on screen is the text after the last ``\\r``
+    (trailing ``\\r`` are ignored, a progress bar ending in ``\\r`` still shows its last state).
+    ANSI escapes are removed after the overwrite so an escape split by ``\\r`` cannot survive.
+
+    Args:
+        col: Name of a string column of raw lines.
+
+    Returns:
+        A polars expression of cleaned strings.
+    """
+    c = pl.col(col).str.replace(r"\r+$", "").str.replace(r"^[^\n]*\r", "")
+    return (
+        pl.when(pl.col(col).str.contains(r"[\x1b\x9b]"))
+        .then(c.str.replace_all(ANSI_RE, ""))
+        .otherwise(c)
+    )
+
+
+def clean_line(line: str) -> str:
+    """The shown text of one line (the pure-Python twin of :func:`clean_expr`).
+
+    Args:
+        line: One raw line.
+
+    Returns:
+        The line with ``\\r`` overwrites applied and ANSI escapes removed.
+    """
+    line = line.rstrip("\r")
+    if "\r" in line:
+        line = line[line.rindex("\r") + 1:]
+    return _ANSI_PY.sub("", line) if ("\x1b" in line or "\x9b" in line) else line

@@ -1,0 +1,142 @@
+"""The line formats OrcaOps recognises without being told, as data: one regex per format.
+
+A format is a regex with named groups: ``msg`` (required; the message), ``level`` and ``ts``
+(optional) and any other group, which becomes a field of the line's ``parsed`` JSON (logger,
+component, pid, thread...). Formats are tried in order per line and the first that matches
+wins, so specific formats come before generic ones. A new format is one :func:`register` call.
+
+The regexes run in Rust (polars) over the whole column, so they use the syntax common to Rust's
+``regex`` crate and Python's ``re``: no look-around, no back-references, no ``\\b``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import re
+
+ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z| ?[+-]\d{2}:?\d{2})?"
+_LVL = (r"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|"
+        r"FINE|FINER|FINEST|CONFIG|trace|debug|info|notice|warn|warning|error|fatal|critical|"
+        r"Trace|Debug|Info|Notice|Warn|Warning|Error|Fatal|Critical)")
+_SYSLOG_TS = r"[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}"
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """One line format.
+
+    Attributes:
+        name: Short name, stored as ``format`` in ``parsed``.
+        regex: Anchored regex with named groups (``msg`` required).
+        ts_kind: How to read the ``ts`` group: ``iso``, ``strptime`` (with ``ts_format``),
+            ``yearless`` (strptime of ``"<year> " + ts``), ``epoch`` (the ``epoch`` group,
+            seconds) or None (no usable date).
+        ts_format: chrono/strftime format for ``strptime`` and ``yearless``.
+        keep_line: Keep the whole line as the message (``npm ERR! ...``, ``Error: ...``) where
+            the prefix is part of what the line says.
+    """
+
+    name: str
+    regex: str
+    ts_kind: str | None = None
+    ts_format: str | None = None
+    keep_line: bool = False
+    fields: tuple[str, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        groups = tuple(re.compile(self.regex).groupindex)
+        object.__setattr__(self, "fields", tuple(g for g in groups
+                                                 if g not in ("ts", "level", "msg")))
+
+
+FORMATS: list[LogFormat] = [
+    LogFormat("hdfs", r"^(?P<ts>\d{6} \d{6}) +(?P<pid>\d+) +(?P<level>[A-Z]+) +"
+              r"(?P<component>[\w.$\-]+): (?P<msg>.*)$", "strptime", "%y%m%d %H%M%S"),
+    LogFormat("spark", r"^(?P<ts>\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) +(?P<level>[A-Z]+) +"
+              r"(?P<component>[\w.$\-]+): (?P<msg>.*)$", "strptime", "%y/%m/%d %H:%M:%S"),
+    LogFormat("bgl", r"^(?P<label>\S+) +(?P<epoch>\d{10}) +\d{4}\.\d{2}\.\d{2} +(?P<node>\S+) +"
+              r"(?P<ts>\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.\d+) +\S+ +(?P<type>[A-Z]+) +"
+              r"(?P<component>\S+) +(?P<level>[A-Z]+) +(?P<msg>.*)$", "epoch"),
+    LogFormat("thunderbird", r"^(?P<label>\S+) +(?P<epoch>\d{10}) +\d{4}\.\d{2}\.\d{2} +"
+              r"(?P<node>\S+) +[A-Z][a-z]{2} +\d{1,2} +\d{2}:\d{2}:\d{2} +(?P<host>\S+) +"
+              r"(?P<component>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$", "epoch"),
+    LogFormat("hpc", r"^(?P<logid>\d+) +(?P<node>\S+) +(?P<component>\S+) +(?P<state>\S+) +"
+              r"(?P<epoch>\d{10}) +(?P<flag>\d+) +(?P<msg>.*)$", "epoch"),
+    LogFormat("zookeeper", r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) +- +"
+              r"(?P<level>[A-Z]+) +\[(?P<thread>.*?):(?P<component>[\w$.]+)@(?P<lineno>\d+)\]"
+              r" +- +(?P<msg>.*)$", "iso"),
+    LogFormat("openstack", r"^(?:(?P<logfile>\S+\.log\S*) +)?(?P<ts>\d{4}-\d{2}-\d{2} "
+              r"\d{2}:\d{2}:\d{2}\.\d+) +(?P<pid>\d+) +(?P<level>[A-Z]+) +(?P<component>[\w.]+)"
+              r" +(?:\[(?P<req>[^\]]*)\] +)?(?P<msg>.*)$", "iso"),
+    LogFormat("spring", rf"^(?P<ts>{ISO}) +(?P<level>[A-Z]+) +(?P<pid>\d+) +--- +"
+              r"\[ *(?P<thread>[^\]]*)\] +(?P<logger>\S+) +: (?P<msg>.*)$", "iso"),
+    LogFormat("python_dash", rf"^(?P<ts>{ISO}) +- +(?P<logger>\S+) +- +(?P<level>[A-Za-z]+) +- +"
+              r"(?P<msg>.*)$", "iso"),
+    LogFormat("windows", r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}), +(?P<level>[A-Za-z]+) +"
+              r"(?P<component>\w+) +(?P<msg>.*)$", "iso"),
+    LogFormat("zap", rf"^(?P<ts>{ISO})\t(?P<level>[A-Za-z]+)\t(?:(?P<caller>[^\t]+:\d+)\t)?"
+              r"(?P<msg>[^\t]*)(?:\t(?P<fields>\{.*\}))?$", "iso"),
+    LogFormat("iso_level", rf"^\[?(?P<ts>{ISO})\]? +(?:- +)?\[?(?P<level>{_LVL})\]?:? +"
+              r"(?:\[(?P<thread>[^\]]*)\] +)?(?:- +)?(?:(?P<logger>[A-Za-z_$][\w$\-]*"
+              r"(?:\.[\w$\-]+)+)(?: *:| +-) +)?(?P<msg>.*)$", "iso"),
+    LogFormat("logback_time", r"^(?P<time>\d{2}:\d{2}:\d{2}[.,]\d{3}) +\[(?P<thread>[^\]]+)\] +"
+              r"(?P<level>[A-Z]+) +(?P<logger>\S+) +- (?P<msg>.*)$"),
+    LogFormat("glog", r"^(?P<level>[IWEF])(?P<ts>\d{4} \d{2}:\d{2}:\d{2}\.\d+) +(?P<pid>\d+) +"
+              r"(?P<file>[^\s:\]]+:\d+)\] (?P<msg>.*)$", "yearless", "%Y %m%d %H:%M:%S%.f"),
+    LogFormat("go_log", r"^(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) +"
+              r"(?:(?P<file>[\w.\-/]+\.go:\d+): +)?(?P<msg>.*)$", "iso"),
+    LogFormat("android", r"^(?P<ts>\d{2}-\d{2} +\d{2}:\d{2}:\d{2}\.\d{3}) +(?P<pid>\d+) +"
+              r"(?P<tid>\d+) +(?P<level>[VDIWEFA]) +(?P<component>[^:]*?) *: (?P<msg>.*)$",
+              "yearless", "%Y %m-%d %H:%M:%S%.f"),
+    LogFormat("android_brief", r"^(?P<level>[VDIWEFA])/(?P<component>[^(:]+?) *\( *(?P<pid>\d+)\)"
+              r": (?P<msg>.*)$"),
+    LogFormat("healthapp", r"^(?P<ts>\d{8}-\d{1,2}:\d{1,2}:\d{1,2}):\d{1,3}\|(?P<component>[^|]*)"
+              r"\|(?P<pid>\d+)\|(?P<msg>.*)$", "strptime", "%Y%m%d-%H:%M:%S"),
+    LogFormat("apache_error", r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2}"
+              r"(?:\.\d+)? \d{4})\] +\[(?:(?P<module>\w+):)?(?P<level>[a-z]+\d?)\] +"
+              r"(?:\[pid (?P<pid>\d+)(?::tid \d+)?\] +)?(?:\[client (?P<client>[^\]]+)\] +)?"
+              r"(?P<msg>.*)$", "strptime", "%a %b %d %H:%M:%S%.f %Y"),
+    LogFormat("apache_access", r"^(?P<client>\S+) \S+ (?P<user>\S+) \[(?P<ts>\d{2}/[A-Z][a-z]{2}/"
+              r"\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] (?P<msg>\"[^\"]*\" (?P<status>\d{3}) .*)$",
+              "strptime", "%d/%b/%Y:%H:%M:%S %z"),
+    LogFormat("proxifier", r"^\[(?P<ts>\d{2}\.\d{2} \d{2}:\d{2}:\d{2})\] +(?P<component>.+?) +- +"
+              r"(?P<msg>.*)$", "yearless", "%Y %m.%d %H:%M:%S"),
+    LogFormat("rfc5424", rf"^<(?P<pri>\d{{1,3}})>1 (?P<ts>{ISO}|-) (?P<host>\S+) (?P<component>\S+)"
+              r" (?P<pid>\S+) (?P<msgid>\S+) (?:-|\[.*?\]) ?(?P<msg>.*)$", "iso"),
+    LogFormat("syslog", rf"^(?P<ts>{_SYSLOG_TS}) +(?P<host>\S+) +(?P<component>[^\[:]{{1,60}}?)"
+              r"(?:\[(?P<pid>\d+)\])?(?: \((?P<address>[^)]*)\))?: (?P<msg>.*)$",
+              "yearless", "%Y %b %d %H:%M:%S"),
+    LogFormat("syslog_bare", rf"^(?P<ts>{_SYSLOG_TS}) +(?P<host>\S+) +(?P<msg>.*)$",
+              "yearless", "%Y %b %d %H:%M:%S"),
+    LogFormat("python", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<logger>[\w.\-<>]*):"
+              r"(?P<msg>.*)$"),
+    LogFormat("pytest_log", r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) +(?P<logger>[\w.\-<>]+)"
+              r":(?P<file>[\w.\-/]+):(?P<lineno>\d+) (?P<msg>.*)$"),
+    LogFormat("npm", r"^npm (?P<level>ERR!|WARN|warn|notice|info|verb|error|http|timing|sill)"
+              r"(?P<msg>(?: .*)?)$", keep_line=True),
+    LogFormat("winston", r"^(?P<level>error|warn|info|http|verbose|debug|silly): (?P<msg>.*)$",
+              keep_line=True),
+    LogFormat("pino_pretty", r"^\[(?P<time>[^\]]{8,35})\] +(?P<level>TRACE|DEBUG|INFO|WARN|ERROR|"
+              r"FATAL) *(?:\((?P<pid>\d+)(?: on (?P<host>[^)]*))?\))?: (?P<msg>.*)$"),
+    LogFormat("bracket_level", rf"^\[(?P<level>{_LVL})\]:? *(?P<msg>.*)$", keep_line=True),
+    LogFormat("level_prefix", r"^(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|"
+              r"CRITICAL|SEVERE|Warning|Error|Fatal)(?::|\s+-)? +(?P<msg>.*)$", keep_line=True),
+    LogFormat("iso_prefix", rf"^\[?(?P<ts>{ISO})\]? +(?P<msg>.*)$", "iso"),
+    LogFormat("time_prefix", r"^\[?(?P<time>\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)\]? +(?P<msg>.*)$"),
+]
+
+
+def register(fmt: LogFormat, before: str | None = None) -> None:
+    """Add a format to the registry.
+
+    Args:
+        fmt: The format.
+        before: Name of the format it must be tried before; appended when None.
+    """
+    names = [f.name for f in FORMATS]
+    FORMATS.insert(names.index(before) if before in names else len(FORMATS), fmt)
+
+
+def any_format_regex() -> str:
+    """One regex matching a line any registered format matches (a cheap first pass)."""
+    return "|".join(f"(?:{re.sub(r'[(][?]P<[a-z_]+>', '(?:', f.regex)})" for f in FORMATS)

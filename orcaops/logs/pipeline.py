@@ -1,0 +1,198 @@
+"""``parse_run_log``: one run's raw lines to stored columns and a per-run analysis.
+
+Stages, each over the whole run: clean (ANSI, ``\\r``) and redact → detect format and extract
+fields → structured lines (JSON, logfmt) → levels → stack traces → templates → error events,
+root cause, category, fingerprint → analysis. Column-wide stages run in polars; Python touches
+only the lines a stage needs (structured lines, trace regions, distinct masked messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import polars as pl
+
+from orcaops.logs import analysis
+from orcaops.logs.category import categorize, is_failed
+from orcaops.logs.clean import clean_expr
+from orcaops.logs.extract import extract
+from orcaops.logs.levels import infer_expr, normalize_expr, normalize_level
+from orcaops.logs.model import ParsedLog
+from orcaops.logs.redact import redact_lines
+from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
+from orcaops.logs.stacktraces import START_RE, Trace, find_traces
+from orcaops.logs.structured import (JSON_SHAPE_RE, LOGFMT_SHAPE_RE, parse_json_line,
+                                     parse_logfmt_line)
+from orcaops.logs.templates import mask_expr, mine
+
+_ERR = ("ERROR", "FATAL")
+_TS = pl.Datetime("us", "UTC")
+
+
+def _structured(ex: pl.DataFrame) -> pl.DataFrame:
+    """Decode JSON and logfmt lines no line format claimed, in place of their columns."""
+    shape = pl.col("fmt").is_null() & (pl.col("msg").str.contains(JSON_SHAPE_RE)
+                                       | pl.col("msg").str.contains(LOGFMT_SHAPE_RE))
+    rows = ex.with_row_index("i").filter(shape).select("i", "msg")
+    if rows.height == 0:
+        return ex
+    idx, fmt, lvl, ts, msg, fields = [], [], [], [], [], []
+    for i, line in rows.iter_rows():
+        kind = "json" if line.lstrip().startswith("{") else "logfmt"
+        got = (parse_json_line if kind == "json" else parse_logfmt_line)(line)
+        if got is None:
+            continue
+        idx.append(i)
+        fmt.append(kind)
+        lvl.append(None if got[0] is None else str(got[0]))
+        ts.append(got[1])
+        msg.append(line if got[2] is None else got[2])
+        fields.append(got[3])
+    if not idx:
+        return ex
+    cols = {"fmt": fmt, "level_raw": lvl, "msg": msg, "fields": fields}
+    out = ex.with_columns([ex[c].scatter(idx, pl.Series(v, dtype=pl.String)) for c, v in
+                           cols.items()])
+    return out.with_columns(out["ts"].scatter(idx, pl.Series(ts, dtype=_TS)))
+
+
+def _trace_level(t: Trace, explicit: list[str | None], levels: list[str]) -> str:
+    """A trace takes the level of the log record that printed it, if one did."""
+    own = explicit[t.first]
+    if own is not None:
+        return own
+    prev = t.first - 1
+    if prev >= 0 and explicit[prev] is not None and levels[prev] not in _ERR:
+        return explicit[prev]  # logger.warning("...", exc_info=True): recovered noise
+    return "FATAL" if t.fatal else "ERROR"
+
+
+def _traces(msgs: list[str], cand: list[int], explicit: list[str | None], levels: list[str]
+            ) -> tuple[list[tuple[Trace, str]], dict[int, int]]:
+    traces = [(t, _trace_level(t, explicit, levels)) for t in find_traces(msgs, cand)]
+    in_trace: dict[int, int] = {}
+    for k, (t, lvl) in enumerate(traces):
+        for i in range(t.first, t.last + 1):
+            in_trace[i] = k
+            levels[i] = lvl
+    return traces, in_trace
+
+
+def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]) -> pl.DataFrame:
+    raw = pl.Series("raw", [x if isinstance(x, str) else str(x) for x in lines], pl.String)
+    cleaned = pl.DataFrame({"raw": raw}).select(clean_expr("raw").alias("line"))["line"]
+    ex = _structured(extract(redact_lines(cleaned, secrets), year))
+    ex = ex.with_columns(normalize_expr("level_raw").alias("explicit"))
+    return ex.with_columns(pl.coalesce("explicit", infer_expr("msg")).alias("level"),
+                           pl.col("msg").str.contains(START_RE).alias("cand"),
+                           mask_expr("msg").alias("masked"))
+
+
+def _year(timestamps: Sequence[datetime | None] | None) -> int:
+    first = next((t for t in timestamps or () if t is not None), None)
+    return (first or datetime.now(timezone.utc)).year
+
+
+def _final_ts(parsed: list[datetime | None], given: Sequence[datetime | None] | None
+              ) -> list[datetime | None]:
+    if given is None:
+        return parsed
+    out = []
+    for g, p in zip(given, parsed):
+        if g is None:
+            out.append(p)
+        else:
+            out.append(g.replace(tzinfo=timezone.utc) if g.tzinfo is None
+                       else g.astimezone(timezone.utc))
+    return out
+
+
+def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,
+                  timestamps: Sequence[datetime | None] | None = None, *,
+                  status: str | None = None, exit_code: int | None = None,
+                  secrets: Sequence[str] = ()) -> ParsedLog:
+    """Parse and analyse one run's log.
+
+    Args:
+        lines: Raw lines, in order (line numbers are their 1-based positions).
+        streams: ``stdout``/``stderr`` per line (all ``stdout`` when None).
+        timestamps: When each line arrived; a given timestamp wins over one parsed from the
+            line.
+        status: Run status; ``timeout`` makes the category ``timeout``. Only failed, timeout
+            and error runs get a category (when status and exit code are both None, a run with
+            an unrecovered error counts as failed, as for ``orcaops logs analyze FILE``).
+        exit_code: 137 (killed) points to ``oom``, 124 to ``timeout``.
+        secrets: Literal secret values masked wherever they appear.
+
+    Returns:
+        The columnar result (see :class:`ParsedLog`).
+    """
+    n = len(lines)
+    if timestamps is not None and len(timestamps) != n or streams is not None and len(streams) != n:
+        raise ValueError("lines, streams and timestamps must have the same length")
+    cols = _columns(lines, _year(timestamps), secrets)
+    msgs, levels = cols["msg"].to_list(), cols["level"].to_list()
+    traces, in_trace = _traces(msgs, cols["cand"].arg_true().to_list(),
+                               cols["explicit"].to_list(), levels)
+    templates, template_ids = mine(cols["masked"].to_list(), levels)
+    is_error = [lv in _ERR for lv in levels]
+    error_rows = [i for i, e in enumerate(is_error) if e]
+    events = build_events(msgs, levels, error_rows, traces, in_trace)
+    return _assemble(cols, msgs, levels, is_error, templates, template_ids, traces, in_trace,
+                     events, streams, _final_ts(cols["ts"].to_list(), timestamps),
+                     status, exit_code)
+
+
+def _trace_ids(traces: list[tuple[Trace, str]]) -> list[str]:
+    return [f"{fingerprint(ErrorEvent(t.event, t.first, '', lvl, t))}-{t.first + 1}"
+            for t, lvl in traces]
+
+
+def _assemble(cols: pl.DataFrame, msgs: list[str], levels: list[str], is_error: list[bool],
+              templates: list[str], template_ids: list[str], traces: list[tuple[Trace, str]],
+              in_trace: dict[int, int], events: list[ErrorEvent],
+              streams: Sequence[str] | None, ts: list[datetime | None],
+              status: str | None, exit_code: int | None) -> ParsedLog:
+    n = len(msgs)
+    ids = _trace_ids(traces)
+    st_ids: list[str | None] = [None] * n
+    for i, k in in_trace.items():
+        st_ids[i] = ids[k]
+    known = status is not None or exit_code is not None
+    root = select_root(events, failed=known and is_failed(status, exit_code, None))
+    failed = is_failed(status, exit_code, root)
+    n_warn = sum(1 for i, lv in enumerate(levels) if lv == "WARN" and i not in in_trace)
+    n_warn += sum(1 for _, lvl in traces if lvl == "WARN")
+    log = ParsedLog(
+        line_number=list(range(1, n + 1)), ts=ts,
+        stream=list(streams) if streams is not None else ["stdout"] * n,
+        level=levels, message=msgs, template_id=template_ids, template=templates,
+        parsed=cols["fields"].to_list(), is_error=is_error, stacktrace_id=st_ids,
+        n_error=len(events), n_warn=n_warn,
+        first_error=root.text.strip() if root else None,
+        first_error_line=root.index + 1 if root else None,
+        failure_category=categorize(status, exit_code, root, events, msgs) if failed else None,
+        error_fingerprint=fingerprint(root) if root else None,
+        stack_traces=[t.to_dict(ids[k]) for k, (t, _) in enumerate(traces)],
+        analysis={})
+    log.analysis = _analysis(log, cols)
+    return log
+
+
+def _analysis(log: ParsedLog, cols: pl.DataFrame) -> dict:
+    counts = {lv: 0 for lv in ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")}
+    for lv in log.level:
+        counts[lv] = counts.get(lv, 0) + 1
+    top, n_templates, repeated = analysis.top_patterns(log.template_id, log.template)
+    fmts = cols["fmt"].drop_nulls().value_counts(sort=True)
+    out = {"lines": len(log.level), "level_counts": counts, "n_error": log.n_error,
+           "n_warn": log.n_warn, "first_error_line": log.first_error_line,
+           "has_stacktrace": bool(log.stack_traces), "n_stack_traces": len(log.stack_traces),
+           "n_templates": n_templates, "repeated_lines": repeated, "top_patterns": top,
+           "formats": {r[0]: r[1] for r in fmts.iter_rows()}}
+    out.update(analysis.timing(log.ts))
+    return out
+
+
+__all__ = ["parse_run_log", "normalize_level"]
