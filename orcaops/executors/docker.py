@@ -181,7 +181,7 @@ def supervise(engine: Engine, container_id: str, collector: LineCollector, sink:
                  stop_sampling, interval, name="orcaops-stats")
     start_thread(_wait, api, container_id, done, name="orcaops-wait")
     try:
-        reason = wait_for_exit(done.is_set, deadline, token)
+        reason = wait_for_exit(done, deadline, token)
         if reason != "exited":
             _halt(engine, container_id, reason, done)
     finally:

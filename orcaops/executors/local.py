@@ -87,7 +87,7 @@ def _supervise(ctx: RunContext, wh: Any, spool: Spool, meta: dict[str, Any],
                  name="orcaops-sample")
     deadline = time.monotonic() + ctx.spec.timeout if ctx.spec.timeout else None
     try:
-        reason = wait_for_exit(exited.done.is_set, deadline, ctx.token)
+        reason = wait_for_exit(exited.done, deadline, ctx.token)
         if reason != "exited":
             _halt(proc, reason, exited)
     finally:

@@ -6,8 +6,8 @@ Both executors and ``recover`` end here, so a recovered run is built exactly lik
 from __future__ import annotations
 
 import socket
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from orcaops.config import CostRates
 from orcaops.errors import OrcaOpsError, WarehouseError
 from orcaops.executors.signals import CancelToken
 from orcaops.executors.spool import Spool
-from orcaops.models import (EnvironmentSnapshot, LogEntry, ResourceSample, ResourceUsage,
+from orcaops.models import (EnvironmentSnapshot, command_text, LogEntry, ResourceSample, ResourceUsage,
                             RunRecord, utcnow)
 
 POLL_S = 0.05
@@ -48,22 +48,22 @@ class Outcome:
         return cls(**{**data, **times})
 
 
-def wait_for_exit(done: Callable[[], bool], deadline: float | None, token: CancelToken,
-                  ) -> str:
+def wait_for_exit(done: threading.Event, deadline: float | None, token: CancelToken) -> str:
     """Block until the job exits, its deadline passes, or it is cancelled.
 
-    Short sleeps rather than one long wait so a signal handler (which only runs between
-    bytecodes of the main thread) is acted on within ``POLL_S``.
+    Waits on ``done`` (set the moment the job exits) in short slices, so a cancel -- set by a
+    signal handler, which only runs between bytecodes of the main thread -- or the deadline is
+    acted on within ``POLL_S``.
 
     Returns:
         ``"exited"``, ``"timeout"`` or ``"cancelled"``.
     """
-    while not done():
+    while not done.is_set():
         if token.cancelled:
             return "cancelled"
         if deadline is not None and time.monotonic() >= deadline:
             return "timeout"
-        token.event.wait(POLL_S)
+        done.wait(POLL_S)
     return "exited"
 
 
@@ -109,7 +109,7 @@ def build_record(meta: dict[str, Any], outcome: Outcome, usage: ResourceUsage | 
     return RunRecord(
         job_id=meta["job_id"], status=outcome.status,  # type: ignore[arg-type]
         image=spec.get("image") if meta.get("executor") == "docker" else None,
-        command=list(spec["command"]), triggered_by=spec.get("triggered_by") or "cli",
+        command=command_text(list(spec["command"])), triggered_by=spec.get("triggered_by") or "cli",
         intent=spec.get("intent"), parent_job_id=spec.get("parent_job_id"),
         tags=list(spec.get("tags") or []), metadata=dict(spec.get("metadata") or {}),
         queued_at=meta.get("queued_at"),

@@ -66,8 +66,8 @@ def _recover_one(wh: Any, spool: Spool, token: CancelToken) -> RunRecord | None:
     if "spec" not in meta:
         spool.remove()  # died while writing its first file: nothing ran
         return None
-    container_id = meta.get("container_id")
-    is_docker = meta.get("executor") == "docker" and container_id
+    container_id = str(meta.get("container_id") or "")
+    is_docker = meta.get("executor") == "docker" and bool(container_id)
     if is_docker and not docker_exec.docker_available():
         return None
     if is_committed(wh, meta["job_id"]):

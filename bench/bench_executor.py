@@ -1,0 +1,140 @@
+"""Recording overhead of the executors: a short job with and without OrcaOps around it.
+
+Measures the median wall time (of --n runs, after one warm-up) of:
+    docker run --rm IMAGE true            the plain Docker CLI
+    run_job(docker), no-op warehouse      the executor alone (create/start/stream/inspect/remove)
+    run_job(docker), real warehouse       plus the Delta commit of record, logs and samples
+    orcaops run --image IMAGE -- true     the CLI, a fresh process each time (if it exists)
+    subprocess true / run_job(local)      the same for the local executor
+
+Uses $DOCKER_HOST when it answers, else starts a private engine (tests/docker_engine.py, root
+needed). Not a test: prints a table (or --json) to compare against bench/README or baselines.
+
+    python bench/bench_executor.py --n 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import orcaops  # noqa: E402
+from orcaops.config import Settings  # noqa: E402
+from orcaops.executors import JobSpec, docker_available, run_job  # noqa: E402
+
+IMAGE = "orcaops-busybox:latest"
+
+
+class NullWarehouse:
+    """Takes the record and stores nothing: isolates executor cost from commit cost."""
+
+    def __init__(self, home: Path) -> None:
+        self.settings = Settings(home=home)
+
+    def record(self, run: Any, logs: Any = None, samples: Any = None, **_: Any) -> Any:
+        return run
+
+
+def median_s(fn: Callable[[], Any], n: int) -> tuple[float, float, float]:
+    """(median, min, max) wall seconds of ``fn`` over ``n`` runs after one warm-up."""
+    fn()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times), max(times)
+
+
+def _engine_module() -> Any:
+    spec = importlib.util.spec_from_file_location("docker_engine", REPO / "tests" /
+                                                  "docker_engine.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["docker_engine"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ensure_engine() -> Any:
+    """None when $DOCKER_HOST already answers (and has the image), else a started engine."""
+    if os.environ.get("DOCKER_HOST") and docker_available():
+        return None
+    module = _engine_module()
+    engine = module.DockerEngine.start()
+    engine.build_busybox_image()
+    os.environ["DOCKER_HOST"] = engine.base_url
+    from orcaops.executors import docker as docker_exec
+    docker_exec._available.cache_clear()
+    docker_exec._connect.cache_clear()
+    return engine
+
+
+def measure(n: int, home: Path) -> dict[str, tuple[float, float, float]]:
+    """Every measurement, by label."""
+    docker_cli = shutil.which("docker")
+    orcaops_cli = [sys.executable, "-c", "from orcaops.cli import main; main()"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCAOPS_HOME": str(home / "cli")}
+    spec = JobSpec(image=IMAGE, command=["true"])
+    local = JobSpec(command=["true"])
+    wh = orcaops.open(home / "wh")
+    null = NullWarehouse(home / "null")
+    cases: dict[str, Callable[[], Any]] = {}
+    if docker_cli:
+        cases["docker run --rm true (CLI)"] = lambda: subprocess.run(
+            [docker_cli, "run", "--rm", IMAGE, "true"], check=True, capture_output=True)
+    cases["run_job docker, no-op warehouse"] = lambda: run_job(spec, null, executor="docker")
+    cases["run_job docker, real warehouse"] = lambda: run_job(spec, wh, executor="docker")
+    if _cli_has_run(orcaops_cli, env):
+        cases["orcaops run --image (CLI)"] = lambda: subprocess.run(
+            [*orcaops_cli, "run", "--image", IMAGE, "--", "true"], check=True,
+            capture_output=True, env=env)
+    cases["subprocess true"] = lambda: subprocess.run(["true"], check=True)
+    cases["run_job local, no-op warehouse"] = lambda: run_job(local, null, executor="local")
+    cases["run_job local, real warehouse"] = lambda: run_job(local, wh, executor="local")
+    return {label: median_s(fn, n) for label, fn in cases.items()}
+
+
+def _cli_has_run(cli: list[str], env: dict[str, str]) -> bool:
+    done = subprocess.run([*cli, "run", "--help"], capture_output=True, env=env)
+    return done.returncode == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10, help="runs per case (median reported)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    engine = _ensure_engine()
+    home = Path(tempfile.mkdtemp(prefix="oo-bench-"))
+    try:
+        results = measure(args.n, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        if engine is not None:
+            engine.stop()
+    if args.json:
+        print(json.dumps({k: {"median_s": v[0], "min_s": v[1], "max_s": v[2]}
+                          for k, v in results.items()}, indent=2))
+        return
+    print(f"{'case':<36} {'median ms':>10} {'min ms':>8} {'max ms':>8}   (n={args.n})")
+    for label, (med, lo, hi) in results.items():
+        print(f"{label:<36} {med * 1000:>10.1f} {lo * 1000:>8.1f} {hi * 1000:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
