@@ -6,21 +6,11 @@ The rules themselves (which names look secret, which values look like credential
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
-try:  # the log engineer's redaction; the fallback below keeps executors usable until it lands
-    from orcaops.logs import redact_env as _redact_env
-    from orcaops.logs import redact_text as _redact_text
-    from orcaops.logs import secret_values as _secret_values
-except ImportError:  # pragma: no cover - removed once orcaops.logs provides all three
-    _redact_env = _redact_text = _secret_values = None
-
-MASK = "***"
-# Shorter values would mask ordinary words and digits all over the output.
-_MIN_SECRET_LEN = 4
-_SECRET_NAME_RE = re.compile(
-    r"(TOKEN|SECRET|PASSWORD|PASSWD|PWD|KEY|CREDENTIAL|AUTH|PRIVATE|SESSION|COOKIE)", re.I)
+from orcaops.logs import redact_env as _redact_env
+from orcaops.logs import redact_text
+from orcaops.logs import secret_values as _secret_values
 
 
 def redact_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -32,13 +22,11 @@ def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     Returns:
         A new dict with the same names.
     """
-    if _redact_env is not None:
-        return dict(_redact_env(dict(env)))
-    return {k: (MASK if _SECRET_NAME_RE.search(k) and v else v) for k, v in env.items()}
+    return dict(_redact_env(dict(env)))
 
 
 def secret_values(env: Mapping[str, str]) -> list[str]:
-    """Values of ``env`` that redaction hides: these are masked wherever they appear in output.
+    """Values of ``env`` that are secret: these are masked wherever they appear in output.
 
     Args:
         env: the job's own environment (not the whole host environment).
@@ -46,15 +34,14 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
     Returns:
         Secret values, longest first so a value containing another is masked whole.
     """
-    if _secret_values is not None:
-        return sorted(set(_secret_values(dict(env))), key=len, reverse=True)
-    redacted = redact_env(env)
-    found = {v for k, v in env.items() if redacted.get(k) != v and len(v) >= _MIN_SECRET_LEN}
-    return sorted(found, key=len, reverse=True)
+    return sorted(set(_secret_values(dict(env))), key=len, reverse=True)
 
 
 def mask_line(line: str, secrets: Iterable[str]) -> str:
     """One output line with secret values and credential-shaped strings masked.
+
+    Why mask here and not only in the warehouse: the line is also spooled to disk and shown
+    live, and neither may carry the secret.
 
     Args:
         line: the line as printed.
@@ -63,9 +50,4 @@ def mask_line(line: str, secrets: Iterable[str]) -> str:
     Returns:
         The line safe to store and display.
     """
-    values = list(secrets)
-    if _redact_text is not None:
-        return str(_redact_text(line, secrets=values))
-    for value in values:
-        line = line.replace(value, MASK)
-    return line
+    return str(redact_text(line, secrets=list(secrets)))

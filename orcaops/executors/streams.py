@@ -34,7 +34,7 @@ class LineCollector:
 
     def add(self, stream: str, ts: datetime, text: str) -> None:
         """Take one line: mask it, spool it, show it, keep it."""
-        line = mask_line(text, self._secrets) if self._secrets else text
+        line = mask_line(text, self._secrets)
         with self._lock:
             self._rows.append((ts, len(self._rows), stream, line))
             if self._spool is not None:
