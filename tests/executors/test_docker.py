@@ -137,6 +137,21 @@ def test_missing_command_in_container(wh: Any, image: str, docker_engine: Any) -
     assert _containers(docker_engine, run.job_id) == []
 
 
+def test_spec_the_engine_refuses_is_an_error_run(wh: Any, image: str,
+                                                 docker_engine: Any) -> None:
+    run = run_job(JobSpec(image=image, command=["true"], cpus=512), wh)
+    assert run.status == "error"
+    assert run.error_message.startswith("Docker engine refused the job: ")
+    assert "CPU" in run.error_message
+    assert _containers(docker_engine, run.job_id) == []
+
+
+def test_network_mode_recorded(wh: Any, image: str) -> None:
+    run = run_job(JobSpec(image=image, command=["true"], network="none"), wh)
+    assert run.status == "success"
+    assert run.environment.network["mode"] == "none"
+
+
 def test_recover_after_recorder_killed(wh: Any, image: str, docker_engine: Any) -> None:
     job = "docker-crash-1"
     script = "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.4; done; echo bye >&2; exit 4"
