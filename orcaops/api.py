@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from orcaops.analytics.api import AnalyticsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
 from orcaops.importer import ImportReport, Importer, import_objects, open_sources, read_lines
@@ -23,7 +24,7 @@ from orcaops.warehouse.writer import Writer
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
 
 
-class Warehouse:
+class Warehouse(AnalyticsAPI):
     """Run history on disk: three Delta tables, DuckDB views over them, and what uses both.
 
     Args:

@@ -240,6 +240,8 @@ class PerformanceBaseline(_Model):
     trusted: bool = False
     image: str | None = None
     command: str | None = None
+    # No run of the key for ``Settings.baseline_stale_days``: aged out of listings.
+    stale: bool = False
 
 
 class Anomaly(_Model):
@@ -257,6 +259,7 @@ class Anomaly(_Model):
     detected_at: datetime
     acknowledged: bool = False
     resolution: str | None = None
+    baseline_key: str | None = None
 
 
 class Recommendation(_Model):
