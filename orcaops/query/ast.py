@@ -7,8 +7,8 @@ trees can be compared in tests without them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+import dataclasses
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Word:
 
     raw: str
     quoted: bool = False
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Regex:
     """A ``/regex/`` value; ``pattern`` is the text between the slashes, ``\\/`` unescaped."""
 
     pattern: str
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Comparison:
 
     op: str
     operand: Word
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ class Range:
 
     low: Word | None
     high: Word | None
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
-Value = Union[Word, Regex, Comparison, Range]
+Value = Word | Regex | Comparison | Range
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Term:
 
     field: str
     value: Value
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Bare:
     """A bare word or quoted phrase: matches job_id, image, command, intent or a tag."""
 
     value: Word
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -96,4 +96,4 @@ class MatchAll:
     """The empty query: every run."""
 
 
-Node = Union[Term, Bare, And, Or, Not, MatchAll]
+Node = Term | Bare | And | Or | Not | MatchAll

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Union
+from typing import Any
 
 from orcaops.query import ast, predicates
 from orcaops.query.context import Context
 from orcaops.query.parser import parse_query
 from orcaops.query.sql import FALSE, LOGS, TRUE, LogLine, Sql, all_lines, any_line, join, negate
 
-Part = Union[Sql, LogLine]
+Part = Sql | LogLine
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree
+from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from orcaops.errors import QueryError
@@ -52,8 +52,10 @@ def parse_query(text: str) -> ast.Node:
     consumed: list[Token] = []
     interactive = _parser().parse_interactive(text)
     try:
+        # Token by token, so that on an error we know what came before (the field whose
+        # value was expected), which lark's exception does not carry.
         for token in interactive.iter_parse():
-            consumed.append(token)
+            consumed.append(token)  # noqa: PERF402
         tree = interactive.feed_eof(consumed[-1] if consumed else None)
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc, consumed) from exc
@@ -142,12 +144,16 @@ def _last_field(consumed: Sequence[Token]) -> str:
     return ""
 
 
-def _flatten(cls: type[ast.And] | type[ast.Or], items: Sequence[Any]) -> Any:
+def _flatten(cls: type[ast.And | ast.Or], items: Sequence[Any]) -> Any:
     # (a OR b) OR c is one OR of three: flatter trees give shorter SQL and simpler goldens.
     flat: list[Any] = []
     for item in items:
         flat.extend(item.items if isinstance(item, cls) else (item,))
     return cls(tuple(flat))
+
+
+def _pos(token: Token) -> int:
+    return token.start_pos or 0
 
 
 def _unquote(token: Token) -> str:
@@ -176,24 +182,23 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
     value_negation = negation
 
     def bare_word(self, items: list[Token]) -> ast.Bare:
-        return ast.Bare(ast.Word(str(items[0]), False, items[0].start_pos), items[0].start_pos)
+        return ast.Bare(self.plain(items), _pos(items[0]))
 
     def bare_phrase(self, items: list[Token]) -> ast.Bare:
-        word = ast.Word(_unquote(items[0]), True, items[0].start_pos)
-        return ast.Bare(word, items[0].start_pos)
+        return ast.Bare(self.quoted(items), _pos(items[0]))
 
     def plain(self, items: list[Token]) -> ast.Word:
-        return ast.Word(str(items[0]), False, items[0].start_pos)
+        return ast.Word(str(items[0]), False, _pos(items[0]))
 
     def quoted(self, items: list[Token]) -> ast.Word:
-        return ast.Word(_unquote(items[0]), True, items[0].start_pos)
+        return ast.Word(_unquote(items[0]), True, _pos(items[0]))
 
     def regex(self, items: list[Token]) -> ast.Regex:
-        return ast.Regex(str(items[0])[1:-1].replace("\\/", "/"), items[0].start_pos)
+        return ast.Regex(str(items[0])[1:-1].replace("\\/", "/"), _pos(items[0]))
 
     def comparison(self, items: list[Any]) -> ast.Comparison:
         op, operand = items
-        return ast.Comparison(str(op), operand, op.start_pos)
+        return ast.Comparison(str(op), operand, _pos(op))
 
     def range(self, items: list[Any]) -> ast.Range:
         low, high = (None if w.raw == "*" and not w.quoted else w for w in items)
@@ -204,7 +209,7 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     def field_term(self, items: list[Any]) -> ast.Node:
         token, value = items
-        return _distribute(str(token)[:-1], token.start_pos, value)
+        return _distribute(str(token)[:-1], _pos(token), value)
 
 
 def _distribute(field: str, pos: int, value: Any) -> ast.Node:
@@ -219,4 +224,4 @@ def _distribute(field: str, pos: int, value: Any) -> ast.Node:
     return ast.Term(field, value, pos)
 
 
-__all__ = ["MAX_QUERY_LENGTH", "parse_query", "Tree"]
+__all__ = ["MAX_QUERY_LENGTH", "parse_query"]

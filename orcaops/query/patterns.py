@@ -8,6 +8,7 @@ so a bad one is a QueryError with a position instead of a runtime failure.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 ESCAPE = "\\"
@@ -56,19 +57,15 @@ def to_pattern(raw: str, *, single_char: bool) -> Pattern:
     return Pattern("".join(like), "".join(literal), wildcard)
 
 
-# RE2 (DuckDB's regex engine) lacks these; Python's re accepts them, so check separately.
-_RE2_UNSUPPORTED = (
-    (re.compile(r"\(\?<?[=!]"), "lookaround assertions are not supported"),
-    (re.compile(r"\(\?>"), "atomic groups are not supported"),
-    (re.compile(r"\(\?\("), "conditional groups are not supported"),
-    (re.compile(r"\(\?P="), "backreferences are not supported"),
-    (re.compile(r"\\[1-9]"), "backreferences are not supported"),
-    (re.compile(r"[*+?}]\+"), "possessive quantifiers are not supported"),
-)
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+_RE2_FLAGS = frozenset("imsU")  # the inline flags RE2 knows; Python also has a, L, u, x
 
 
 def check_regex(pattern: str) -> tuple[str, int] | None:
     """Find why a regex would fail in DuckDB.
+
+    Python's ``re`` catches syntax errors; a second pass catches what Python accepts but
+    DuckDB's RE2 engine rejects (lookarounds, backreferences, some escapes and flags).
 
     Args:
         pattern: the regex text (between the slashes).
@@ -77,42 +74,72 @@ def check_regex(pattern: str) -> tuple[str, int] | None:
         None when it is fine, else (reason, offset into ``pattern``).
     """
     try:
-        re.compile(pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # FutureWarning about nested sets, etc.
+            re.compile(pattern)
     except re.error as exc:
         return str(exc.msg), exc.pos or 0
     except (RecursionError, OverflowError, ValueError) as exc:  # absurd nesting or sizes
         return str(exc), 0
-    code = _unescaped_outside_classes(pattern)
-    for finder, reason in _RE2_UNSUPPORTED:
-        found = finder.search(code)
-        if found:
-            return reason, found.start()
-    for found in re.finditer(r"\{(\d+)(?:,(\d*))?\}", code):
-        if max(int(n) for n in found.groups() if n) > 1000:
-            return "repetition counts above 1000 are not supported", found.start()
-    return None
+    return _re2_problem(pattern)
 
 
-def _unescaped_outside_classes(pattern: str) -> str:
-    """The pattern with escaped characters and [classes] blanked out, offsets kept.
-
-    Lets the checks above look for syntax without mistaking ``\\(?=`` or ``[(?=]`` for it.
-    Backreferences (``\\1``) stay visible because they are escapes.
-    """
-    out: list[str] = []
-    i, in_class = 0, False
+def _re2_problem(pattern: str) -> tuple[str, int] | None:
+    i, class_start = 0, -1  # class_start >= 0 while inside [...]
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            out.append("\\" + nxt if nxt in "123456789" and not in_class else "  ")
+            problem = _escape_problem(pattern[i + 1], in_class=class_start >= 0)
+            if problem:
+                return problem, i
             i += 2
             continue
-        if in_class:
-            in_class = char != "]" or out[-1:] == ["["]
-            out.append(" " if in_class else "]")
+        if class_start >= 0:
+            if char == "]" and i > class_start:
+                class_start = -1
+        elif char == "[":
+            class_start = i + 1 + (pattern[i + 1:i + 2] == "^")
         else:
-            in_class = char == "["
-            out.append(char)
+            problem = _syntax_problem(pattern, i)
+            if problem:
+                return problem, i
         i += 1
-    return "".join(out)
+    return None
+
+
+def _escape_problem(char: str, in_class: bool) -> str | None:
+    if char in "123456789" and not in_class:
+        return "backreferences are not supported"
+    if char in "ZuUN" or (char == "b" and in_class):
+        return f"the escape \\{char} is not supported"
+    return None
+
+
+def _syntax_problem(pattern: str, i: int) -> str | None:
+    rest = pattern[i:]
+    if rest.startswith("(?"):
+        return _group_problem(rest[2:])
+    if rest[:1] in ("*", "+", "?", "}") and rest[1:2] == "+" and i > 0:
+        return "possessive quantifiers are not supported"
+    repeat = _REPEAT.match(rest)
+    if repeat and max(int(n) for n in repeat.groups() if n) > 1000:
+        return "repetition counts above 1000 are not supported"
+    return None
+
+
+def _group_problem(ext: str) -> str | None:
+    for prefix, reason in (
+        (("=", "!", "<=", "<!"), "lookaround assertions are not supported"),
+        ((">",), "atomic groups are not supported"),
+        (("(",), "conditional groups are not supported"),
+        (("P=",), "backreferences are not supported"),
+        (("#",), "comments are not supported"),
+    ):
+        if ext.startswith(prefix):
+            return reason
+    if ext.startswith("P<"):
+        return None
+    flags = set(re.match(r"[A-Za-z-]*", ext).group()) - {"-"}  # type: ignore[union-attr]
+    if flags - _RE2_FLAGS:
+        return f"the inline flag(s) {''.join(sorted(flags - _RE2_FLAGS))} are not supported"
+    return None

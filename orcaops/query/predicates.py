@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Union
 
 from orcaops.query import ast, fields, ranges
 from orcaops.query.context import Context
@@ -18,7 +17,7 @@ from orcaops.query.patterns import check_regex, to_pattern
 from orcaops.query.sql import ANOMALOUS_RUNS, FLAKY_KEYS, LogLine, Sql, join, sql
 from orcaops.query.template import col, fmt, param
 
-Part = Union[Sql, LogLine]
+Part = Sql | LogLine
 Handler = Callable[[Context, Field, str | None, ast.Term], Part]
 
 _META_KEY = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")

@@ -20,185 +20,225 @@ VALID_FIELDS = (
 MESSAGES: list[tuple[str, str]] = [
     (
         "status:failed image:python* duration:>",
-        "Unexpected end of query at column 39: expected a number or duration\n"
-        "  status:failed image:python* duration:>\n"
-        "                                        ^",
+        (
+            "Unexpected end of query at column 39: expected a number or duration\n"
+            "  status:failed image:python* duration:>\n"
+            "                                        ^"
+        ),
     ),
     (
         "stauts:failed",
-        f"Unknown field 'stauts' at column 1: did you mean status? valid fields: {VALID_FIELDS}\n"
-        "  stauts:failed\n"
-        "  ^",
+        (
+            f"Unknown field 'stauts' at column 1: did you mean status? valid fields: {VALID_FIELDS}\n"
+            "  stauts:failed\n"
+            "  ^"
+        ),
     ),
     (
         "status:failed python:3.11",
-        "Unknown field 'python' at column 15: to search for text containing ':', put it in "
-        f"quotes; valid fields: {VALID_FIELDS}\n"
-        "  status:failed python:3.11\n"
-        "                ^",
+        (
+            "Unknown field 'python' at column 15: to search for text containing ':', put it in "
+            f"quotes; valid fields: {VALID_FIELDS}\n"
+            "  status:failed python:3.11\n"
+            "                ^"
+        ),
     ),
     (
         "duration:>abc",
-        "Invalid value 'abc' for duration at column 11: expected a number or duration "
-        "(seconds or 500ms, 90s, 5m, 2h, 1d; e.g. >60, [1m TO 5m])\n"
-        "  duration:>abc\n"
-        "            ^",
+        (
+            "Invalid value 'abc' for duration at column 11: expected a number or duration "
+            "(seconds or 500ms, 90s, 5m, 2h, 1d; e.g. >60, [1m TO 5m])\n"
+            "  duration:>abc\n"
+            "            ^"
+        ),
     ),
     (
         "after:notadate",
-        "Invalid value 'notadate' for after at column 7: expected a date (2026-01-01, "
-        "2026-01-01T10:00:00Z, -7d, -24h, -30m, today, yesterday)\n"
-        "  after:notadate\n"
-        "        ^",
+        (
+            "Invalid value 'notadate' for after at column 7: expected a date (2026-01-01, "
+            "2026-01-01T10:00:00Z, -7d, -24h, -30m, today, yesterday)\n"
+            "  after:notadate\n"
+            "        ^"
+        ),
     ),
     (
         "memory:>12XB",
-        "Invalid value '12XB' for memory at column 9: expected a number or memory size "
-        "(MB or 512KB, 64MB, 2GB (binary units); e.g. >1GB, [256MB TO 1GB])\n"
-        "  memory:>12XB\n"
-        "          ^",
+        (
+            "Invalid value '12XB' for memory at column 9: expected a number or memory size "
+            "(MB or 512KB, 64MB, 2GB (binary units); e.g. >1GB, [256MB TO 1GB])\n"
+            "  memory:>12XB\n"
+            "          ^"
+        ),
     ),
     (
         "exit:abc",
-        "Invalid value 'abc' for exit at column 6: expected an integer (e.g. 1, >0, [1 TO 3])\n"
-        "  exit:abc\n"
-        "       ^",
+        (
+            "Invalid value 'abc' for exit at column 6: expected an integer (e.g. 1, >0, [1 TO 3])\n"
+            "  exit:abc\n"
+            "       ^"
+        ),
     ),
     (
         "duration:[5 TO]",
-        "Unexpected ']' at column 15: expected a number or duration as the upper bound\n"
-        "  duration:[5 TO]\n"
-        "                ^",
+        (
+            "Unexpected ']' at column 15: expected a number or duration as the upper bound\n"
+            "  duration:[5 TO]\n"
+            "                ^"
+        ),
     ),
     (
         "[5 TO]",
-        "Unexpected '[' at column 1: expected a search term (a range follows a field: "
-        "duration:[1m TO 5m])\n"
-        "  [5 TO]\n"
-        "  ^",
+        (
+            "Unexpected '[' at column 1: expected a search term (a range follows a field: "
+            "duration:[1m TO 5m])\n"
+            "  [5 TO]\n"
+            "  ^"
+        ),
     ),
     (
         "duration:[1m 5m]",
-        "Unexpected '5m]' at column 14: expected TO\n"
-        "  duration:[1m 5m]\n"
-        "               ^",
+        ("Unexpected '5m]' at column 14: expected TO\n  duration:[1m 5m]\n               ^"),
     ),
     (
         "duration:[1m TO 5m",
-        "Unexpected end of query at column 19: expected ']'\n"
-        "  duration:[1m TO 5m\n"
-        "                    ^",
+        (
+            "Unexpected end of query at column 19: expected ']'\n"
+            "  duration:[1m TO 5m\n"
+            "                    ^"
+        ),
     ),
     (
         "status:faild",
-        "Unknown status value 'faild' at column 8: did you mean failed? expected one of "
-        "queued, running, success, failed, timeout, cancelled, error\n"
-        "  status:faild\n"
-        "         ^",
+        (
+            "Unknown status value 'faild' at column 8: did you mean failed? expected one of "
+            "queued, running, success, failed, timeout, cancelled, error\n"
+            "  status:faild\n"
+            "         ^"
+        ),
     ),
     (
         'log:"connection refused',
-        'Unterminated quoted phrase at column 5: expected a closing "\n'
-        '  log:"connection refused\n'
-        "      ^",
+        (
+            'Unterminated quoted phrase at column 5: expected a closing "\n'
+            '  log:"connection refused\n'
+            "      ^"
+        ),
     ),
     (
         "(status:failed OR status:error",
-        "Unexpected end of query at column 31: expected ')'\n"
-        "  (status:failed OR status:error\n"
-        "                                ^",
+        (
+            "Unexpected end of query at column 31: expected ')'\n"
+            "  (status:failed OR status:error\n"
+            "                                ^"
+        ),
     ),
     (
         "status:failed)",
-        "Unexpected ')' at column 14: no matching '('\n"
-        "  status:failed)\n"
-        "               ^",
+        ("Unexpected ')' at column 14: no matching '('\n  status:failed)\n               ^"),
     ),
     (
         "status:failed AND",
-        "Unexpected end of query at column 18: expected a search term\n"
-        "  status:failed AND\n"
-        "                   ^",
+        (
+            "Unexpected end of query at column 18: expected a search term\n"
+            "  status:failed AND\n"
+            "                   ^"
+        ),
     ),
     (
         "status:",
-        "Unexpected end of query at column 8: expected a value (wildcards * and ? allowed)\n"
-        "  status:\n"
-        "         ^",
+        (
+            "Unexpected end of query at column 8: expected a value (wildcards * and ? allowed)\n"
+            "  status:\n"
+            "         ^"
+        ),
     ),
     (
         "log:/(unclosed/",
-        "Invalid regex: missing ), unterminated subpattern at column 6: expected a valid regex\n"
-        "  log:/(unclosed/\n"
-        "       ^",
+        (
+            "Invalid regex: missing ), unterminated subpattern at column 6: expected a valid regex\n"
+            "  log:/(unclosed/\n"
+            "       ^"
+        ),
     ),
     (
         "log:/a(?=b)/",
-        "Invalid regex: lookaround assertions are not supported at column 7: "
-        "expected a valid regex\n"
-        "  log:/a(?=b)/\n"
-        "        ^",
+        (
+            "Invalid regex: lookaround assertions are not supported at column 7: "
+            "expected a valid regex\n"
+            "  log:/a(?=b)/\n"
+            "        ^"
+        ),
     ),
     (
         "is:broken",
-        "Unknown is value 'broken' at column 4: expected one of failed, flaky, anomalous, "
-        "running\n"
-        "  is:broken\n"
-        "     ^",
+        (
+            "Unknown is value 'broken' at column 4: expected one of failed, flaky, anomalous, "
+            "running\n"
+            "  is:broken\n"
+            "     ^"
+        ),
     ),
     (
         "is:flakey",
-        "Unknown is value 'flakey' at column 4: did you mean flaky? expected one of failed, "
-        "flaky, anomalous, running\n"
-        "  is:flakey\n"
-        "     ^",
+        (
+            "Unknown is value 'flakey' at column 4: did you mean flaky? expected one of failed, "
+            "flaky, anomalous, running\n"
+            "  is:flakey\n"
+            "     ^"
+        ),
     ),
     (
         "has:parnet",
-        f"Unknown field 'parnet' at column 5: did you mean parent? valid fields: {VALID_FIELDS}\n"
-        "  has:parnet\n"
-        "      ^",
+        (
+            f"Unknown field 'parnet' at column 5: did you mean parent? valid fields: {VALID_FIELDS}\n"
+            "  has:parnet\n"
+            "      ^"
+        ),
     ),
     (
         "level:loud",
-        "Unknown level value 'loud' at column 7: expected one of DEBUG, INFO, WARN, ERROR, "
-        "FATAL\n"
-        "  level:loud\n"
-        "        ^",
+        (
+            "Unknown level value 'loud' at column 7: expected one of DEBUG, INFO, WARN, ERROR, "
+            "FATAL\n"
+            "  level:loud\n"
+            "        ^"
+        ),
     ),
     (
         "status:>1",
-        "status does not take comparisons at column 8: expected a value (wildcards * and ? "
-        "allowed)\n"
-        "  status:>1\n"
-        "         ^",
+        (
+            "status does not take comparisons at column 8: expected a value (wildcards * and ? "
+            "allowed)\n"
+            "  status:>1\n"
+            "         ^"
+        ),
     ),
     (
         "after:>2026-01-01",
-        "after takes one date, not comparisons or ranges at column 7: expected a date "
-        "(2026-01-01, 2026-01-01T10:00:00Z, -7d, -24h, -30m, today, yesterday); for a span "
-        "use after:A before:B\n"
-        "  after:>2026-01-01\n"
-        "        ^",
+        (
+            "after takes one date, not comparisons or ranges at column 7: expected a date "
+            "(2026-01-01, 2026-01-01T10:00:00Z, -7d, -24h, -30m, today, yesterday); for a span "
+            "use after:A before:B\n"
+            "  after:>2026-01-01\n"
+            "        ^"
+        ),
     ),
     (
         "exit:/1/",
-        "exit does not take a /regex/ at column 6: expected an integer\n"
-        "  exit:/1/\n"
-        "       ^",
+        ("exit does not take a /regex/ at column 6: expected an integer\n  exit:/1/\n       ^"),
     ),
     (
         "meta..x:1",
-        "Invalid metadata key '.x' at column 1: expected meta.<key> with a key of letters, "
-        "digits, '_', '-' and '.' (nesting)\n"
-        "  meta..x:1\n"
-        "  ^",
+        (
+            "Invalid metadata key '.x' at column 1: expected meta.<key> with a key of letters, "
+            "digits, '_', '-' and '.' (nesting)\n"
+            "  meta..x:1\n"
+            "  ^"
+        ),
     ),
     (
         "a\x00b",
-        "Unexpected control character '\\x00' at column 2\n"
-        "  a?b\n"
-        "   ^",
+        ("Unexpected control character '\\x00' at column 2\n  a?b\n   ^"),
     ),
 ]
 
@@ -233,7 +273,9 @@ def test_syntax_errors_come_from_parse_query_too() -> None:
 
 
 def test_too_long_query() -> None:
-    with pytest.raises(QueryError, match=r"Query is too long \(10,001 characters; the limit is 10,000\)"):
+    with pytest.raises(
+        QueryError, match=r"Query is too long \(10,001 characters; the limit is 10,000\)"
+    ):
         compile_query("a" * (MAX_QUERY_LENGTH + 1))
     assert compile_query("a " * (MAX_QUERY_LENGTH // 2)).where  # at the limit: fine
 
@@ -264,8 +306,20 @@ def test_unknown_sort_key() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["", " ", "-", "a,,b", "duration;DROP TABLE runs", "started_at DESC", "tags",
-             "metadata", "1", "duration_s) --", "-(duration)"],
+    "spec",
+    [
+        "",
+        " ",
+        "-",
+        "a,,b",
+        "duration;DROP TABLE runs",
+        "started_at DESC",
+        "tags",
+        "metadata",
+        "1",
+        "duration_s) --",
+        "-(duration)",
+    ],
 )
 def test_bad_sort_specs(spec: str) -> None:
     with pytest.raises(QueryError, match="valid sort keys: after, "):
