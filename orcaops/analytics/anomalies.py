@@ -1,0 +1,101 @@
+"""Anomalies: each finished run judged against the runs of its key before it.
+
+The rules are SQL views (``duration_anomalies``, ``regression_anomalies``,
+``memory_anomalies``, ``error_pattern_anomalies``, ``flaky_anomalies``,
+``stalled_anomalies``) united in ``anomaly_events``; this module filters them, adds the words
+(``describe``) and records acknowledgements in the ``actions`` table. Ids are a hash of
+job_id and type, so an ack made in one process holds in every other.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from orcaops.analytics.common import SEVERITIES, Frames, check_choice, parse_when
+from orcaops.analytics.describe import DESCRIBERS, describe
+from orcaops.errors import NotFoundError
+from orcaops.models import Anomaly
+
+TYPES = tuple(DESCRIBERS)
+FIELDS = tuple(Anomaly.model_fields)
+_RANK = "CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END"
+
+
+def compile_anomalies(*, since: datetime | None = None, until: datetime | None = None,
+                      severity: str | None = None, type: str | None = None,  # noqa: A002
+                      include_acknowledged: bool = False, job_id: str | None = None,
+                      anomaly_id: str | None = None) -> tuple[str, list[Any]]:
+    """The SQL (and params) selecting anomalies; pure. ``severity`` is a minimum."""
+    where, params = ["TRUE"], []
+    if since is not None:
+        where.append("detected_at >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("detected_at < ?")
+        params.append(until)
+    if severity is not None:
+        where.append(f"{_RANK} >= ?")
+        params.append(SEVERITIES.index(severity) + 1)
+    if type is not None:
+        where.append("anomaly_type = ?")
+        params.append(type)
+    if job_id is not None:
+        where.append("job_id = ?")
+        params.append(job_id)
+    if anomaly_id is not None:
+        where.append("id = ?")
+        params.append(anomaly_id)
+    if not include_acknowledged:
+        where.append("NOT acknowledged")
+    sql = (f"SELECT * FROM anomaly_events WHERE {' AND '.join(where)} "
+           "ORDER BY detected_at DESC, job_id, anomaly_type")
+    return sql, params
+
+
+def load_anomalies(wh: Frames, *, since: str | date | datetime | None = None,
+                   until: str | date | datetime | None = None, severity: str | None = None,
+                   type: str | None = None, include_acknowledged: bool = False,  # noqa: A002
+                   job_id: str | None = None, anomaly_id: str | None = None) -> pl.DataFrame:
+    """Anomalies as a frame with the columns of ``Anomaly``, newest first.
+
+    Raises:
+        InputError: an unknown severity or type, or a bad date.
+    """
+    sql, params = compile_anomalies(
+        since=parse_when(since, "--since"), until=parse_when(until, "--until"),
+        severity=check_choice(severity, SEVERITIES, "severity"),
+        type=check_choice(type, TYPES, "anomaly type"),
+        include_acknowledged=include_acknowledged, job_id=job_id, anomaly_id=anomaly_id)
+    return with_words(wh._frame(sql, params))
+
+
+def with_words(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add title and description to rows of ``anomaly_events``; keep the Anomaly columns."""
+    texts = [describe(row) for row in frame.iter_rows(named=True)]
+    words = pl.DataFrame({"title": [t for t, _ in texts], "description": [d for _, d in texts]},
+                         schema={"title": pl.String, "description": pl.String})
+    frame = pl.concat([frame, words], how="horizontal").with_columns(
+        pl.col("expected").round(3), pl.col("actual").round(3),
+        pl.col("deviation_percent").round(1))
+    return frame.select(*FIELDS)
+
+
+def to_models(frame: pl.DataFrame) -> list[Anomaly]:
+    return [Anomaly(**row) for row in frame.iter_rows(named=True)]
+
+
+def ack(wh: Any, anomaly_id: str, resolution: str | None = None) -> Anomaly:
+    """Acknowledge one anomaly (an ``anomaly_ack`` action); returns it as it now stands.
+
+    Raises:
+        NotFoundError: no anomaly has this id.
+    """
+    found = load_anomalies(wh, anomaly_id=anomaly_id, include_acknowledged=True)
+    if not found.height:
+        raise NotFoundError(f"no anomaly with id {anomaly_id!r} (see `orcaops anomalies`)")
+    wh.add_action("anomaly_ack", anomaly_id, resolution)
+    return to_models(found)[0].model_copy(update={"acknowledged": True,
+                                                  "resolution": resolution})

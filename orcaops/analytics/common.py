@@ -1,0 +1,113 @@
+"""What the analytics modules share: parsing user arguments, stable ids, readable numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Protocol
+
+import polars as pl
+
+from orcaops.config import Settings
+from orcaops.errors import InputError
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+SEVERITIES = ("info", "warning", "critical")
+
+
+class Frames(Protocol):
+    """What analytics needs from a warehouse: SQL in, DataFrame out, and the settings."""
+
+    settings: Settings
+
+    def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+               ) -> pl.DataFrame: ...
+
+
+def stable_id(*parts: str) -> str:
+    """A short id that is the same in every process for the same parts."""
+    return hashlib.md5(":".join(parts).encode()).hexdigest()[:16]
+
+
+def parse_span(text: str, what: str = "horizon") -> timedelta:
+    """``90s``, ``30m``, ``24h``, ``7d``, ``2w`` as a timedelta.
+
+    Raises:
+        InputError: anything else, naming the accepted forms.
+    """
+    m = _SPAN.match(str(text))
+    if not m or float(m.group(1)) <= 0:
+        raise InputError(f"bad {what} {text!r}: use a number and a unit, like 90s, 30m, "
+                         "24h, 7d or 2w")
+    return timedelta(seconds=float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()])
+
+
+def parse_when(value: str | date | datetime | None, what: str,
+               now: datetime | None = None) -> datetime | None:
+    """A point in time from a datetime, a date, ISO text or a relative ``-7d``.
+
+    Raises:
+        InputError: text that is none of these.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    text = str(value).strip()
+    if text.startswith("-"):
+        return (now or utcnow()) - parse_span(text[1:], what)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"bad {what} {value!r}: use a date (2026-11-01), an ISO timestamp "
+                         "or a relative time like -7d or -24h") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def check_choice(value: str | None, choices: tuple[str, ...], what: str) -> str | None:
+    """``value`` if it is one of ``choices`` (or None); InputError listing them otherwise."""
+    if value is None:
+        return None
+    norm = value.strip().lower()
+    if norm not in choices:
+        raise InputError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+    return norm
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def human_seconds(seconds: float | None) -> str:
+    """``64s``, ``4m12s``, ``1h05m``: how a person says a duration."""
+    if seconds is None:
+        return "?"
+    s = float(seconds)
+    if s < 10:
+        return f"{s:.1f}s"
+    if s < 60:
+        return f"{s:.0f}s"
+    if s < 3600:
+        m, rest = divmod(round(s), 60)
+        return f"{m}m{rest:02d}s"
+    h, rest = divmod(round(s), 3600)
+    return f"{h}h{rest // 60:02d}m"
+
+
+def human_mb(mb: float | None) -> str:
+    """``410 MB`` or ``2.4 GB``."""
+    if mb is None:
+        return "?"
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+
+def job_label(command: str | None, image: str | None) -> str:
+    """``pytest -q on python:3.11``: the job as people name it."""
+    cmd = (command or "?").strip()
+    if len(cmd) > 50:
+        cmd = cmd[:47] + "..."
+    return f"{cmd} on {image or 'local'}"
