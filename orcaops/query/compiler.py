@@ -14,7 +14,7 @@ from typing import Any
 
 from orcaops.query import ast, predicates
 from orcaops.query.context import Context
-from orcaops.query.parser import parse_query
+from orcaops.query.parser import parse_query, printable
 from orcaops.query.sql import FALSE, LOGS, TRUE, LogLine, Sql, all_lines, any_line, join, negate
 
 Part = Sql | LogLine
@@ -70,7 +70,7 @@ def compile_node(node: ast.Node, *, text: str = "", now: datetime | None = None)
     moment = now or datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    result = Compiler(Context(text, moment.astimezone(timezone.utc))).compile(node)
+    result = Compiler(Context(printable(text), moment.astimezone(timezone.utc))).compile(node)
     return CompiledQuery(result.text, result.params, text, result.views)
 
 

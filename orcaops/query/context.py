@@ -16,7 +16,7 @@ class Context:
     """Facts shared by every predicate of one query.
 
     Attributes:
-        query: the query text, for error carets.
+        query: the query text as printed above error carets (see ``parser.printable``).
         now: the instant relative dates (``-7d``, ``today``) resolve against, UTC.
     """
 

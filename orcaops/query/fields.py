@@ -30,9 +30,6 @@ LEVEL = "level"  # runs with at least one log line at that level
 PRESENCE = "presence"  # has:<field> / missing:<field>
 STATE = "state"  # is:failed|flaky|anomalous|running
 
-NUMERIC_KINDS = frozenset({INTEGER, NUMBER, DURATION, MEMORY})
-COMPARABLE_KINDS = NUMERIC_KINDS | {DATE, LEVEL, META}
-
 STATUSES = ("queued", "running", "success", "failed", "timeout", "cancelled", "error")
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")  # in order of severity
 STATES = ("failed", "flaky", "anomalous", "running")

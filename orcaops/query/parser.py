@@ -77,15 +77,17 @@ def _check_characters(text: str) -> None:
         if (category == "Cc" and not char.isspace()) or category == "Cs":
             raise QueryError(
                 f"Unexpected control character {char!r} at column {pos + 1}",
-                _printable(text), pos, ["a printable character"],
+                printable(text), pos, ["a printable character"],
             )
 
 
-def _printable(text: str) -> str:
-    # The caret line must stay aligned, so every character is replaced by exactly one.
-    return "".join(
-        "?" if unicodedata.category(c) in ("Cc", "Cs") and c != " " else c for c in text
-    )
+def printable(text: str) -> str:
+    """The query as shown above an error's caret: one character per character of ``text``.
+
+    Tabs and newlines become spaces and other unprintable characters ``?``, so the caret
+    (placed by offset) stays under the right character.
+    """
+    return "".join(c if c.isprintable() else " " if c.isspace() else "?" for c in text)
 
 
 def _syntax_error(text: str, exc: UnexpectedInput, consumed: Sequence[Token]) -> QueryError:
@@ -114,7 +116,7 @@ def _syntax_error(text: str, exc: UnexpectedInput, consumed: Sequence[Token]) ->
 def _error(reason: str, text: str, pos: int, expected: list[str], prefix: str = "expected ") -> QueryError:
     detail = " or ".join(expected)
     message = f"{reason} at column {pos + 1}" + (f": {prefix}{detail}" if detail else "")
-    return QueryError(message, _printable(text), pos, expected)
+    return QueryError(message, printable(text), pos, expected)
 
 
 def _describe_expected(

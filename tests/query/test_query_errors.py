@@ -324,3 +324,13 @@ def test_unknown_sort_key() -> None:
 def test_bad_sort_specs(spec: str) -> None:
     with pytest.raises(QueryError, match="valid sort keys: after, "):
         compile_sort(spec)
+
+
+def test_caret_stays_aligned_with_tabs_and_newlines() -> None:
+    with pytest.raises(QueryError) as caught:
+        compile_query("status:failed\n\tduration:>x", now=NOW)
+    assert str(caught.value).splitlines()[1:] == [
+        "  status:failed  duration:>x",
+        "                           ^",
+    ]
+    assert caught.value.position == 25
