@@ -1,4 +1,4 @@
--- description: runs whose peak memory is over 1.5x the largest of the successful runs of their key before them
+-- description: runs whose peak memory is over 1.5x the largest (98th percentile) of the 100 successful runs of their key before them
 -- depends: run_context
 SELECT job_id, baseline_key, image, command, status, started_at,
        finished_at AS detected_at,

@@ -22,7 +22,8 @@ SELECT o.*,
        median(ok_duration) OVER w AS prior_p50,
        median(ok_log_duration) OVER w AS prior_log_median,
        mad(ok_log_duration) OVER w AS prior_log_mad,
-       max(ok_memory) OVER w AS prior_memory_max,
+       -- "the largest" ignoring the top 2%, so one blowup does not hide the next
+       quantile_cont(ok_memory, 0.98) OVER w AS prior_memory_max,
        median(max_gap_s) OVER w AS prior_gap_median,
        coalesce(sum(CAST(passed <> prev_passed AS INTEGER)) OVER w, 0) AS prior_transitions,
        -- a level shift shows in the median of the last 5 runs before any single run stands out

@@ -43,7 +43,7 @@ def _memory(row: Row) -> tuple[str, str]:
     job, ratio = job_label(row["command"], row["image"]), _ratio(row)
     return (f"High memory in {job}",
             f"peaked at {human_mb(row['actual'])}, {ratio:.1f}× the largest "
-            f"({human_mb(row['expected'])}) of the runs before it")
+            f"({human_mb(row['expected'])}, 98th percentile) of the runs before it")
 
 
 def _error(row: Row) -> tuple[str, str]:
