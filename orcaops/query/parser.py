@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from orcaops.errors import QueryError
@@ -17,7 +17,13 @@ from orcaops.query import ast
 from orcaops.query.fields import value_hint
 
 MAX_QUERY_LENGTH = 10_000
+# Nesting of parentheses and NOT/-: the transformer, compiler and DuckDB's parser all recurse,
+# and no real query comes close.
+MAX_DEPTH = 64
 
+_NESTING_RULES = frozenset(
+    {"negation", "value_negation", "group", "or_expr", "and_expr", "value_or", "value_and"}
+)
 _TERM_START = frozenset({"FIELD", "WORD", "PHRASE", "_LPAR", "_MINUS", "_NOT"})
 _VALUE_START = frozenset({"VALUE", "BOUND", "REGEX", "CMP", "_LSQB"})
 _TOKEN_WORDS = {
@@ -61,6 +67,7 @@ def parse_query(text: str) -> ast.Node:
         raise _syntax_error(text, exc, consumed) from exc
     except LarkError as exc:  # anything else lark may raise is still a bad query to the user
         raise QueryError(f"Cannot parse query: {exc}", text) from exc
+    _check_depth(text, tree)
     return _ToAst().transform(tree)
 
 
@@ -79,6 +86,21 @@ def _check_characters(text: str) -> None:
                 f"Unexpected control character {char!r} at column {pos + 1}",
                 printable(text), pos, ["a printable character"],
             )
+
+
+def _check_depth(text: str, tree: Tree[Token]) -> None:
+    # Iterative on purpose: a recursive walk is what this guards against.
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += node.data in _NESTING_RULES
+        if depth > MAX_DEPTH:
+            pos = getattr(node.meta, "start_pos", None) or 0
+            raise QueryError(
+                f"Query nests too deeply at column {pos + 1}: at most {MAX_DEPTH} levels of "
+                "parentheses and NOT", printable(text), pos, ["fewer nested groups"],
+            )
+        stack.extend((child, depth) for child in node.children if isinstance(child, Tree))
 
 
 def printable(text: str) -> str:
@@ -226,4 +248,4 @@ def _distribute(field: str, pos: int, value: Any) -> ast.Node:
     return ast.Term(field, value, pos)
 
 
-__all__ = ["MAX_QUERY_LENGTH", "parse_query"]
+__all__ = ["MAX_DEPTH", "MAX_QUERY_LENGTH", "parse_query", "printable"]

@@ -334,3 +334,13 @@ def test_caret_stays_aligned_with_tabs_and_newlines() -> None:
         "                           ^",
     ]
     assert caught.value.position == 25
+
+
+def test_nesting_is_capped() -> None:
+    with pytest.raises(QueryError) as caught:
+        compile_query("-" * 65 + "a", now=NOW)
+    assert str(caught.value) == (
+        "Query nests too deeply at column 65: at most 64 levels of parentheses and NOT\n"
+        f"  {'-' * 65}a\n"
+        f"  {' ' * 64}^"
+    )

@@ -169,7 +169,24 @@ def test_an_injection_string_in_the_data_is_found_like_any_value(
 
 @pytest.mark.parametrize(
     "text",
-    ["(" * 5000, ")" * 5000, '"' * 10_000, "NOT " * 2500, "-" * 10_000, "a:" * 5000,
+    [
+        "NOT " * 64 + "status:failed",
+        "-(a OR " * 21 + "b" + ")" * 21,
+        "(" * 64 + "status:failed OR log:x" + ")" * 64,
+        "tag:" + "(" * 63 + "a" + ")" * 63,
+        "a " * 4000,
+    ],
+)
+def test_deep_and_long_queries_at_the_limits_run_in_duckdb(
+    query_db: duckdb.DuckDBPyConnection, text: str
+) -> None:
+    compiled = compile_query(text, now=NOW)
+    query_db.cursor().execute(f"SELECT job_id FROM runs WHERE {compiled.where}", list(compiled.params))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["-" * 5000 + "a", "NOT " * 2400 + "a", "(" * 4000 + "a" + ")" * 4000, "(" * 5000, ")" * 5000, '"' * 10_000, "NOT " * 2500, "-" * 10_000, "a:" * 5000,
      "a OR " * 2000, "x:(" * 3000, "[" * 10_000, "a" * 10_000],
 )
 def test_pathological_inputs_are_query_errors_or_compile(text: str) -> None:
