@@ -111,6 +111,14 @@ def test_secrets_redacted(wh: Any, image: str) -> None:
     assert run.environment.env["NAME"] == "orca" and run.environment.env["GITHUB_TOKEN"] != secret
 
 
+def test_long_line_is_one_line(wh: Any, image: str) -> None:
+    # Docker's log driver cuts lines at 16 KiB; they must come back whole.
+    run = run_job(JobSpec(image=image, command=[
+        "sh", "-c", "head -c 40000 /dev/zero | tr '\\0' x; echo; echo next"]), wh)
+    messages = [m for _, m in lines(wh, run.job_id)]
+    assert [len(m) for m in messages] == [40000, 4]
+
+
 def test_mount_and_workdir(wh: Any, image: str, tmp_path: Path) -> None:
     (tmp_path / "hello.txt").write_text("hello from the host\n")
     run = run_job(JobSpec(image=image, command=["sh", "-c", "pwd; cat hello.txt"],

@@ -62,6 +62,23 @@ def test_cancel_by_sigint_records_and_restores_handlers(wh: Any) -> None:
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def test_sigterm_cancels_too(wh: Any) -> None:
+    signal_me_later(0.4, signal.SIGTERM)
+    run = run_job(JobSpec(command=["sleep", "30"]), wh, executor="local")
+    assert (run.status, run.error_message) == ("cancelled", "cancelled by SIGTERM")
+
+
+def test_run_from_a_worker_thread_leaves_signals_alone(wh: Any) -> None:
+    before = signal.getsignal(signal.SIGINT)
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(
+        run_job(JobSpec(command=["echo", "hi"]), wh, executor="local")))
+    worker.start()
+    worker.join(30)
+    assert result[0].status == "success"
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_cancel_by_token_from_another_thread(wh: Any) -> None:
     token = CancelToken()
     threading.Timer(0.3, token.cancel, args=("stopped by test",)).start()
