@@ -8,6 +8,7 @@ from orcaops.errors import ExecutorError, InputError
 from orcaops.executors.docker import docker_available, run_docker
 from orcaops.executors.job import RunContext
 from orcaops.executors.local import run_local
+from orcaops.executors.record import is_committed
 from orcaops.executors.signals import CancelToken, cancel_on_signals
 from orcaops.executors.spec import JobSpec, new_job_id
 from orcaops.executors.streams import OnLine
@@ -68,6 +69,9 @@ def run_job(spec: JobSpec, wh: Any, *, executor: str | None = None,
     if sample_interval <= 0:
         raise InputError("sample_interval must be greater than 0")
     chosen = choose_executor(spec, executor)
+    if spec.job_id and is_committed(wh, spec.job_id):
+        # Checked before running: after the job the commit would refuse it anyway.
+        raise InputError(f"a run with job id {spec.job_id!r} is already stored")
     ctx = RunContext(spec=spec, job_id=spec.job_id or new_job_id(), queued_at=utcnow(),
                      on_line=on_line, sample_interval=sample_interval,
                      token=token or CancelToken())

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from orcaops.errors import InputError
 from orcaops.executors import CancelToken, JobSpec, recover_spooled, run_job
 from orcaops.executors.recover import DIED_RUNNING
 
@@ -84,6 +85,13 @@ def test_cancel_by_token_from_another_thread(wh: Any) -> None:
     threading.Timer(0.3, token.cancel, args=("stopped by test",)).start()
     run = run_job(JobSpec(command=["sleep", "30"]), wh, executor="local", token=token)
     assert (run.status, run.error_message) == ("cancelled", "stopped by test")
+
+
+def test_job_id_already_stored(wh: Any) -> None:
+    run_job(JobSpec(command=["true"], job_id="dup-1"), wh, executor="local")
+    with pytest.raises(InputError) as err:
+        run_job(JobSpec(command=["echo", "again"], job_id="dup-1"), wh, executor="local")
+    assert str(err.value) == "a run with job id 'dup-1' is already stored"
 
 
 def test_missing_command(wh: Any) -> None:
