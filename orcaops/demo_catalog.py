@@ -90,7 +90,7 @@ FAILURE_LOGS: dict[str, tuple[str, ...]] = {
         "=================================== FAILURES ===================================",
         "____________________________ test_create_order _________________________________",
         "    def test_create_order(client):",
-        "        resp = client.post('/orders', json={'sku': 'A-1', 'qty': 2})",
+        "        resp = client.post('/orders', json={{'sku': 'A-1', 'qty': 2}})",
         ">       assert resp.status_code == 201",
         "E       AssertionError: assert 500 == 201",
         "tests/test_api.py:{line}: AssertionError",

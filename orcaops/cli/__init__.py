@@ -41,11 +41,26 @@ def _register() -> None:
         importlib.import_module(name)
 
 
+def _queries_as_arguments(argv: list[str]) -> list[str]:
+    """Let a query start with a negated term: ``runs search "-status:success"``.
+
+    Click would read ``-status:success`` as short options; an argument with one dash and a
+    colon is never an option, so it is moved to the end, after a ``--``.
+    """
+    if "--" in argv:
+        return argv
+    for i, arg in enumerate(argv):
+        if arg.startswith("-") and not arg.startswith("--") and ":" in arg:
+            return [*argv[:i], *argv[i + 1:], "--", arg]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``orcaops`` console script."""
     from orcaops.errors import OrcaOpsError
 
     _register()
+    argv = _queries_as_arguments(list(sys.argv[1:] if argv is None else argv))
     try:
         # Standalone mode: usage errors exit 2 with click's message; ours propagate to here.
         app(args=argv, prog_name="orcaops")
