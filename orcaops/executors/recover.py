@@ -66,10 +66,14 @@ def _recover_one(wh: Any, spool: Spool, token: CancelToken) -> RunRecord | None:
     if "spec" not in meta:
         spool.remove()  # died while writing its first file: nothing ran
         return None
+    if meta.get("executor") == "docker" and not docker_exec.docker_available():
+        return None  # its container can only be judged by the engine: leave it for later
     container_id = str(meta.get("container_id") or "")
-    is_docker = meta.get("executor") == "docker" and bool(container_id)
-    if is_docker and not docker_exec.docker_available():
-        return None
+    if meta.get("executor") == "docker" and not container_id:
+        # Died between create and writing the id down: the label still finds the container.
+        container_id = _container_by_label(meta["job_id"]) or ""
+        meta["container_id"] = container_id or None
+    is_docker = bool(container_id)
     if is_committed(wh, meta["job_id"]):
         if is_docker:
             docker_exec.remove_container(docker_exec.connect(), container_id)
@@ -127,6 +131,12 @@ def _recover_from_spool(wh: Any, spool: Spool, meta: dict[str, Any]) -> RunRecor
     record = build_record(meta, outcome, usage,
                           EnvironmentSnapshot.model_validate(env) if env else None)
     return commit(wh, record, number_lines(rows), samples, spool)
+
+
+def _container_by_label(job_id: str) -> str | None:
+    found = docker_exec.connect().control.api.containers(
+        all=True, filters={"label": f"{docker_exec.LABEL_JOB}={job_id}"})
+    return str(found[0]["Id"]) if found else None
 
 
 def _read_all_logs(engine: docker_exec.Engine, cid: str, collector: LineCollector) -> None:

@@ -16,6 +16,7 @@ import pytest
 from orcaops.errors import ExecutorError
 from orcaops.executors import JobSpec, docker_available, recover_spooled, run_job
 from orcaops.executors import docker as docker_exec
+from orcaops.executors.recover import DIED_RUNNING
 
 from .helpers import kill9, lines, signal_me_later, start_recorder, wait_for_spooled_lines
 
@@ -189,6 +190,20 @@ def test_recover_finished_container(wh: Any, image: str, docker_engine: Any) -> 
     [run] = recover_spooled(wh)
     assert (run.status, run.exit_code) == ("success", 0)
     assert [m for _, m in lines(wh, job)] == ["first", "second"]
+
+
+def test_recover_when_the_container_was_removed(wh: Any, image: str,
+                                                docker_engine: Any) -> None:
+    job = "docker-crash-3"
+    proc = start_recorder(wh.home, "docker", {"job_id": job, "image": image, "command": [
+        "sh", "-c", "echo kept; echo also kept; sleep 30"]})
+    wait_for_spooled_lines(wh.settings.spool / job, 2, proc)
+    kill9(proc)
+    for container in _containers(docker_engine, job):
+        container.remove(force=True)
+    [run] = recover_spooled(wh)
+    assert (run.status, run.error_message) == ("error", DIED_RUNNING)
+    assert [m for _, m in lines(wh, job)] == ["kept", "also kept"]
 
 
 def test_unreachable_engine(wh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
