@@ -1,0 +1,38 @@
+"""Every stored view is created on a fixture warehouse and has the columns expected."""
+
+from __future__ import annotations
+
+import pytest
+
+from orcaops.warehouse.views import load_views
+
+EXPECTED = {
+    "baselines": {"key", "sample_count", "duration_mean", "duration_stddev", "duration_p50",
+                  "duration_p95", "duration_p99", "memory_mean_mb", "memory_max_mb",
+                  "success_rate", "last_updated"},
+    "flaky_keys": {"baseline_key", "runs", "transition_rate", "flip_commits",
+                   "pass_on_retry"},
+    "anomalous_runs": {"job_id", "n_anomalies", "anomaly_types", "max_severity"},
+    "anomaly_events": {"id", "job_id", "anomaly_type", "severity", "expected", "actual",
+                       "deviation_percent", "detected_at", "acknowledged", "resolution"},
+    "run_facts": {"job_id", "ts", "is_success", "is_failure", "duration_s"},
+    "recommendation_states": {"recommendation_id", "state"},
+}
+NAMES = [v.name for v in load_views()]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_view_is_created_and_has_its_columns(injected, name):
+    wh, _ = injected
+    cols = set(wh.sql(f"SELECT * FROM {name} LIMIT 0").columns)
+    assert cols >= EXPECTED.get(name, set())
+    assert cols
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_view_answers_on_an_empty_warehouse(wh, name):
+    assert wh.sql(f"SELECT * FROM {name}").height == 0
+
+
+def test_every_view_has_a_description():
+    assert all(v.description for v in load_views())
