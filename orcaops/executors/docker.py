@@ -177,8 +177,10 @@ def supervise(engine: Engine, container_id: str, collector: LineCollector, sink:
     readers = [start_thread(follow_docker_stream, _follow(api, container_id, stream), stream,
                             collector, name=f"orcaops-{stream}")
                for stream in ("stdout", "stderr")]
-    start_thread(sample_docker, api.stats(container_id, decode=True, stream=True), sink,
-                 stop_sampling, interval, name="orcaops-stats")
+    # Stats are opened inside their thread (a failure there only costs samples); log
+    # follows are opened here, so an engine that cannot stream output fails the run loudly.
+    start_thread(sample_docker, lambda: api.stats(container_id, decode=True, stream=True),
+                 sink, stop_sampling, interval, name="orcaops-stats")
     start_thread(_wait, api, container_id, done, name="orcaops-wait")
     try:
         reason = wait_for_exit(done, deadline, token)

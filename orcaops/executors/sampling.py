@@ -98,13 +98,13 @@ class DockerStats:
         return round((total - prev[0]) / (system - prev[1]) * ncpu * 100.0, 2)
 
 
-def sample_docker(stream: Iterable[dict[str, Any]], sink: SampleSink, stop: threading.Event,
-                  interval: float) -> None:
+def sample_docker(open_stream: Callable[[], Iterable[dict[str, Any]]], sink: SampleSink,
+                  stop: threading.Event, interval: float) -> None:
     """Thread body: read a decoded stats stream into ``sink`` until ``stop`` or its end."""
     conv = DockerStats()
     last: datetime | None = None
     try:
-        for stats in stream:
+        for stats in open_stream():
             if stop.is_set():
                 return
             got = conv.convert(stats)
