@@ -46,9 +46,14 @@ def out(text: str) -> None:
 
 
 def console(stderr: bool = False) -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output is not cut to 80 columns: rows stay whole for grep and less.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] | None = None,
@@ -82,8 +87,10 @@ def _cell(name: str, value: Any) -> str:
         return ""
     if name.endswith("duration_s") or name in ("duration", "queue_wait_s"):
         return human_duration(value)
-    if hasattr(value, "strftime"):
+    if hasattr(value, "hour"):
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
     if isinstance(value, float):
         return f"{value:,.3f}".rstrip("0").rstrip(".")
     if isinstance(value, list):
@@ -100,7 +107,9 @@ def print_table(frame: Any, *, columns: tuple[str, ...] | None = None,
     cols = [c for c in (columns or frame.columns) if c in frame.columns] or list(frame.columns)
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in cols:
-        table.add_column(c, overflow="fold")
+        wide = c in ("command", "message", "description", "title", "intent", "first_error")
+        table.add_column(c, overflow="ellipsis", no_wrap=not wide,
+                         max_width=60 if wide else None)
     for row in frame.select(cols).iter_rows(named=True):
         cells = [_cell(c, row[c]) for c in cols]
         if "status" in row and row["status"] in STATUS_STYLE:
