@@ -52,12 +52,29 @@ def clean_expr(col: str) -> pl.Expr:
     Returns:
         A polars expression of cleaned strings.
     """
-    c = pl.col(col).str.replace(r"\r+$", "").str.replace(r"^[^\n]*\r", "")
-    return (
-        pl.when(pl.col(col).str.contains(r"[\x1b\x9b]"))
-        .then(c.str.replace_all(ANSI_RE, ""))
-        .otherwise(c)
-    )
+    c = pl.col(col).str.strip_chars_end("\r")
+    c = pl.when(c.str.contains("\r", literal=True)).then(c.str.replace(r"^.*\r", "")).otherwise(c)
+    return pl.when(c.str.contains("\x1b", literal=True) | c.str.contains("\x9b", literal=True)
+                   ).then(c.str.replace_all(ANSI_RE, "")).otherwise(c)
+
+
+def clean_series(lines: pl.Series) -> pl.Series:
+    """:func:`clean_expr` over a Series, skipping the regex passes a run does not need.
+
+    Most runs have no ``\r`` or no escapes at all; two substring scans are far cheaper than
+    the regex replacements they avoid.
+
+    Args:
+        lines: Raw lines.
+
+    Returns:
+        The cleaned lines.
+    """
+    has_cr = lines.str.contains("\r", literal=True)
+    has_esc = lines.str.contains("\x1b", literal=True) | lines.str.contains("\x9b", literal=True)
+    if not has_cr.any() and not has_esc.any():
+        return lines
+    return pl.DataFrame({"raw": lines}).select(clean_expr("raw"))["raw"]
 
 
 def clean_line(line: str) -> str:

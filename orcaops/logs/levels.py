@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from orcaops.logs.rx import ascii_rx
+
 LEVEL_ORDER: dict[str, int] = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3, "FATAL": 4}
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -39,13 +41,14 @@ def normalize_level(raw: object) -> str | None:
 
 def normalize_expr(col: str) -> pl.Expr:
     """Vectorised :func:`normalize_level` over a string column (null where unknown)."""
-    key = pl.col(col).str.strip_chars().str.to_uppercase().str.replace(r"^.*:", "")
+    # Apache 2.4 writes module:level; split, not a regex (see orcaops.logs.extract on regexes).
+    key = pl.col(col).str.strip_chars().str.to_uppercase().str.split(":").list.last()
     return key.replace_strict(LEVEL_MAP, default=None, return_dtype=pl.String)
 
 
 def _b(rx: str) -> str:
-    # ASCII word boundaries keep Rust's fast DFA on lines with non-ASCII text.
-    return rx.replace(r"\b", r"(?-u:\b)")
+    # ASCII classes keep Rust's fast DFA (see orcaops.logs.rx).
+    return ascii_rx(rx)
 
 
 FATAL_RE = _b(

@@ -8,6 +8,8 @@ only the lines a stage needs (structured lines, trace regions, distinct masked m
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
@@ -15,46 +17,51 @@ import polars as pl
 
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
-from orcaops.logs.clean import clean_expr
-from orcaops.logs.extract import extract
+from orcaops.logs.clean import clean_series
+from orcaops.logs.extract import Extracted, extract
 from orcaops.logs.levels import infer_expr, normalize_expr, normalize_level
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.redact import redact_lines
+from orcaops.logs.rx import ascii_rx
 from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
 from orcaops.logs.stacktraces import START_RE, Trace, find_traces
-from orcaops.logs.structured import (JSON_SHAPE_RE, LOGFMT_SHAPE_RE, parse_json_line,
-                                     parse_logfmt_line)
+from orcaops.logs.structured import LOGFMT_SHAPE_RE, parse_json_line, parse_logfmt_line
 from orcaops.logs.templates import mask_expr, mine
 
 _ERR = ("ERROR", "FATAL")
+_LOGFMT_SHAPE = re.compile(LOGFMT_SHAPE_RE)
+_START = ascii_rx(START_RE)
 _TS = pl.Datetime("us", "UTC")
 
 
-def _structured(ex: pl.DataFrame) -> pl.DataFrame:
-    """Decode JSON and logfmt lines no line format claimed, in place of their columns."""
-    shape = pl.col("fmt").is_null() & (pl.col("msg").str.contains(JSON_SHAPE_RE)
-                                       | pl.col("msg").str.contains(LOGFMT_SHAPE_RE))
-    rows = ex.with_row_index("i").filter(shape).select("i", "msg")
-    if rows.height == 0:
-        return ex
-    idx, fmt, lvl, ts, msg, fields = [], [], [], [], [], []
-    for i, line in rows.iter_rows():
-        kind = "json" if line.lstrip().startswith("{") else "logfmt"
-        got = (parse_json_line if kind == "json" else parse_logfmt_line)(line)
+_LOGFMT_START = re.compile(r"[\w.\-]+=")
+
+
+def _structured(ex: Extracted) -> None:
+    """Decode JSON and logfmt lines no line format claimed, in place."""
+    ts_idx, ts_val = [], []
+    for i, line in enumerate(ex.msg):
+        if ex.fmt[i] is not None or not line:
+            continue
+        head = line.lstrip()[:1]
+        if head == "{" and line.rstrip().endswith("}"):
+            kind, got = "json", parse_json_line(line)
+        elif "=" in line and _LOGFMT_START.match(line) and _LOGFMT_SHAPE.match(line):
+            kind, got = "logfmt", parse_logfmt_line(line)
+        else:
+            continue
         if got is None:
             continue
-        idx.append(i)
-        fmt.append(kind)
-        lvl.append(None if got[0] is None else str(got[0]))
-        ts.append(got[1])
-        msg.append(line if got[2] is None else got[2])
-        fields.append(got[3])
-    if not idx:
-        return ex
-    cols = {"fmt": fmt, "level_raw": lvl, "msg": msg, "fields": fields}
-    out = ex.with_columns([ex[c].scatter(idx, pl.Series(v, dtype=pl.String)) for c, v in
-                           cols.items()])
-    return out.with_columns(out["ts"].scatter(idx, pl.Series(ts, dtype=_TS)))
+        ex.fmt[i] = kind
+        ex.level_raw[i] = None if got[0] is None else str(got[0])
+        if got[1] is not None:
+            ts_idx.append(i)
+            ts_val.append(got[1])
+        if got[2] is not None:
+            ex.msg[i] = got[2]
+        ex.fields[i] = got[3]
+    if ts_idx:
+        ex.ts = ex.ts.scatter(ts_idx, pl.Series(ts_val, dtype=_TS))
 
 
 def _trace_level(t: Trace, explicit: list[str | None], levels: list[str]) -> str:
@@ -79,14 +86,18 @@ def _traces(msgs: list[str], cand: list[int], explicit: list[str | None], levels
     return traces, in_trace
 
 
-def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]) -> pl.DataFrame:
+def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]
+             ) -> tuple[Extracted, pl.DataFrame]:
     raw = pl.Series("raw", [x if isinstance(x, str) else str(x) for x in lines], pl.String)
-    cleaned = pl.DataFrame({"raw": raw}).select(clean_expr("raw").alias("line"))["line"]
-    ex = _structured(extract(redact_lines(cleaned, secrets), year))
-    ex = ex.with_columns(normalize_expr("level_raw").alias("explicit"))
-    return ex.with_columns(pl.coalesce("explicit", infer_expr("msg")).alias("level"),
-                           pl.col("msg").str.contains(START_RE).alias("cand"),
-                           mask_expr("msg").alias("masked"))
+    cleaned = clean_series(raw)
+    ex = extract(redact_lines(cleaned, secrets), year)
+    _structured(ex)
+    df = pl.DataFrame({"msg": ex.msg, "level_raw": ex.level_raw},
+                      schema={"msg": pl.String, "level_raw": pl.String})
+    df = df.with_columns(normalize_expr("level_raw").alias("explicit"))
+    return ex, df.select(pl.coalesce("explicit", infer_expr("msg")).alias("level"), "explicit",
+                         pl.col("msg").str.contains(_START).alias("cand"),
+                         mask_expr("msg").alias("masked"))
 
 
 def _year(timestamps: Sequence[datetime | None] | None) -> int:
@@ -131,16 +142,16 @@ def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,
     n = len(lines)
     if timestamps is not None and len(timestamps) != n or streams is not None and len(streams) != n:
         raise ValueError("lines, streams and timestamps must have the same length")
-    cols = _columns(lines, _year(timestamps), secrets)
-    msgs, levels = cols["msg"].to_list(), cols["level"].to_list()
+    ex, cols = _columns(lines, _year(timestamps), secrets)
+    msgs, levels = ex.msg, cols["level"].to_list()
     traces, in_trace = _traces(msgs, cols["cand"].arg_true().to_list(),
                                cols["explicit"].to_list(), levels)
     templates, template_ids = mine(cols["masked"].to_list(), levels)
     is_error = [lv in _ERR for lv in levels]
     error_rows = [i for i, e in enumerate(is_error) if e]
     events = build_events(msgs, levels, error_rows, traces, in_trace)
-    return _assemble(cols, msgs, levels, is_error, templates, template_ids, traces, in_trace,
-                     events, streams, _final_ts(cols["ts"].to_list(), timestamps),
+    return _assemble(ex, msgs, levels, is_error, templates, template_ids, traces, in_trace,
+                     events, streams, _final_ts(ex.ts.to_list(), timestamps),
                      status, exit_code)
 
 
@@ -149,7 +160,7 @@ def _trace_ids(traces: list[tuple[Trace, str]]) -> list[str]:
             for t, lvl in traces]
 
 
-def _assemble(cols: pl.DataFrame, msgs: list[str], levels: list[str], is_error: list[bool],
+def _assemble(ex: Extracted, msgs: list[str], levels: list[str], is_error: list[bool],
               templates: list[str], template_ids: list[str], traces: list[tuple[Trace, str]],
               in_trace: dict[int, int], events: list[ErrorEvent],
               streams: Sequence[str] | None, ts: list[datetime | None],
@@ -168,7 +179,7 @@ def _assemble(cols: pl.DataFrame, msgs: list[str], levels: list[str], is_error: 
         line_number=list(range(1, n + 1)), ts=ts,
         stream=list(streams) if streams is not None else ["stdout"] * n,
         level=levels, message=msgs, template_id=template_ids, template=templates,
-        parsed=cols["fields"].to_list(), is_error=is_error, stacktrace_id=st_ids,
+        parsed=ex.fields, is_error=is_error, stacktrace_id=st_ids,
         n_error=len(events), n_warn=n_warn,
         first_error=root.text.strip() if root else None,
         first_error_line=root.index + 1 if root else None,
@@ -176,21 +187,21 @@ def _assemble(cols: pl.DataFrame, msgs: list[str], levels: list[str], is_error: 
         error_fingerprint=fingerprint(root) if root else None,
         stack_traces=[t.to_dict(ids[k]) for k, (t, _) in enumerate(traces)],
         analysis={})
-    log.analysis = _analysis(log, cols)
+    log.analysis = _analysis(log, ex.fmt)
     return log
 
 
-def _analysis(log: ParsedLog, cols: pl.DataFrame) -> dict:
+def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:
     counts = {lv: 0 for lv in ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")}
     for lv in log.level:
         counts[lv] = counts.get(lv, 0) + 1
     top, n_templates, repeated = analysis.top_patterns(log.template_id, log.template)
-    fmts = cols["fmt"].drop_nulls().value_counts(sort=True)
+    formats = Counter(f for f in fmts if f is not None)
     out = {"lines": len(log.level), "level_counts": counts, "n_error": log.n_error,
            "n_warn": log.n_warn, "first_error_line": log.first_error_line,
            "has_stacktrace": bool(log.stack_traces), "n_stack_traces": len(log.stack_traces),
            "n_templates": n_templates, "repeated_lines": repeated, "top_patterns": top,
-           "formats": {r[0]: r[1] for r in fmts.iter_rows()}}
+           "formats": dict(formats.most_common())}
     out.update(analysis.timing(log.ts))
     return out
 

@@ -19,6 +19,8 @@ import re
 
 import polars as pl
 
+from orcaops.logs.rx import ascii_rx
+
 WILDCARD = "<*>"
 _TOK = r"[^\s\"'()\[\]{}<>,;=|]"
 _TOK_NC = r"[^\s\"'()\[\]{}<>,;=:|]"
@@ -37,7 +39,7 @@ def mask_expr(col: str) -> pl.Expr:
     """Vectorised masking of a string column (see module docstring)."""
     e = pl.col(col).str.slice(0, MAX_TEMPLATE_CHARS)
     for rx, rep in MASKS:
-        e = e.str.replace_all(rx, rep)
+        e = e.str.replace_all(ascii_rx(rx), rep)
     return e.str.strip_chars()
 
 
