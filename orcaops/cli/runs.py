@@ -107,7 +107,8 @@ def logs(
     if fmt != "text":
         emit(frame, fmt, output)
         return
-    text = "".join(f"{r['line_number']:>5} {'err' if r['stream'] == 'stderr' else 'out'} {r['level']:<5} {r['message']}\n"
+    text = "".join(f"{r['line_number']:>5} {'err' if r['stream'] == 'stderr' else 'out'} "
+                   f"{r['level']:<5} {r['message']}\n"
                    for r in frame.iter_rows(named=True))
     if output:
         output.write_text(text, encoding="utf-8")

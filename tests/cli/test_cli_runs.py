@@ -1,0 +1,120 @@
+"""runs search / show / logs / export through the CLI, with parity against the Python API."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from tests.conftest import make_run
+
+
+@pytest.fixture
+def filled(wh):
+    wh.import_records([
+        make_run("a1", image="python:3.11", tags=["ci", "pr"], metadata={"branch": "main"},
+                 logs=[{"stream": "stdout", "line": "collected 3 items"},
+                       {"stream": "stderr", "line": "ERROR connection refused by db:5432"}],
+                 status="failed", exit_code=1),
+        make_run("a2", image="python:3.11-slim", started_at="2026-11-18T11:00:00Z",
+                 finished_at="2026-11-18T11:03:00Z", logs=["all good"]),
+        make_run("b1", image="cpython", status="failed", exit_code=2,
+                 started_at="2026-11-17T09:00:00Z", finished_at="2026-11-17T09:00:30Z"),
+        make_run("n1", image="node:20", command="npm test", tags=["frontend"]),
+    ])
+    return wh
+
+
+def test_search_json_matches_the_dataframe(cli, filled):
+    res = cli("runs", "search", "image:python*", "--format", "json", "--sort", "-duration")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    frame = filled.search("image:python*", sort="-duration").runs
+    assert doc["total"] == 2
+    assert [r["job_id"] for r in doc["runs"]] == frame["job_id"].to_list() == ["a2", "a1"]
+    assert set(doc["facets"]) >= {"status", "image", "tag", "day"}
+    assert doc["runs"][1]["metadata"] == {"branch": "main"}
+
+
+def test_search_facets_count_the_filtered_set(filled):
+    facets = filled.facets("status:failed")
+    assert dict(facets["status"].iter_rows()) == {"failed": 2}
+    assert dict(facets["tag"].iter_rows()) == {"ci": 2, "pr": 1}
+    assert set(facets) == {"status", "image", "tag", "triggered_by", "exit_code",
+                           "failure_category", "day"}
+
+
+def test_search_log_phrase(cli, filled):
+    res = cli("runs", "search", 'log:"connection refused"', "-f", "json")
+    assert [r["job_id"] for r in json.loads(res.stdout)["runs"]] == ["a1"]
+
+
+def test_negated_query_needs_no_double_dash(cli, filled):
+    res = cli("runs", "search", "-image:python*", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    assert sorted(r["job_id"] for r in json.loads(res.stdout)["runs"]) == ["b1", "n1"]
+
+
+def test_bad_query_exits_2_with_caret(cli, filled):
+    res = cli("runs", "search", "stauts:failed")
+    assert res.exit_code == 2
+    assert "did you mean status?" in res.stderr
+    assert "^" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_bad_sort_is_bad_input(cli, filled):
+    res = cli("runs", "search", "", "--sort", "duration; drop table runs")
+    assert res.exit_code == 2
+
+
+def test_show_sql_runs_nothing(cli):
+    res = cli("runs", "search", "status:failed image:python*", "--show-sql")
+    assert res.exit_code == 0
+    assert "SELECT * FROM runs WHERE" in res.stdout and "'failed'" in res.stdout
+    assert "python*" not in res.stdout.split("-- params")[0]
+
+
+def test_table_output(cli, filled):
+    res = cli("runs", "search", "tag:ci", "--facets")
+    assert res.exit_code == 0
+    assert "a1" in res.stdout and "3 runs match" in res.stdout and "by status" in res.stdout
+
+
+def test_show_and_logs(cli, filled):
+    assert json.loads(cli("runs", "show", "a1", "-f", "json").stdout)["status"] == "failed"
+    text = cli("runs", "logs", "a1").stdout
+    assert "collected 3 items" in text and "connection refused" in text
+    errors = cli("runs", "logs", "a1", "--level", "error", "-f", "json").stdout
+    assert [l["line_number"] for l in json.loads(errors)] == [2]
+    grep = cli("runs", "logs", "a1", "--grep", "COLLECTED", "-f", "jsonl").stdout
+    assert len(grep.splitlines()) == 1
+    assert cli("runs", "show", "zzz").exit_code == 2
+
+
+def test_export_parquet_and_csv(cli, filled, tmp_path):
+    out = tmp_path / "failed.parquet"
+    res = cli("runs", "export", "status:failed", "--output", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert sorted(pl.read_parquet(out)["job_id"].to_list()) == ["a1", "b1"]
+    csv = tmp_path / "all.csv"
+    cli("runs", "export", "", "--format", "csv", "--output", str(csv))
+    assert pl.read_csv(csv).height == 4
+
+
+def test_interactive_loop(filled, capsys):
+    from orcaops.cli.interactive import refine, search_loop
+
+    assert refine("status:failed", "+image:py*") == "status:failed image:py*"
+    assert refine("status:failed", "-tag:ci") == "status:failed -tag:ci"
+    assert refine("status:failed", "image:node*") == "image:node*"
+    answers = iter(["status:failed", "+image:python*", ":sql", "stauts:x", ":q"])
+    search_loop(filled, "", limit=5, sort="-started_at", read=lambda _: next(answers))
+    out = capsys.readouterr().out
+    assert "a1" in out and "SELECT * FROM runs" in out and "did you mean status" in out
+
+
+def test_logs_api_filters(filled):
+    assert filled.logs(query="status:failed").height == 2
+    assert filled.logs(level="warn")["line_number"].to_list() == [2]
+    assert filled.samples("a1").height == 0
