@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
+import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from orcaops.errors import ExecutorError
@@ -92,22 +93,34 @@ def run_docker(ctx: RunContext, wh: Any) -> RunRecord:
     """Run ``ctx.spec`` in a new container, record it through ``wh`` and remove the container.
 
     Raises:
-        ExecutorError: the engine cannot be reached or fails mid-run.
+        ExecutorError: the engine cannot be reached or fails mid-run (the spool and the
+            container are kept for ``recover``).
     """
     engine = connect()
     meta = ctx.meta("docker")
-    image = _find_image(engine, ctx.spec.image or "")
-    if image is None:
-        failed = Outcome("error", error_message=IMAGE_MISSING.format(ctx.spec.image))
-        return commit(wh, build_record(meta, failed), [], [], None)
-    spool = Spool.create(wh.settings.spool, ctx.job_id, meta)
+    try:  # the one boundary where Docker SDK errors become ExecutorError
+        image = _find_image(engine, ctx.spec.image or "")
+        if image is None:
+            failed = Outcome("error", error_message=IMAGE_MISSING.format(ctx.spec.image))
+            return commit(wh, build_record(meta, failed), [], [], None)
+        spool = Spool.create(wh.settings.spool, ctx.job_id, meta)
+        try:
+            return _run_in_container(engine, ctx, wh, spool, {**meta, "image_attrs": image})
+        finally:
+            spool.close()  # a no-op after a commit; otherwise frees the spool for recover
+    except (DockerException, requests.RequestException) as e:
+        raise ExecutorError(f"Docker engine failed while running {ctx.job_id}: {e}") from e
+
+
+def _run_in_container(engine: Engine, ctx: RunContext, wh: Any, spool: Spool,
+                      meta: dict[str, Any]) -> RunRecord:
     try:
         container_id = _create(engine, ctx, spool)
     except APIError as e:
         spool.remove()
         failed = Outcome("error", error_message=_explain(e, ctx.spec))
         return commit(wh, build_record(meta, failed), [], [], None)
-    meta = spool.update_meta(container_id=container_id, image_attrs=image)
+    meta = spool.update_meta(container_id=container_id, image_attrs=meta["image_attrs"])
     collector = LineCollector(spool, ctx.secrets, ctx.on_line)
     sink = SampleSink(spool)
     ended: Outcome | str

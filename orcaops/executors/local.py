@@ -69,9 +69,12 @@ def run_local(ctx: RunContext, wh: Any) -> RunRecord:
         failed = Outcome("error", 126, f"cannot start {spec.command[0]}: {e.strerror or e}")
         return commit(wh, build_record(meta, failed), [], [], None)
     started = utcnow()
-    meta = spool.update_meta(pid=proc.pid, started_at=started.isoformat(),
-                             environment=_environment(ctx, program).model_dump(mode="json"))
-    return _supervise(ctx, wh, spool, meta, proc)
+    try:
+        meta = spool.update_meta(pid=proc.pid, started_at=started.isoformat(),
+                                 environment=_environment(ctx, program).model_dump(mode="json"))
+        return _supervise(ctx, wh, spool, meta, proc)
+    finally:
+        spool.close()  # a no-op after a commit; otherwise frees the spool for recover
 
 
 def _supervise(ctx: RunContext, wh: Any, spool: Spool, meta: dict[str, Any],
