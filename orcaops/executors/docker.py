@@ -109,7 +109,9 @@ def run_docker(ctx: RunContext, wh: Any) -> RunRecord:
         finally:
             spool.close()  # a no-op after a commit; otherwise frees the spool for recover
     except (DockerException, requests.RequestException) as e:
-        raise ExecutorError(f"Docker engine failed while running {ctx.job_id}: {e}") from e
+        raise ExecutorError(f"lost the Docker engine while running {ctx.job_id}: {e}; what was "
+                            "recorded is spooled — `orcaops recover` stores it once the engine "
+                            "is back") from e
 
 
 def _run_in_container(engine: Engine, ctx: RunContext, wh: Any, spool: Spool,

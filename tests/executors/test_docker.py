@@ -6,6 +6,7 @@ Under CI=true these fail when the engine cannot run; elsewhere they skip with th
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from orcaops.executors import JobSpec, docker_available, recover_spooled, run_jo
 from orcaops.executors import docker as docker_exec
 from orcaops.executors.recover import DIED_RUNNING
 
+from .conftest import DockerEngine, IMAGE
 from .helpers import kill9, lines, signal_me_later, start_recorder, wait_for_spooled_lines
 
 pytestmark = pytest.mark.docker
@@ -204,6 +206,26 @@ def test_recover_when_the_container_was_removed(wh: Any, image: str,
     [run] = recover_spooled(wh)
     assert (run.status, run.error_message) == ("error", DIED_RUNNING)
     assert [m for _, m in lines(wh, job)] == ["kept", "also kept"]
+
+
+def test_engine_dying_mid_run_is_an_error_not_a_hang(wh: Any, docker_engine: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second, disposable engine: this test kills it.
+    doomed = DockerEngine.start()
+    try:
+        doomed.build_busybox_image()
+        monkeypatch.setenv("DOCKER_HOST", doomed.base_url)
+        docker_exec._connect.cache_clear()
+        threading.Timer(1.0, doomed.process.kill).start()
+        started = time.monotonic()
+        with pytest.raises(ExecutorError, match="engine-dies"):
+            run_job(JobSpec(image=IMAGE, command=["sh", "-c", "echo up; sleep 60"],
+                            job_id="engine-dies"), wh, executor="docker")
+        assert time.monotonic() - started < 30
+        assert (wh.settings.spool / "engine-dies" / "logs.jsonl").exists()  # kept for recover
+    finally:
+        docker_exec._connect.cache_clear()
+        doomed.stop()
 
 
 def test_unreachable_engine(wh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
