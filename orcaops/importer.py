@@ -26,7 +26,8 @@ from orcaops.warehouse.writer import Writer
 RUN_FIELDS = frozenset({
     "job_id", "status", "image", "image_digest", "command", "triggered_by", "intent",
     "parent_job_id", "tags", "metadata", "queued_at", "started_at", "finished_at", "exit_code",
-    "error_message", "failure_category", "executor", "host", "resources", "environment",
+    "error_message", "failure_category", "first_error", "error_fingerprint", "executor", "host",
+    "resources", "environment",
     "logs", "samples",
 })
 MAX_LINE_BYTES = 256 * 1024 * 1024
