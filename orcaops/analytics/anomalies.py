@@ -29,7 +29,8 @@ def compile_anomalies(*, since: datetime | None = None, until: datetime | None =
                       include_acknowledged: bool = False, job_id: str | None = None,
                       anomaly_id: str | None = None) -> tuple[str, list[Any]]:
     """The SQL (and params) selecting anomalies; pure. ``severity`` is a minimum."""
-    where, params = ["TRUE"], []
+    where: list[str] = ["TRUE"]
+    params: list[Any] = []
     if since is not None:
         where.append("detected_at >= ?")
         params.append(since)

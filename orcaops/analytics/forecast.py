@@ -20,7 +20,7 @@ _SPECS: dict[str, tuple[int, str, bool, bool, bool]] = {
     "duration": (DAY, "quantile_cont(duration_s, 0.5)", True, False, False),
     "cost": (DAY, "coalesce(sum(estimated_cost_usd), 0)", False, False, True),
 }
-COLUMNS = {"ts": pl.Datetime("us", "UTC"), "yhat": pl.Float64, "yhat_lower": pl.Float64,
+COLUMNS: dict[str, Any] = {"ts": pl.Datetime("us", "UTC"), "yhat": pl.Float64, "yhat_lower": pl.Float64,
            "yhat_upper": pl.Float64}
 
 

@@ -75,9 +75,9 @@ def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] |
             raise InputError("--output needs a file format: --format json, jsonl, csv or parquet")
         print_table(frame, columns=columns, title=title)
         return
-    text = write_frame(frame, fmt, output)
-    if text is not None:
-        sys.stdout.write(text)
+    written = write_frame(frame, fmt, output)
+    if written is not None:
+        sys.stdout.write(written)
 
 
 def _cell(name: str, value: Any) -> str:

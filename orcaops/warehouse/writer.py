@@ -100,7 +100,7 @@ class Writer:
         from orcaops.warehouse.schema import ACTIONS
 
         at = utcnow()
-        row = {"action_id": uuid.uuid4().hex[:12], "kind": kind, "target": target,
+        row: dict[str, object] = {"action_id": uuid.uuid4().hex[:12], "kind": kind, "target": target,
                "note": note, "at": at, "day": at.date()}
         with self.tables.commit_lock():
             self.tables.append("actions", pa.Table.from_pylist([row], schema=ACTIONS))
