@@ -118,6 +118,7 @@ class DockerEngine:
             pass
         if self.process.poll() is None:
             self.process.wait(5)
+        _kill_leftovers(self.root)
         _unmount_under(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -154,6 +155,22 @@ def _add_file(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode = len(data), 0o644
     tar.addfile(info, io.BytesIO(data))
+
+
+def _kill_leftovers(root: Path) -> None:
+    # A dockerd that was killed (not stopped) leaves containerd shims in sessions of their own,
+    # and under them the containers' processes: find the shims by their socket path.
+    import psutil
+
+    for proc in psutil.process_iter(["cmdline"]):
+        if str(root) not in " ".join(proc.info["cmdline"] or []):
+            continue
+        try:
+            for child in proc.children(recursive=True):
+                child.kill()
+            proc.kill()
+        except psutil.Error:
+            continue
 
 
 def _unmount_under(root: Path) -> None:

@@ -93,6 +93,9 @@ def _supervise(ctx: RunContext, wh: Any, spool: Spool, meta: dict[str, Any],
         reason = wait_for_exit(exited.done, deadline, ctx.token)
         if reason != "exited":
             _halt(proc, reason, exited)
+        # As in a container when its main process ends: what it left running in the
+        # background is killed (and stops holding the output pipes open).
+        _signal_group(proc.pid, signal.SIGKILL)
     finally:
         stop.set()
     for reader in readers:

@@ -54,6 +54,14 @@ def test_timeout_kills_the_whole_tree(wh: Any) -> None:
     assert lines(wh, run.job_id) == [("stdout", "start")]
 
 
+def test_background_leftovers_are_killed_like_in_a_container(wh: Any) -> None:
+    started = time.monotonic()
+    run = run_job(JobSpec(command=["sh", "-c", "sleep 60 & echo bg started"]), wh,
+                  executor="local")
+    assert run.status == "success" and time.monotonic() - started < 4
+    assert lines(wh, run.job_id) == [("stdout", "bg started")]
+
+
 def test_cancel_by_sigint_records_and_restores_handlers(wh: Any) -> None:
     before = signal.getsignal(signal.SIGINT)
     signal_me_later(0.5)
