@@ -124,7 +124,7 @@ FORMATS: list[LogFormat] = [
               probe=r"\[\d\d\.\d\d \d"),
     LogFormat("rfc5424", rf"^<(?P<pri>\d{{1,3}})>1 (?P<ts>{ISO}|-) (?P<host>\S+) (?P<component>\S+)"
               r" (?P<pid>\S+) (?P<msgid>\S+) (?:-|\[.*?\]) ?(?P<msg>.*)$", "iso",
-              probe=r"<\d{1,3}>1 "),
+              probe=r"<\d{1,3}>\d "),
     LogFormat("syslog", rf"^(?P<ts>{_SYSLOG_TS}) +(?P<host>\S+) +(?P<component>[^\[:]{{1,60}}?)"
               r"(?:\[(?P<pid>\d+)\])?(?: \((?P<address>[^)]*)\))?: (?P<msg>.*)$",
               "yearless", "%Y %b %d %H:%M:%S",

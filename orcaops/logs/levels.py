@@ -58,6 +58,7 @@ FATAL_RE = _b(
     r"java\.lang\.OutOfMemoryError|\bout of memory\b|\bOut of memory\b")
 ERROR_RE = _b(
     r"\b(?:ERROR|FAILED|FAILURE)\b|\bERR!|\b(?:[Ee]rror|[Ff]atal|FAIL)(?:\[[\w\-]+\])?:|"
+    r"\b[Ee]rror [A-Z]{1,4}\d{2,5}:|"
     r"^\s*Traceback \(most recent call last\)|"
     r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Error|Exception|Exit|Interrupt|Failure)\b(?::|\s*$)|"
     r"^E {2,}\S|^\s*--- FAIL\b|^FAIL\b|\bException in thread\b|\bUncaught\b|"
@@ -65,7 +66,7 @@ ERROR_RE = _b(
     r"\bcommand not found\b|No such file or directory|Permission denied|Connection refused|"
     r"\b[1-9]\d* (?:failed|errors?)\b|\b[Ff]ailed (?:to|with|because|at)\b|"
     r"\b(?:[Bb]uild|[Tt]ests?|[Jj]ob|[Cc]ommand|[Ss]tep|[Cc]ompilation) failed\b|"
-    r"[✗✕✖❌]|^\s*\*\*\* .*Error \d+")
+    r"[✗✕✖❌]|\*\*\* .*Error \d+")
 WARN_RE = _b(r"\b(?:WARN|WARNING|Warning|warning)\b|DeprecationWarning|\bdeprecated\b|⚠")
 DEBUG_RE = _b(r"^\s*\[?(?:DEBUG|TRACE|debug|trace)\b")
 

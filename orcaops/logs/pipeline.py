@@ -31,6 +31,8 @@ from orcaops.logs.templates import mask_expr, mine
 _ERR = ("ERROR", "FATAL")
 _LOGFMT_SHAPE = re.compile(LOGFMT_SHAPE_RE)
 _START = ascii_rx(START_RE)
+_EXIT_NOISE = re.compile(r"^(?:exit status \d+|Node\.js v[\d.]+|error Command failed|"
+                         r"npm ERR!|make(?:\[\d+\])?: \*\*\*|Process exited|Error: Process)")
 _TS = pl.Datetime("us", "UTC")
 
 
@@ -64,20 +66,32 @@ def _structured(ex: Extracted) -> None:
         ex.ts = ex.ts.scatter(ts_idx, pl.Series(ts_val, dtype=_TS))
 
 
-def _trace_level(t: Trace, explicit: list[str | None], levels: list[str]) -> str:
-    """A trace takes the level of the log record that printed it, if one did."""
+def _output_after(msgs: list[str], t: Trace) -> bool:
+    """Whether the run printed more than exit noise after a trace (so it went on)."""
+    after = [m for m in msgs[t.last + 1:t.last + 12] if m.strip()]
+    return any(not _EXIT_NOISE.search(m) for m in after)
+
+
+def _trace_level(t: Trace, msgs: list[str], explicit: list[str | None], levels: list[str]
+                 ) -> str:
+    """A trace takes the level of the log record that printed it, if one did.
+
+    ``logger.warning("...", exc_info=True)`` prints a WARN record and then a traceback: that is
+    recovered noise, unless nothing but exit noise follows the trace (the process died of it).
+    """
     own = explicit[t.first]
     if own is not None:
         return own
     prev = t.first - 1
-    if prev >= 0 and explicit[prev] is not None and levels[prev] not in _ERR:
-        return explicit[prev]  # logger.warning("...", exc_info=True): recovered noise
+    if (prev >= 0 and explicit[prev] is not None and levels[prev] not in _ERR
+            and _output_after(msgs, t)):
+        return explicit[prev]
     return "FATAL" if t.fatal else "ERROR"
 
 
 def _traces(msgs: list[str], cand: list[int], explicit: list[str | None], levels: list[str]
             ) -> tuple[list[tuple[Trace, str]], dict[int, int]]:
-    traces = [(t, _trace_level(t, explicit, levels)) for t in find_traces(msgs, cand)]
+    traces = [(t, _trace_level(t, msgs, explicit, levels)) for t in find_traces(msgs, cand)]
     in_trace: dict[int, int] = {}
     for k, (t, lvl) in enumerate(traces):
         for i in range(t.first, t.last + 1):

@@ -52,7 +52,7 @@ _FLAG_RE = re.compile(r"(?i)(--?(?:password|passwd|token|secret|api-key|apikey|a
                       r"([^\s\-][^\s]*)")
 # The look-behind starts keys at word starts only: without it every position inside a word is
 # retried (quadratic in the word length; measured 3x slower on logfmt lines).
-_KV_RE = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)([\"']?\s*[:=]\s*[\"']?)([^\s\"',;&}\]]+)")
+_KV_RE = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)([\"']?\s*[:=]\s*[\"']?)([^\s\"',;&}\]:][^\s\"',;&}\]]*)")
 _PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY((?: BLOCK)?)-----.*?"
                      r"(?:-----END \1PRIVATE KEY\2-----|\Z)", re.S)
 PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
@@ -67,6 +67,7 @@ _STRONG = frozenset({"TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PAS
                      "PASSPHRASE", "PWD", "CREDENTIAL", "CREDENTIALS", "CREDS", "APIKEY",
                      "AUTH", "AUTHORIZATION", "PRIVATE", "COOKIE", "DSN", "SIGNATURE",
                      "ACCESSTOKEN", "SECRETKEY", "PRIVATEKEY", "CLIENTSECRET"})
+_STRONG_COLON = _STRONG - {"PASS", "AUTH", "PWD"} | {"KEY"}
 # A name whose last part says it holds metadata about a secret, not the secret.
 _META = frozenset({"FILE", "PATH", "DIR", "NAME", "ID", "TYPE", "SIZE", "LENGTH", "LEN", "COUNT",
                    "MIN", "MAX", "PREFIX", "FORMAT", "FIELD", "COLUMN", "ENDPOINT", "EXPIRY",
@@ -113,6 +114,10 @@ def is_secret_name(name: str) -> bool:
 def _kv_sub(m: re.Match[str]) -> str:
     key, sep, value = m.group(1), m.group(2), m.group(3)
     if value.startswith(REDACTED) or _PLACEHOLDER_RE.match(value) or not is_secret_name(key):
+        return m.group(0)
+    # "key: value" is also how prose and test runners write ("--- PASS: TestX",
+    # "auth: ok"): with a colon, a bare PASS/AUTH name is not enough.
+    if "=" not in sep and not set(name_parts(key)) & _STRONG_COLON:
         return m.group(0)
     return f"{key}{sep}{REDACTED}"
 

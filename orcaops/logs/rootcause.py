@@ -69,13 +69,19 @@ def build_events(messages: list[str], levels: list[str], error_rows: list[int],
     """
     events = [ErrorEvent(t.event, t.first, messages[t.event], lvl, t)
               for t, lvl in traces if lvl in ("ERROR", "FATAL")]
-    events += [ErrorEvent(i, i, messages[i], levels[i]) for i in error_rows if i not in in_trace]
+    starts = {t.first for t, lvl in traces
+              if lvl in ("ERROR", "FATAL") and t.language not in ("npm", "rust", "go")}
+    # An error record directly followed by its trace (log.error("...", exc_info=True)) is one
+    # error: the trace, which says what went wrong.
+    events += [ErrorEvent(i, i, messages[i], levels[i]) for i in error_rows
+               if i not in in_trace and i + 1 not in starts]
     events.sort(key=lambda e: e.order)
     for ev in events:
         end = ev.trace.last + 1 if ev.trace else ev.index + 1
         after = [m for m in messages[end:end + _WINDOW * 2] if m.strip()][:_WINDOW]
         ev.recovered = ev.level != "FATAL" and _recovered(ev.text, after)
-        ev.wrapper = bool(WRAPPER_RE.search(ev.text.strip())) and ev.trace is None
+        ev.wrapper = bool(WRAPPER_RE.search(ev.text.strip())) and (
+            ev.trace is None or ev.trace.language == "npm")
     return events
 
 

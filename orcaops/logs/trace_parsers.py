@@ -189,7 +189,8 @@ def parse_go(lines: list[str], i: int) -> Trace | None:
             frames.append(make_frame(fn, f.group(1), f.group(2)))
             fn = None
         elif not ln.startswith(("\t", "goroutine ", "[", "exit status")):
-            fn = re.sub(r"\(.*\)$", "", ln.strip().removeprefix("created by "))
+            fn = re.sub(r"\([^()]*\)$", "", ln.strip().removeprefix("created by "))
+            fn = fn.split(" in goroutine ")[0]
         j += 1
     if not frames:
         return None
