@@ -1,0 +1,207 @@
+"""Failure analysis for ``orcaops debug`` and the failure knowledge base (DESIGN.md §8).
+
+Both functions take plain data (a run row, DataFrames) so the warehouse stays the only place
+that queries: it passes the run's log lines, earlier runs with the same ``error_fingerprint``
+and the failed runs to learn from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from orcaops.analytics.summary import _analysis, build_summary, logs_frame
+from orcaops.logs.knowledge import BUILTIN_PATTERNS, describe, match_patterns
+from orcaops.logs.model import ParsedLog
+from orcaops.logs.templates import WILDCARD, mask_text
+from orcaops.models import FailurePattern
+
+CONTEXT_BEFORE = 3
+MAX_ROOT_LINES = 40
+MIN_LEARNED = 2
+
+
+def _root_line(run: dict[str, Any], df: pl.DataFrame) -> int | None:
+    line = _analysis(run).get("first_error_line")
+    if line is not None:
+        return int(line)
+    first = (run.get("first_error") or "").strip()
+    if df.is_empty():
+        return None
+    hit = df.filter(pl.col("message").str.strip_chars() == first) if first else df.clear()
+    if hit.is_empty():
+        hit = df.filter(pl.col("is_error"))
+    return int(hit["line_number"][0]) if not hit.is_empty() else None
+
+
+def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, Any]]:
+    """The root-cause line with a little context before it and its whole stack trace.
+
+    Args:
+        run: The run row.
+        logs: Its log lines.
+
+    Returns:
+        ``{line_number, level, text, root}`` dicts in line order (``root`` marks the line).
+    """
+    line = _root_line(run, logs)
+    if line is None:
+        return []
+    row = logs.filter(pl.col("line_number") == line)
+    st = row["stacktrace_id"][0] if not row.is_empty() and "stacktrace_id" in row.columns else None
+    keep = pl.col("line_number").is_between(line - CONTEXT_BEFORE, line)
+    if st is not None:
+        keep = keep | (pl.col("stacktrace_id") == st)
+    rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
+    return [{"line_number": int(r["line_number"]), "level": r["level"], "text": r["message"],
+             "root": int(r["line_number"]) == line} for r in rows.iter_rows(named=True)]
+
+
+def _likely_causes(texts: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    causes: list[dict[str, Any]] = []
+    fixes: list[str] = []
+    for text in texts:
+        for pat, solutions in match_patterns(text):
+            if any(c["pattern_id"] == pat.id for c in causes):
+                continue
+            causes.append({"pattern_id": pat.id, "category": pat.category, "title": pat.title,
+                           "description": describe(pat, text), "evidence": text.strip()[:300]})
+            fixes += [s for s in solutions if s not in fixes]
+    return causes, fixes
+
+
+def _similar(similar: pl.DataFrame | None, job_id: str, limit: int = 10) -> list[dict[str, Any]]:
+    if similar is None or similar.is_empty():
+        return []
+    cols = [c for c in ("job_id", "status", "started_at", "first_error", "failure_category",
+                        "image", "command", "exit_code") if c in similar.columns]
+    rows = similar.filter(pl.col("job_id") != job_id).select(cols)
+    if "started_at" in cols:
+        rows = rows.sort("started_at", descending=True, nulls_last=True)
+    out = []
+    for r in rows.head(limit).iter_rows(named=True):
+        if isinstance(r.get("started_at"), datetime):
+            r["started_at"] = r["started_at"].isoformat()
+        out.append(r)
+    return out
+
+
+def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list[dict[str, Any]],
+                root: list[dict[str, Any]]) -> list[str]:
+    steps = []
+    if root:
+        line = next(r["line_number"] for r in root if r["root"])
+        steps.append(f"Read the root-cause line {line}: orcaops runs logs {run.get('job_id')} "
+                     f"--level ERROR")
+    if causes:
+        steps.append(f"Apply the fix for '{causes[0]['title']}' and re-run")
+    if similar:
+        steps.append(f"Compare with {len(similar)} earlier run(s) that failed the same way, "
+                     f"e.g. {similar[0]['job_id']}")
+    else:
+        steps.append("This failure is new: compare with the last successful run of this job")
+    if run.get("status") == "timeout":
+        steps.append("Check which step got slower, or raise --timeout")
+    return steps
+
+
+def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
+                 similar: pl.DataFrame | None = None) -> dict[str, Any]:
+    """Everything ``orcaops debug ID`` shows about a failed run (JSON-serialisable).
+
+    Args:
+        run: The run row (``job_id``, ``status``, ``first_error``, ``failure_category``,
+            ``error_fingerprint``, ``analysis``...).
+        logs: Its log lines (``logs`` table columns) or its ``ParsedLog``.
+        similar: Earlier runs with the same ``error_fingerprint`` (runs table columns).
+
+    Returns:
+        ``job_id``, ``status``, ``summary`` (one-liner), ``failure_category``,
+        ``error_fingerprint``, ``first_error``, ``root_cause_lines``, ``likely_causes``,
+        ``suggested_fixes``, ``similar_past_failures``, ``similar_count``, ``next_steps``.
+    """
+    df = logs_frame(logs)
+    summary = build_summary(run, df)
+    root = root_cause_lines(run, df) if not df.is_empty() else []
+    texts = [run.get("first_error") or ""] + [r["text"] for r in root]
+    if not df.is_empty():
+        texts += df.filter(pl.col("is_error"))["message"].head(50).to_list()
+    causes, fixes = _likely_causes([t for t in texts if t])
+    fixes += [s for s in summary.suggestions if s not in fixes]
+    past = _similar(similar, str(run.get("job_id")))
+    return {"job_id": run.get("job_id"), "status": run.get("status"),
+            "summary": summary.one_liner, "failure_category": run.get("failure_category"),
+            "error_fingerprint": run.get("error_fingerprint"),
+            "first_error": run.get("first_error"), "root_cause_lines": root,
+            "likely_causes": causes, "suggested_fixes": fixes,
+            "similar_past_failures": past, "similar_count": len(past),
+            "next_steps": _next_steps(run, causes, past, root)}
+
+
+def _pattern_of(text: str) -> str:
+    """A regex matching messages with the same template as ``text``."""
+    parts = [re.escape(p) for p in mask_text(text.strip()).split(WILDCARD)]
+    return ".+?".join(parts)
+
+
+def _counts(failed: pl.DataFrame, pattern: FailurePattern) -> tuple[int, datetime | None]:
+    rx = re.compile(pattern.pattern, re.M)
+    hits = [r for r in failed.iter_rows(named=True) if rx.search(r.get("first_error") or "")]
+    seen = [r["started_at"] for r in hits if r.get("started_at") is not None]
+    return len(hits), max(seen) if seen else None
+
+
+def _learned(failed: pl.DataFrame, covered: set[str]) -> list[FailurePattern]:
+    out = []
+    rows = failed.filter(pl.col("error_fingerprint").is_not_null()
+                         & ~pl.col("job_id").is_in(list(covered)))
+    for (fp,), group in rows.group_by(["error_fingerprint"], maintain_order=True):
+        if group.height < MIN_LEARNED:
+            continue
+        if "started_at" in group.columns:
+            group = group.sort("started_at", descending=True, nulls_last=True)
+        text = next((t for t in group["first_error"].to_list() if t), "") or ""
+        cats = Counter(c for c in group["failure_category"].to_list() if c)
+        last = group["started_at"].drop_nulls().max() if "started_at" in group.columns else None
+        out.append(FailurePattern(
+            id=f"learned-{fp}", pattern=_pattern_of(text) if text else re.escape(str(fp)),
+            category=cats.most_common(1)[0][0] if cats else "unknown",
+            title=f"Recurring failure: {text.strip()[:80]}" if text else f"Recurring failure {fp}",
+            description=f"Seen in {group.height} failed runs with fingerprint {fp}; no built-in "
+                        "pattern describes it.",
+            solutions=["Compare the first and the latest occurrence (orcaops debug <job_id>)"],
+            occurrences=group.height, last_seen=last))
+    return out
+
+
+def learned_patterns(failed_runs: pl.DataFrame) -> list[FailurePattern]:
+    """The knowledge base with what the warehouse has seen.
+
+    Args:
+        failed_runs: Failed runs: ``job_id``, ``first_error``, ``failure_category``,
+            ``error_fingerprint``, ``started_at``.
+
+    Returns:
+        Every built-in pattern with ``occurrences``/``last_seen`` counted from the runs whose
+        first error it matches, then a learned pattern per fingerprint seen at least
+        :data:`MIN_LEARNED` times that no built-in pattern matches; most frequent first.
+    """
+    out: list[FailurePattern] = []
+    covered: set[str] = set()
+    rows = failed_runs if not failed_runs.is_empty() else None
+    for pat in BUILTIN_PATTERNS:
+        n, last = _counts(rows, pat) if rows is not None else (0, None)
+        out.append(pat.model_copy(update={"occurrences": n, "last_seen": last}))
+        if n and rows is not None:
+            rx = re.compile(pat.pattern, re.M)
+            covered |= {r["job_id"] for r in rows.iter_rows(named=True)
+                        if rx.search(r.get("first_error") or "")}
+    if rows is not None and "error_fingerprint" in rows.columns:
+        out += _learned(rows, covered)
+    order = {p.id: i for i, p in enumerate(out)}
+    return sorted(out, key=lambda p: (-p.occurrences, order[p.id]))
+

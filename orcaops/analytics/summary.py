@@ -1,0 +1,203 @@
+"""A human-readable account of one run (``JobSummary``), built from its row and log lines."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import polars as pl
+
+from orcaops.logs.testresults import TestResults, parse_test_results
+from orcaops.logs.knowledge import match_patterns
+from orcaops.logs.model import ParsedLog
+from orcaops.models import JobSummary
+
+EMOJI = {"success": "✅", "failed": "❌", "timeout": "⏱️", "cancelled": "🚫", "error": "💥",
+         "running": "🏃", "queued": "⏳"}
+_EXC = re.compile(r"((?:[A-Za-z_][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Failure)|panic)\b")
+_MAX_ITEMS = 5
+_STATING = (r"^(?:E\s+)?(?:[A-Za-z_][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Failure)\b|^panic: |"
+            r"^thread '|^Unhandled|^Exception in|^npm ERR! |^error")
+
+
+def human_duration(seconds: float | None) -> str:
+    """``45s``, ``2m 03s``, ``1h 05m``; ``unknown`` when None.
+
+    Args:
+        seconds: A duration.
+
+    Returns:
+        The duration as people write it.
+    """
+    if seconds is None:
+        return "unknown"
+    s = int(round(seconds))
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms" if seconds > 0 else "0s"
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m" if s % 60 == 0 else f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h" if s % 3600 < 60 else f"{s // 3600}h {s % 3600 // 60:02d}m"
+
+
+def logs_frame(logs: ParsedLog | pl.DataFrame | None) -> pl.DataFrame:
+    """The log lines as a DataFrame with the ``logs`` table's columns (empty when None)."""
+    if logs is None:
+        return pl.DataFrame(schema={"line_number": pl.Int64, "level": pl.String,
+                                    "message": pl.String, "is_error": pl.Boolean,
+                                    "stacktrace_id": pl.String, "template_id": pl.String})
+    if isinstance(logs, ParsedLog):
+        return pl.DataFrame(logs.to_dict(), strict=False)
+    return logs.sort("line_number") if "line_number" in logs.columns else logs
+
+
+def _analysis(run: dict[str, Any]) -> dict[str, Any]:
+    value = run.get("analysis")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _distinct(df: pl.DataFrame, mask: pl.Expr, limit: int = _MAX_ITEMS) -> list[str]:
+    """Messages of matching lines, one per template (or per stack trace), in order."""
+    if df.is_empty():
+        return []
+    rows = df.filter(mask)
+    key = pl.coalesce(pl.col("stacktrace_id"), pl.col("template_id")
+                      if "template_id" in rows.columns else pl.col("message"))
+    rows = rows.with_columns(key.alias("_k")).unique("_k", keep="first", maintain_order=True)
+    return [m.strip()[:300] for m in rows["message"].head(limit).to_list()]
+
+
+def _errors(df: pl.DataFrame, first_error: str | None) -> list[str]:
+    """Distinct error lines; a stack trace contributes only the line that states its error."""
+    if df.is_empty():
+        return [first_error] if first_error else []
+    err = df.filter(pl.col("is_error"))
+    loose = err.filter(pl.col("stacktrace_id").is_null())
+    if "template_id" in loose.columns:
+        loose = loose.unique("template_id", keep="first", maintain_order=True)
+    stating = pl.col("message").str.contains(_STATING)
+    traced = (err.filter(pl.col("stacktrace_id").is_not_null())
+              .sort([pl.col("stacktrace_id"), stating.not_(), pl.col("line_number")])
+              .unique("stacktrace_id", keep="first", maintain_order=True))
+    rows = pl.concat([loose.select("line_number", "message"),
+                      traced.select("line_number", "message")]).sort("line_number")
+    errs = [m.strip()[:300] for m in rows["message"].to_list()]
+    if first_error and first_error.strip() in errs:
+        errs.remove(first_error.strip())
+    return ([first_error.strip()] if first_error else []) + errs[:_MAX_ITEMS - 1]
+
+
+def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str) -> str:
+    status = run.get("status") or "unknown"
+    category = run.get("failure_category")
+    if status == "timeout":
+        return f"Timed out after {dur}"
+    if category == "oom" or run.get("exit_code") == 137:
+        return f"Killed: out of memory after {dur}"
+    if status == "success":
+        if tests is not None and tests.total:
+            return f"Tests passed in {dur}: {tests.passed} of {tests.total} passed"
+        return f"Succeeded in {dur}"
+    if status in ("failed", "error") and tests is not None and tests.bad:
+        where = _where(run.get("first_error"), tests)
+        return f"Tests failed in {dur}: {tests.bad} of {tests.total} failed{where}"
+    if status in ("failed", "error"):
+        err = (run.get("first_error") or "").strip()
+        head = f"Failed in {dur}" + (f" ({category})" if category else "")
+        code = run.get("exit_code")
+        return f"{head}: {err[:120]}" if err else f"{head} with exit code {code}"
+    if status == "cancelled":
+        return f"Cancelled after {dur}"
+    return {"running": f"Running for {dur}", "queued": "Queued"}.get(status, f"{status} ({dur})")
+
+
+def _where(first_error: str | None, tests: TestResults) -> str:
+    found = _EXC.search(first_error or "")
+    exc = found.group(1) if found else None
+    place = tests.first_failed_file or tests.first_failed
+    if exc and place:
+        return f" ({exc} in {place})"
+    return f" ({exc or place})" if exc or place else ""
+
+
+def _key_events(run: dict[str, Any], df: pl.DataFrame, analysis: dict[str, Any],
+                tests: TestResults | None) -> list[str]:
+    events = []
+    if run.get("command"):
+        events.append(f"Ran `{run['command']}`" + (f" in {run['image']}" if run.get("image")
+                                                     else ""))
+    if tests is not None and tests.total:
+        events.append(f"{tests.framework}: {tests.passed} passed, {tests.failed} failed, "
+                      f"{tests.errors} errors, {tests.skipped} skipped")
+    line = analysis.get("first_error_line")
+    if run.get("first_error"):
+        events.append(f"First error{f' at line {line}' if line else ''}: "
+                      f"{run['first_error'].strip()[:200]}")
+    if not df.is_empty() and "stacktrace_id" in df.columns:
+        n = df["stacktrace_id"].drop_nulls().n_unique()
+        if n:
+            events.append(f"{n} stack trace{'s' if n > 1 else ''} in the output")
+    if analysis.get("stalled"):
+        events.append(f"Output stalled for {human_duration(analysis.get('max_gap_s'))} "
+                      f"before line {analysis.get('max_gap_line')}")
+    if run.get("exit_code") not in (None, 0):
+        events.append(f"Exited with code {run['exit_code']}")
+    return events
+
+
+def _stating_lines(df: pl.DataFrame, limit: int = 50) -> list[str]:
+    """Error lines that state an error (``Caused by: ...`` included, frames not)."""
+    if df.is_empty():
+        return []
+    rows = df.filter(pl.col("is_error") & pl.col("message").str.contains(_STATING + "|^Caused by"))
+    return rows["message"].head(limit).to_list()
+
+
+def _suggestions(run: dict[str, Any], errors: list[str], analysis: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for text in [run.get("first_error") or "", *errors]:
+        for _, solutions in match_patterns(text):
+            out += [s for s in solutions if s not in out]
+    if run.get("status") == "timeout":
+        out.append("Raise the job's timeout or find the step that got slower")
+    if analysis.get("stalled"):
+        out.append("The output stalled: look for a hang (network wait, lock, prompt for input)")
+    if run.get("status") in ("failed", "error") and not out:
+        out.append("Run `orcaops debug <job_id>` for root-cause lines and similar past failures")
+    return out[:_MAX_ITEMS]
+
+
+def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame | None = None
+                  ) -> JobSummary:
+    """Summarise one run.
+
+    Args:
+        run: The run's row of the ``runs`` table (``job_id``, ``status``, ``duration_s``,
+            ``exit_code``, ``first_error``, ``failure_category``, ``analysis`` JSON text...).
+        parsed_or_logs: Its log lines: a ``ParsedLog`` or a DataFrame with the ``logs``
+            columns (``line_number``, ``level``, ``message``, ``is_error``, ``stacktrace_id``,
+            ``template_id``).
+
+    Returns:
+        The ``JobSummary`` (one-liner such as ``Tests failed in 45s: 3 of 120 failed
+        (AssertionError in test_api.py)``, emoji, human duration, key events, errors,
+        warnings, suggestions).
+    """
+    df = logs_frame(parsed_or_logs)
+    analysis = _analysis(run)
+    tests = parse_test_results(df["message"].to_list()) if not df.is_empty() else None
+    dur = human_duration(run.get("duration_s"))
+    errors = _errors(df, run.get("first_error"))
+    warnings = _distinct(df, pl.col("level") == "WARN") if not df.is_empty() else []
+    return JobSummary(
+        job_id=str(run.get("job_id", "")), one_liner=_one_liner(run, tests, dur),
+        status_emoji=EMOJI.get(run.get("status") or "", "❔"), duration_human=dur,
+        key_events=_key_events(run, df, analysis, tests), errors=errors, warnings=warnings,
+        suggestions=_suggestions(run, errors + _stating_lines(df), analysis))
