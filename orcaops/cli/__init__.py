@@ -21,7 +21,8 @@ app = typer.Typer(
          "Example: orcaops runs search \"status:failed image:python* duration:>60\"")
 
 # Command modules, each adding its commands to `app`; imported when the CLI starts.
-COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.analytics")
+COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.analytics",
+                   "orcaops.cli.serve")
 
 
 @app.callback()

@@ -1,0 +1,69 @@
+"""The HTTP API (``orcaops serve``): a FastAPI app over one ``Warehouse``.
+
+Routes live in ``routes_runs`` and ``routes_analytics``; this module assembles them, maps
+library errors to statuses in one handler (bad input 400, unknown ids 404, warehouse failures
+500, each ``{"error": message, "type": name}`` with the CLI's message and caret), and guards
+every ``/orcaops`` route with the API key when one is configured.
+
+Endpoints are plain ``def`` functions, so FastAPI runs them on its thread pool; reads share
+the Warehouse's one DuckDB connection, which its Reader serialises with a lock, and writes
+(acks, resets, decisions) take the app's write lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, Depends, FastAPI
+
+import orcaops
+from orcaops.api import Warehouse
+from orcaops.errors import OrcaOpsError
+from orcaops.server import routes_analytics, routes_runs
+from orcaops.server.deps import (AUTH_RESPONSES, ERROR_RESPONSES, Unauthorized, orcaops_error,
+                                 require_key, unauthorized)
+
+DESCRIPTION = """Run history, search, analytics and log intelligence of OrcaOps.
+
+Every `/orcaops` route calls the same library function as the matching CLI command. Errors
+answer `{"error": message, "type": name}`: 400 for bad input (a query error keeps its caret),
+404 for an unknown id or key, 500 when the warehouse fails.
+"""
+
+# Routes served only once the library method behind them exists (being added elsewhere).
+NEEDS_METHOD = {"/orcaops/jobs/{job_id}/summary": "summary",
+                "/orcaops/jobs/{job_id}/debug": "debug",
+                "/orcaops/failure-patterns": "failure_patterns"}
+
+
+def create_app(wh: Warehouse, api_key: str | None = None) -> FastAPI:
+    """The API over ``wh``; with ``api_key`` every ``/orcaops`` route requires it.
+
+    Args:
+        wh: the warehouse to serve (kept open for the life of the app).
+        api_key: the key clients send as ``Authorization: Bearer <key>`` or ``X-API-Key``.
+    """
+    app = FastAPI(title="OrcaOps", version=orcaops.__version__, description=DESCRIPTION)
+    app.state.wh = wh
+    app.state.api_key = api_key or None
+    app.state.write_lock = threading.Lock()
+    # Open the DuckDB reader now: two first requests at once would otherwise each build one.
+    wh.reader.refresh()
+    app.add_exception_handler(OrcaOpsError, orcaops_error)
+    app.add_exception_handler(Unauthorized, unauthorized)
+    guard = [Depends(require_key)] if api_key else []
+    responses = {**ERROR_RESPONSES, **(AUTH_RESPONSES if api_key else {})}
+    routers = [routes_runs.router, routes_analytics.router, routes_runs.report_router()]
+    for router in filter(None, routers):
+        app.include_router(_served(router, wh), dependencies=guard, responses=responses)
+    return app
+
+
+def _served(router: APIRouter, wh: Warehouse) -> APIRouter:
+    """``router`` without the routes whose Warehouse method is not there yet."""
+    kept = APIRouter()
+    for route in router.routes:
+        method = NEEDS_METHOD.get(getattr(route, "path", ""))
+        if method is None or hasattr(wh, method):
+            kept.routes.append(route)
+    return kept

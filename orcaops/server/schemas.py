@@ -1,0 +1,86 @@
+"""Request and response bodies of the HTTP API that are not library models.
+
+The library's pydantic models (``Anomaly``, ``PerformanceBaseline``, ``Recommendation``,
+``JobSummary``…) are used as they are; these cover what only the wire needs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+MAX_PAGE = 10_000
+ExportFormat = Literal["json", "jsonl", "csv", "parquet"]
+
+
+class ErrorBody(BaseModel):
+    """What every 400/401/404/500 carries; ``error`` is the CLI's message, caret included."""
+
+    error: str
+    type: str
+
+
+class FacetCount(BaseModel):
+    value: str | None
+    count: int
+
+
+class SearchResponse(BaseModel):
+    """``orcaops runs search --format json``: the page of runs, the total and the facets."""
+
+    total: int
+    runs: list[dict[str, Any]]
+    facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
+
+
+class SearchRequest(BaseModel):
+    """An advanced search: the query, paging, which facets, and the format to answer in."""
+
+    query: str = Field("", description='A search query, e.g. "status:failed image:py*".')
+    limit: int | None = Field(50, ge=0, description="At most this many runs; null = all "
+                              "(only for the export formats jsonl, csv, parquet).")
+    sort: str = Field("-started_at", description="A field; a leading - sorts descending.")
+    facets: bool | list[str] = Field(True, description="true for every facet, or the names: "
+                                     "status image tag triggered_by exit_code "
+                                     "failure_category day.")
+    format: ExportFormat = Field("json", description="json answers {total, runs, facets}; "
+                                 "jsonl, csv and parquet answer a file of the runs.")
+
+
+class LogsResponse(BaseModel):
+    job_id: str
+    returned: int
+    truncated: bool
+    lines: list[dict[str, Any]]
+
+
+class SqlRequest(BaseModel):
+    sql: str = Field(..., description="One read-only statement over the views.")
+    params: list[Any] = Field(default_factory=list, description="Values for ? placeholders.")
+    limit: int = Field(1000, ge=0, le=MAX_PAGE, description="At most this many rows.")
+
+
+class SqlResponse(BaseModel):
+    columns: list[str]
+    total: int
+    returned: int
+    truncated: bool
+    rows: list[dict[str, Any]]
+
+
+class AckRequest(BaseModel):
+    resolution: str | None = Field(None, description="What was found or done.")
+
+
+class ForecastPoint(BaseModel):
+    ts: datetime
+    yhat: float | None
+    yhat_lower: float | None
+    yhat_upper: float | None
+
+
+class Health(BaseModel):
+    status: str
+    version: str
