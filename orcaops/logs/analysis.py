@@ -12,18 +12,19 @@ STALL_SECONDS = 120.0
 TOP_PATTERNS = 10
 
 
-def timing(ts: list[datetime | None]) -> dict[str, Any]:
+def timing(ts: list[datetime | None] | pl.Series) -> dict[str, Any]:
     """Output rate and the longest silence of a run.
 
     Args:
-        ts: Timestamp per line (None where unknown).
+        ts: Timestamp per line (None where unknown), a list or a UTC datetime Series.
 
     Returns:
         ``first_ts``, ``last_ts`` (ISO), ``span_s``, ``lines_per_s`` (None when the span is
         unknown or zero), ``max_gap_s`` and ``max_gap_line`` (1-based line that ended the
         longest silence), ``stalled`` (a silence of :data:`STALL_SECONDS` or more).
     """
-    s = pl.Series("ts", ts, dtype=pl.Datetime("us", "UTC"), strict=False)
+    s = ts if isinstance(ts, pl.Series) else pl.Series("ts", ts, dtype=pl.Datetime("us", "UTC"),
+                                                        strict=False)
     known = s.drop_nulls()
     out: dict[str, Any] = {"first_ts": None, "last_ts": None, "span_s": None,
                            "lines_per_s": None, "max_gap_s": None, "max_gap_line": None,

@@ -70,11 +70,12 @@ def clean_series(lines: pl.Series) -> pl.Series:
     Returns:
         The cleaned lines.
     """
-    has_cr = lines.str.contains("\r", literal=True)
-    has_esc = lines.str.contains("\x1b", literal=True) | lines.str.contains("\x9b", literal=True)
-    if not has_cr.any() and not has_esc.any():
+    dirty = (lines.str.contains("\r", literal=True) | lines.str.contains("\x1b", literal=True)
+             | lines.str.contains("\x9b", literal=True)).arg_true()
+    if dirty.len() == 0:
         return lines
-    return pl.DataFrame({"raw": lines}).select(clean_expr("raw"))["raw"]
+    fixed = pl.DataFrame({"raw": lines.gather(dirty)}).select(clean_expr("raw"))["raw"]
+    return lines.scatter(dirty, fixed)
 
 
 def clean_line(line: str) -> str:

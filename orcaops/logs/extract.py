@@ -36,6 +36,7 @@ class Extracted:
     msg: list[str]
     fields: list[str | None]
     ts: pl.Series
+    maybe_structured: list[int]
 
 
 def _detectors() -> tuple[str, list[re.Pattern[str]], list[re.Pattern[str] | None]]:
@@ -146,4 +147,8 @@ def extract(lines: pl.Series, year: int) -> Extracted:
             slot[0].append(i)
             slot[1].append(g.get("epoch") if f.ts_kind == "epoch" else g.get("ts"))
             break
-    return Extracted(fmt, level, msg, fields, _read_ts(by_fmt, n, year))
+    # Lines that may be JSON or logfmt (decoded later): found with literal scans, no regex.
+    shaped = (lines.str.strip_chars_start().str.starts_with("{")
+              | lines.str.contains("=", literal=True)).arg_true().to_list()
+    structured = [i for i in shaped if fmt[i] is None]
+    return Extracted(fmt, level, msg, fields, _read_ts(by_fmt, n, year), structured)

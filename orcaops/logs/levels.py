@@ -71,6 +71,20 @@ WARN_RE = _b(r"\b(?:WARN|WARNING|Warning|warning)\b|DeprecationWarning|\bdepreca
 DEBUG_RE = _b(r"^\s*\[?(?:DEBUG|TRACE|debug|trace)\b")
 
 
+ANY_LEVEL_RE = "|".join(f"(?:{rx})" for rx in (FATAL_RE, ERROR_RE, WARN_RE, DEBUG_RE))
+
+
+def infer_series(messages: pl.Series) -> pl.Series:
+    """:func:`infer_expr` over a Series, running the four level regexes only on the lines
+    where one of them matches (one combined pass finds those)."""
+    hit = messages.str.contains(ANY_LEVEL_RE).arg_true()
+    out = pl.Series("level", ["INFO"] * len(messages), dtype=pl.String)
+    if hit.len() == 0:
+        return out
+    sub = pl.DataFrame({"m": messages.gather(hit)}).select(infer_expr("m")).to_series()
+    return out.scatter(hit, sub)
+
+
 def infer_expr(col: str) -> pl.Expr:
     """The level plain output implies (compiler errors, tracebacks, ``npm ERR!``, warnings)."""
     c = pl.col(col)

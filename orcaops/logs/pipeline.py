@@ -19,7 +19,7 @@ from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
 from orcaops.logs.clean import clean_series
 from orcaops.logs.extract import Extracted, extract
-from orcaops.logs.levels import infer_expr, normalize_expr, normalize_level
+from orcaops.logs.levels import infer_series, normalize_expr, normalize_level
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.redact import redact_lines
 from orcaops.logs.rx import ascii_rx
@@ -42,9 +42,8 @@ _LOGFMT_START = re.compile(r"[\w.\-]+=")
 def _structured(ex: Extracted) -> None:
     """Decode JSON and logfmt lines no line format claimed, in place."""
     ts_idx, ts_val = [], []
-    for i, line in enumerate(ex.msg):
-        if ex.fmt[i] is not None or not line:
-            continue
+    for i in ex.maybe_structured:
+        line = ex.msg[i]
         head = line.lstrip()[:1]
         if head == "{" and line.rstrip().endswith("}"):
             kind, got = "json", parse_json_line(line)
@@ -108,8 +107,9 @@ def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]
     _structured(ex)
     df = pl.DataFrame({"msg": ex.msg, "level_raw": ex.level_raw},
                       schema={"msg": pl.String, "level_raw": pl.String})
-    df = df.with_columns(normalize_expr("level_raw").alias("explicit"))
-    return ex, df.select(pl.coalesce("explicit", infer_expr("msg")).alias("level"), "explicit",
+    df = df.with_columns(normalize_expr("level_raw").alias("explicit"),
+                         infer_series(df["msg"]).alias("inferred"))
+    return ex, df.select(pl.coalesce("explicit", "inferred").alias("level"), "explicit",
                          pl.col("msg").str.contains(_START).alias("cand"),
                          mask_expr("msg").alias("masked"))
 
@@ -164,9 +164,10 @@ def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,
     is_error = [lv in _ERR for lv in levels]
     error_rows = [i for i, e in enumerate(is_error) if e]
     events = build_events(msgs, levels, error_rows, traces, in_trace)
-    return _assemble(ex, msgs, levels, is_error, templates, template_ids, traces, in_trace,
-                     events, streams, _final_ts(ex.ts.to_list(), timestamps),
-                     status, exit_code)
+    log = _assemble(ex, msgs, levels, is_error, templates, template_ids, traces, in_trace,
+                    events, streams, _final_ts(ex.ts.to_list(), timestamps), status, exit_code)
+    log.analysis.update(analysis.timing(ex.ts if timestamps is None else log.ts))
+    return log
 
 
 def _trace_ids(traces: list[tuple[Trace, str]]) -> list[str]:
@@ -216,7 +217,6 @@ def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:
            "has_stacktrace": bool(log.stack_traces), "n_stack_traces": len(log.stack_traces),
            "n_templates": n_templates, "repeated_lines": repeated, "top_patterns": top,
            "formats": dict(formats.most_common())}
-    out.update(analysis.timing(log.ts))
     return out
 
 
