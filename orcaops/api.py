@@ -6,20 +6,22 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from orcaops.analytics.api import AnalyticsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
-from orcaops.importer import ImportReport, Importer, import_objects, open_sources, read_lines
 from orcaops.models import LEVELS, LogEntry, ResourceSample, RunRecord
-from orcaops.search import SearchResult, compile_search, facets_from_rows
+from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
+                            search_frames)
 from orcaops.warehouse.connection import Reader
-from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.tables import DeltaTables
-from orcaops.warehouse.writer import Writer
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from orcaops.importer import ImportReport
+    from orcaops.warehouse.writer import Writer
 
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
 
@@ -35,7 +37,7 @@ class Warehouse(AnalyticsAPI):
         self.settings = settings
         self.tables = DeltaTables(settings.warehouse, settings.log_retention)
         self.tables.ensure()
-        self.writer = Writer(self.tables, settings)
+        self._writer: Writer | None = None
         self._reader: Reader | None = None
 
     @property
@@ -44,6 +46,15 @@ class Warehouse(AnalyticsAPI):
 
     def __repr__(self) -> str:
         return f"Warehouse(home={str(self.home)!r})"
+
+    @property
+    def writer(self) -> Writer:
+        # Built on first write: the importer, pyarrow rows and deltalake stay out of reads.
+        if self._writer is None:
+            from orcaops.warehouse.writer import Writer
+
+            self._writer = Writer(self.tables, self.settings)
+        return self._writer
 
     # -- reading -------------------------------------------------------------------------
 
@@ -84,13 +95,7 @@ class Warehouse(AnalyticsAPI):
     def search(self, query: str = "", *, limit: int | None = 50, sort: str = "-started_at",
                facets: bool = False, now: datetime | None = None) -> SearchResult:
         """Runs matching ``query`` (DESIGN.md §4), newest first, with total and facets."""
-        plan = compile_search(query, limit=limit, sort=sort, now=now)
-        runs = self._frame(plan.page_sql, plan.page_params)
-        total = int(self._scalar(plan.count_sql, plan.params) or 0)
-        found = {}
-        if facets:
-            found = facets_from_rows(self._frame(plan.facets_sql, plan.params))
-        return SearchResult(runs=runs, total=total, facets=found, sql=plan.render())
+        return search_frames(self.reader, query, limit=limit, sort=sort, facets=facets, now=now)
 
     def search_sql(self, query: str = "", *, limit: int | None = 50,
                    sort: str = "-started_at") -> str:
@@ -107,10 +112,12 @@ class Warehouse(AnalyticsAPI):
                ) -> dict[str, pl.DataFrame]:
         """Counts by status, image, tag, triggered_by, exit code, category and day."""
         plan = compile_search(query, limit=0, facet_fields=fields)
-        return facets_from_rows(self._frame(plan.facets_sql, plan.params), fields)
+        return facet_frames(facet_records(self.reader.rows(plan.facets_sql, plan.params), fields))
 
     def run(self, job_id: str) -> dict[str, Any]:
         """One run's row as a dict (a unique job_id prefix is enough)."""
+        import polars as pl
+
         rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
                            "LIMIT 2", [job_id])
         exact = rows.filter(pl.col("job_id") == job_id)
@@ -168,6 +175,8 @@ class Warehouse(AnalyticsAPI):
 
         Bad lines are reported in the returned report (``errors``) while the rest imports.
         """
+        from orcaops.importer import Importer, open_sources, read_lines
+
         paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
         importer = Importer(self.writer, replace=replace, progress=progress)
         for p in open_sources(paths):
@@ -177,6 +186,8 @@ class Warehouse(AnalyticsAPI):
     def import_records(self, records: Iterable[dict[str, Any]], *,
                        replace: bool = False) -> ImportReport:
         """Import decoded records of the JSON Lines format."""
+        from orcaops.importer import import_objects
+
         return import_objects(self.writer, records, replace=replace)
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
@@ -191,6 +202,7 @@ class Warehouse(AnalyticsAPI):
             InputError: the job id is already stored and ``replace`` is false.
         """
         from orcaops.importer import ParsedRun, add_parsed
+        from orcaops.warehouse.rows import RunBatch
 
         entries = logs or []
         item = ParsedRun(

@@ -6,13 +6,16 @@ Library code: returns text or writes files; never prints. The CLI chooses where 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from orcaops.errors import InputError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FORMATS = ("table", "json", "jsonl", "csv", "parquet")
 JSON_TEXT_COLUMNS = {"metadata", "environment", "analysis", "parsed", "evidence", "solutions"}
@@ -26,21 +29,39 @@ def _value(value: Any) -> Any:
     return value
 
 
-def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: timestamps as ISO text, JSON columns as objects."""
-    records = frame.to_dicts()
-    json_cols = [c for c in frame.columns if c in JSON_TEXT_COLUMNS
-                 and frame.schema[c] == pl.String]
-    for rec in records:
-        for key, value in rec.items():
-            if key in json_cols and isinstance(value, str):
+def _is_frame(data: Any) -> bool:
+    # polars is only imported by whoever made a frame: no import here keeps the CLI light.
+    pl_mod = sys.modules.get("polars")
+    return pl_mod is not None and isinstance(data, pl_mod.DataFrame)
+
+
+def row_records(columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                json_cols: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: timestamps as ISO text, JSON text columns as objects."""
+    wanted = set(JSON_TEXT_COLUMNS if json_cols is None else json_cols)
+    records = []
+    for row in rows:
+        rec = {}
+        for key, value in zip(columns, row):
+            if key in wanted and isinstance(value, str):
                 try:
-                    rec[key] = json.loads(value)
+                    value = json.loads(value)
                 except ValueError:
                     pass
             else:
-                rec[key] = _value(value)
+                value = _value(value)
+            rec[key] = value
+        records.append(rec)
     return records
+
+
+def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a frame as JSON-ready dicts (see :func:`row_records`)."""
+    import polars as pl
+
+    json_cols = [c for c in frame.columns if c in JSON_TEXT_COLUMNS
+                 and frame.schema[c] == pl.String]
+    return row_records(frame.columns, frame.rows(), json_cols)
 
 
 def to_json(data: Any) -> str:
@@ -49,7 +70,7 @@ def to_json(data: Any) -> str:
 
 
 def jsonable(data: Any) -> Any:
-    if isinstance(data, pl.DataFrame):
+    if _is_frame(data):
         return frame_records(data)
     if hasattr(data, "model_dump"):
         return data.model_dump(mode="json")
@@ -64,6 +85,8 @@ def jsonable(data: Any) -> Any:
 
 def as_frame(data: Any) -> pl.DataFrame:
     """A frame from a frame, a list of models or a list of dicts."""
+    import polars as pl
+
     if isinstance(data, pl.DataFrame):
         return data
     rows = jsonable(data)
@@ -76,6 +99,8 @@ def as_frame(data: Any) -> pl.DataFrame:
 
 def flat_for_csv(frame: pl.DataFrame) -> pl.DataFrame:
     """CSV holds no lists or structs: nested columns become JSON text."""
+    import polars as pl
+
     exprs = []
     for name, dtype in frame.schema.items():
         if isinstance(dtype, (pl.List, pl.Struct, pl.Array)):

@@ -1,16 +1,24 @@
 """Search over runs: the compiled query plus sort, limit, total and facets.
 
 ``compile_search`` is the pure twin of ``Warehouse.search``: it returns the SQL it would run
-(``--show-sql``), with every user value a bound parameter.
+(``--show-sql``), with every user value a bound parameter. ``search_frames`` (polars, for
+Python users) and ``search_rows`` (plain tuples, for the CLI's cold path: no polars, no
+pyarrow) run the same plan through the same ``_execute``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+
+    from orcaops.warehouse.connection import Reader
+
+T = TypeVar("T")
 
 FACET_FIELDS: dict[str, str] = {
     "status": "status",
@@ -39,6 +47,24 @@ class SearchSQL:
         """The page query with its parameters listed beneath (for ``--show-sql``)."""
         lines = [self.page_sql, "-- params: " + repr(list(self.page_params))]
         return "\n".join(lines)
+
+
+@dataclass
+class SearchRows:
+    """What a search found, as plain rows (what ``orcaops runs search`` prints)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    total: int
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    sql: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--format json`` document: ``{total, runs, facets}``."""
+        from orcaops.render import row_records
+
+        return {"total": self.total, "runs": row_records(self.columns, self.rows),
+                "facets": self.facets}
 
 
 @dataclass
@@ -109,12 +135,51 @@ def compile_search(query: str = "", *, limit: int | None = 50, sort: str = "-sta
         facets_sql=facets_sql(compiled.where, facet_fields))
 
 
-def facets_from_rows(rows: pl.DataFrame, fields: list[str] | None = None,
-                     limit: int = FACET_LIMIT) -> dict[str, pl.DataFrame]:
-    """Split the long facet table into one small frame per facet, biggest counts first."""
-    out: dict[str, pl.DataFrame] = {}
-    for name in fields or list(FACET_FIELDS):
-        out[name] = (rows.filter(pl.col("facet") == name).select("value", "count")
-                     .sort(["count", "value"], descending=[True, False], nulls_last=True)
-                     .head(limit))
+def facet_records(rows: list[tuple[Any, ...]], fields: list[str] | None = None,
+                  limit: int = FACET_LIMIT) -> dict[str, list[dict[str, Any]]]:
+    """Split the long (facet, value, count) rows per facet, biggest counts first."""
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in fields or list(FACET_FIELDS)}
+    for facet, value, count in rows:
+        if facet in out:
+            out[facet].append({"value": value, "count": int(count)})
+    for name, items in out.items():
+        items.sort(key=lambda r: (-r["count"], r["value"] is None, r["value"] or ""))
+        del items[limit:]
     return out
+
+
+def facet_frames(found: dict[str, list[dict[str, Any]]]) -> dict[str, pl.DataFrame]:
+    """Facet records as one small ``value, count`` DataFrame per facet."""
+    import polars as pl
+
+    schema = {"value": pl.String, "count": pl.Int64}
+    return {name: pl.DataFrame(items, schema=schema) if items
+            else pl.DataFrame(schema=schema) for name, items in found.items()}
+
+
+def _execute(reader: Reader, plan: SearchSQL, facets: bool,
+             fetch: Callable[[str, tuple[Any, ...]], T]
+             ) -> tuple[T, int, dict[str, list[dict[str, Any]]]]:
+    page = fetch(plan.page_sql, plan.page_params)
+    total = reader.rows(plan.count_sql, plan.params)
+    found = facet_records(reader.rows(plan.facets_sql, plan.params)) if facets else {}
+    return page, int(total[0][0] if total else 0), found
+
+
+def search_rows(reader: Reader, query: str = "", *, limit: int | None = 50,
+                sort: str = "-started_at", facets: bool = False,
+                now: datetime | None = None) -> SearchRows:
+    """Runs matching ``query`` as plain rows, with the total and facets (no polars)."""
+    plan = compile_search(query, limit=limit, sort=sort, now=now)
+    (columns, rows), total, found = _execute(reader, plan, facets, reader.records)
+    return SearchRows(columns, rows, total, found, plan.render())
+
+
+def search_frames(reader: Reader, query: str = "", *, limit: int | None = 50,
+                  sort: str = "-started_at", facets: bool = False,
+                  now: datetime | None = None) -> SearchResult:
+    """Runs matching ``query`` as a DataFrame, with the total and facets."""
+    plan = compile_search(query, limit=limit, sort=sort, now=now)
+    runs, total, found = _execute(reader, plan, facets, reader.frame)
+    return SearchResult(runs=runs, total=total, facets=facet_frames(found) if facets else {},
+                        sql=plan.render())

@@ -32,6 +32,18 @@ def warehouse(ctx: typer.Context) -> Any:
     return obj["wh"]
 
 
+def reader(ctx: typer.Context) -> Any:
+    """A reader of this invocation's warehouse; cheaper than ``warehouse`` when only reading."""
+    obj = ctx.ensure_object(dict)
+    if "wh" in obj:
+        return obj["wh"].reader
+    if "reader" not in obj:
+        from orcaops.warehouse.connection import open_reader
+
+        obj["reader"] = open_reader(obj.get("home"))
+    return obj["reader"]
+
+
 def check_format(fmt: str, output: Path | None) -> None:
     from orcaops.render import FORMATS
 
@@ -102,15 +114,23 @@ def _cell(name: str, value: Any) -> str:
 def print_table(frame: Any, *, columns: tuple[str, ...] | None = None,
                 title: str | None = None) -> None:
     """A rich table of ``frame`` (only ``columns`` where given and present)."""
+    print_rows(list(frame.columns), frame.rows(), columns=columns, title=title)
+
+
+def print_rows(names: list[str], rows: list[tuple[Any, ...]], *,
+               columns: tuple[str, ...] | None = None, title: str | None = None) -> None:
+    """A rich table of ``rows`` named ``names`` (only ``columns`` where given and present)."""
     from rich.table import Table
 
-    cols = [c for c in (columns or frame.columns) if c in frame.columns] or list(frame.columns)
+    cols = [c for c in (columns or names) if c in names] or list(names)
+    index = [names.index(c) for c in cols]
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in cols:
         wide = c in ("command", "message", "description", "title", "intent", "first_error")
         table.add_column(c, overflow="ellipsis", no_wrap=not wide,
                          max_width=60 if wide else None)
-    for row in frame.select(cols).iter_rows(named=True):
+    for values in rows:
+        row = {c: values[i] for c, i in zip(cols, index)}
         cells = [_cell(c, row[c]) for c in cols]
         if "status" in row and row["status"] in STATUS_STYLE:
             i = cols.index("status")

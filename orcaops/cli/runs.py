@@ -9,7 +9,8 @@ import typer
 
 from orcaops.cli import app
 from orcaops.cli.common import (RUN_COLUMNS, FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt,
-                                check_format, console, emit, out, print_table, warehouse)
+                                check_format, console, emit, out, print_rows, reader,
+                                warehouse)
 from orcaops.errors import InputError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Search and inspect runs.")
@@ -48,23 +49,38 @@ def search(
 
         search_loop(warehouse(ctx), query, limit=limit, sort=sort)
         return
-    result = warehouse(ctx).search(query, limit=limit, sort=sort, facets=facets or fmt == "json")
+    if fmt not in ("table", "json"):
+        emit(warehouse(ctx).search(query, limit=limit, sort=sort).runs, fmt, output)
+        return
+    # Table and JSON come straight from DuckDB rows: no polars or pyarrow on this path.
+    from orcaops.search import search_rows
+
+    result = search_rows(reader(ctx), query, limit=limit, sort=sort,
+                         facets=facets or fmt == "json")
     if fmt == "table":
         show_result(result, facets)
-    elif fmt == "json":
-        emit(result.to_dict(), "json", output)
     else:
-        emit(result.runs, fmt, output)
+        emit(result.to_dict(), "json", output)
 
 
 def show_result(result, facets: bool) -> None:  # type: ignore[no-untyped-def]
-    """A table of the page of runs, the total, and the facets when asked."""
-    print_table(result.runs, columns=RUN_COLUMNS,
-                title=f"{result.total:,} runs match (showing {result.runs.height})")
+    """A table of the page of runs, the total, and the facets when asked.
+
+    ``result`` is a ``SearchRows``, or a ``SearchResult`` (polars) as the interactive loop has.
+    """
+    if hasattr(result, "runs"):
+        names, rows = list(result.runs.columns), result.runs.rows()
+        found = {k: [{"value": v, "count": c} for v, c in f.rows()]
+                 for k, f in result.facets.items()}
+    else:
+        names, rows, found = result.columns, result.rows, result.facets
+    print_rows(names, rows, columns=RUN_COLUMNS,
+               title=f"{result.total:,} runs match (showing {len(rows)})")
     if facets:
-        for name, frame in result.facets.items():
-            if frame.height:
-                print_table(frame.head(10), title=f"by {name}")
+        for name, items in found.items():
+            if items:
+                print_rows(["value", "count"], [(r["value"], r["count"]) for r in items[:10]],
+                           title=f"by {name}")
 
 
 @runs_app.command("show")

@@ -1,10 +1,14 @@
 """DuckDB over the current Delta snapshot: base views, stored views, refresh when tables move.
 
-DuckDB reads the snapshot's Parquet files natively (``read_parquet`` over
-``DeltaTable.file_uris()``), so queries run at DuckDB's Parquet speed. ``runs`` is loaded
-before ``logs`` and ``samples``: since a run's children commit before its row, every run the
-reader can see has its logs, and the ``logs``/``samples`` views keep only rows of visible runs
-(hiding children of runs not yet committed, or orphaned by a crash).
+DuckDB reads the snapshot's Parquet files natively (``read_parquet`` over the snapshot's file
+list), so queries run at DuckDB's Parquet speed. ``runs`` is loaded before ``logs`` and
+``samples``: since a run's children commit before its row, every run the reader can see has
+its logs, and the ``logs``/``samples`` views keep only rows of visible runs (hiding children
+of runs not yet committed, or orphaned by a crash).
+
+Where the snapshot comes from: ``_snapshot.json`` (see ``orcaops.warehouse.snapshot``) when it
+is still current — a stat per table, no deltalake and no pyarrow, so a cold CLI call starts
+fast — else deltalake, whose answer is saved as the new ``_snapshot.json``.
 """
 
 from __future__ import annotations
@@ -12,50 +16,121 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import duckdb
-import polars as pl
 
 from orcaops.errors import InputError, WarehouseError
-from orcaops.warehouse.schema import TABLES, empty_select_sql
-from orcaops.warehouse.tables import DeltaTables
+from orcaops.warehouse.snapshot import (TABLE_NAMES, Snapshot, TableSnapshot, is_current,
+                                        load_snapshot, save_snapshot)
 from orcaops.warehouse.views import load_views
 
+if TYPE_CHECKING:
+    import polars as pl
+
 T = TypeVar("T")
-LOAD_ORDER = ("runs", "logs", "samples", "actions")
+LOAD_ORDER = TABLE_NAMES
 # Errors in the text of a query (the user's SQL, or a value that does not convert).
 _USER_ERRORS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException,
                 duckdb.ConversionException, duckdb.InvalidInputException,
                 duckdb.PermissionException)
 
 
+class TablesLike(Protocol):
+    """What the reader needs of ``DeltaTables``: where the tables are, and opening one."""
+
+    root: Path
+
+    def path(self, name: str) -> Path: ...
+
+    def open(self, name: str) -> Any: ...
+
+
+class LazyTables:
+    """A warehouse root whose ``DeltaTables`` (deltalake, pyarrow) is built only when needed.
+
+    Args:
+        root: the warehouse directory.
+        factory: builds the real tables (creating missing ones) on first ``open``.
+    """
+
+    def __init__(self, root: Path, factory: Callable[[], TablesLike]) -> None:
+        self.root = root
+        self._factory = factory
+        self._tables: TablesLike | None = None
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def open(self, name: str) -> Any:
+        if self._tables is None:
+            self._tables = self._factory()
+        return self._tables.open(name)
+
+
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def scan_sql(name: str, files: list[str]) -> str:
+def scan_sql(table: TableSnapshot) -> str:
     """SQL reading one table's snapshot files, columns in schema order."""
-    schema = TABLES[name]
-    if not files:
-        return empty_select_sql(schema)
-    cols = ", ".join(f"\"{f.name}\"" for f in schema)
-    file_list = "[" + ", ".join(_literal(f) for f in files) + "]"
+    if not table.files:
+        cols = ", ".join(f"CAST(NULL AS {t}) AS \"{n}\"" for n, t in table.columns)
+        return f"SELECT {cols} WHERE false"
+    cols = ", ".join(f"\"{n}\"" for n, _ in table.columns)
+    file_list = "[" + ", ".join(_literal(f) for f in table.files) + "]"
     return (f"SELECT {cols} FROM read_parquet({file_list}, hive_partitioning = true, "
             "hive_types = {'day': DATE}, union_by_name = true)")
+
+
+def plain_rows(rel: duckdb.DuckDBPyRelation) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of ``rel``; timestamps with time zone as aware UTC datetimes.
+
+    DuckDB hands TIMESTAMPTZ to Python through pytz, which OrcaOps does not need otherwise:
+    such columns are fetched as UTC wall time and given ``timezone.utc`` here.
+    """
+    from datetime import timezone
+
+    names = list(rel.columns)
+    zoned = {i for i, t in enumerate(rel.types) if str(t) == "TIMESTAMP WITH TIME ZONE"}
+    if not zoned:
+        return names, rel.fetchall()
+    quoted = ['"' + n.replace('"', '""') + '"' for n in names]
+    rel = rel.project(", ".join(f"{q}::TIMESTAMP AS {q}" if i in zoned else q
+                                for i, q in enumerate(quoted)))
+    rows = [tuple(v.replace(tzinfo=timezone.utc) if i in zoned and v is not None else v
+                  for i, v in enumerate(row)) for row in rel.fetchall()]
+    return names, rows
+
+
+def delta_snapshot(tables: TablesLike) -> Snapshot:
+    """The tables' latest versions and files, read with deltalake (runs first)."""
+    from orcaops.warehouse.schema import TABLES, duckdb_type
+
+    out = {}
+    for name in LOAD_ORDER:
+        table = tables.open(name)
+        columns = tuple((f.name, duckdb_type(f.type)) for f in TABLES[name])
+        out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns)
+    return Snapshot(out)
 
 
 class Reader:
     """A DuckDB connection whose views follow the tables' latest committed versions."""
 
-    def __init__(self, tables: DeltaTables, views_dir: Path | None = None, *,
-                 sandbox: bool = True) -> None:
+    def __init__(self, tables: TablesLike, views_dir: Path | None = None, *,
+                 sandbox: bool = True, lazy_views: bool = False) -> None:
         self.tables = tables
+        # Creating the stored views costs ~0.1 s; a one-shot CLI search rarely reads them, so
+        # a lazy reader creates them only when a query names one it does not find.
+        self._lazy_views = lazy_views
         self.con = duckdb.connect()
+        # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
+        self.con.execute("SET TimeZone = 'UTC'")
         if sandbox:
             self._sandbox()
         self.versions: dict[str, int] = {}
-        self.files: dict[str, list[str]] = {}
+        self.snapshot: Snapshot | None = None
         self._views_dir = views_dir
         self._stored_views_created = False
         self._lock = threading.RLock()
@@ -73,33 +148,37 @@ class Reader:
         """Whether any table has a commit newer than the one the views show."""
         if not self.versions:
             return True
-        for name, version in self.versions.items():
-            nxt = self.tables.path(name) / "_delta_log" / f"{version + 1:020d}.json"
-            if nxt.exists():
-                return True
-        return False
+        return not is_current(self.tables.root, self.versions)
 
     def refresh(self, force: bool = False) -> None:
         """Point the base views at the current snapshot if a table moved."""
         with self._lock:
             if not force and not self.moved():
                 return
-            for name in LOAD_ORDER:
-                table = self.tables.open(name)
-                self.versions[name] = int(table.version())
-                self.files[name] = list(table.file_uris())
+            snap = None if force else load_snapshot(self.tables.root)
+            if snap is None:
+                snap = delta_snapshot(self.tables)
+                save_snapshot(self.tables.root, snap)
+            self.snapshot = snap
+            self.versions = snap.versions
             self._create_base_views()
-            if not self._stored_views_created:
+            if not self._stored_views_created and not self._lazy_views:
                 self._create_stored_views()
 
+    @property
+    def files(self) -> dict[str, list[str]]:
+        """The data files of each table in the snapshot the views show."""
+        snap = self.snapshot
+        return {n: list(t.files) for n, t in snap.tables.items()} if snap else {}
+
     def _create_base_views(self) -> None:
-        self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql('runs', self.files['runs'])}")
+        tables = self.snapshot.tables if self.snapshot else {}
+        self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(tables['runs'])}")
         for name in ("logs", "samples"):
-            self._exec(f"CREATE OR REPLACE VIEW {name}_all AS "
-                       f"{scan_sql(name, self.files[name])}")
+            self._exec(f"CREATE OR REPLACE VIEW {name}_all AS {scan_sql(tables[name])}")
             self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_all "
                        "WHERE job_id IN (SELECT job_id FROM runs)")
-        self._exec(f"CREATE OR REPLACE VIEW actions AS {scan_sql('actions', self.files['actions'])}")
+        self._exec(f"CREATE OR REPLACE VIEW actions AS {scan_sql(tables['actions'])}")
 
     def _create_stored_views(self) -> None:
         for view in load_views(self._views_dir):
@@ -125,6 +204,12 @@ class Reader:
         """Run ``sql`` on the current snapshot; the result as tuples."""
         return self._fetch(sql, params, lambda rel: rel.fetchall() if rel is not None else [])
 
+    def records(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+                ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run ``sql``; the column names and the rows as tuples (no polars, no pyarrow)."""
+        return self._fetch(sql, params, lambda rel: plain_rows(rel) if rel is not None
+                           else ([], []))
+
     def _fetch(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
                take: Callable[[Any], T]) -> T:
         with self._lock:
@@ -140,9 +225,32 @@ class Reader:
              take: Callable[[Any], T]) -> T:
         try:
             return take(self.con.sql(sql, params=list(params) if params else None))
+        except duckdb.CatalogException as e:
+            if self._stored_views_created:
+                raise InputError(f"SQL error: {e}") from e
+            self._create_stored_views()
+            return self._run(sql, params, take)
         except _USER_ERRORS as e:
             raise InputError(f"SQL error: {e}") from e
         except duckdb.IOException:
             raise
         except duckdb.Error as e:
             raise WarehouseError(f"query failed: {e}") from e
+
+
+def open_reader(home: str | Path | None = None) -> Reader:
+    """A reader over the warehouse of ``home`` that opens deltalake only if it must.
+
+    What ``orcaops runs search`` uses: while ``_snapshot.json`` is current, neither the
+    ``Warehouse`` (polars, pydantic), deltalake nor pyarrow is imported.
+    """
+    from orcaops.config import resolve_home
+
+    root = resolve_home(home) / "warehouse"
+
+    def tables() -> TablesLike:
+        from orcaops.api import open as open_warehouse  # creates missing tables
+
+        return open_warehouse(root.parent).tables
+
+    return Reader(LazyTables(root, tables), lazy_views=True)

@@ -1,0 +1,85 @@
+"""The tables' current versions and files, cached in ``_snapshot.json`` for cheap cold reads.
+
+Opening four Delta tables with deltalake costs a cold CLI call ~0.1 s of imports plus a log
+replay per table. The reader saves what deltalake answered (version, file list and columns of
+each table) to ``warehouse/_snapshot.json``; the next process reuses it when it is still the
+latest — checked the same way ``Reader.moved`` checks, by the absence of each table's
+``_delta_log/<version + 1>.json``. A stale or unreadable file is never served: the reader
+falls back to deltalake and saves a fresh one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TABLE_NAMES = ("runs", "logs", "samples", "actions")
+SNAPSHOT_FILE = "_snapshot.json"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    """One table at one version: its data files and its columns (name, DuckDB type)."""
+
+    version: int
+    files: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every table at the versions read together (runs first)."""
+
+    tables: dict[str, TableSnapshot]
+
+    @property
+    def versions(self) -> dict[str, int]:
+        return {name: t.version for name, t in self.tables.items()}
+
+
+def next_commit(root: Path, name: str, version: int) -> Path:
+    """The log entry that would exist if ``name`` had moved past ``version``."""
+    return root / name / "_delta_log" / f"{version + 1:020d}.json"
+
+
+def is_current(root: Path, versions: dict[str, int]) -> bool:
+    """Whether no table has a commit newer than ``versions`` (one stat per table)."""
+    return all(not next_commit(root, n, v).exists() for n, v in versions.items())
+
+
+def schema_tag() -> str:
+    """Changes whenever the table schemas change, so an old file is never used with new code."""
+    text = Path(__file__).with_name("schema.py").read_bytes()
+    return f"{_FORMAT}:" + hashlib.sha1(text).hexdigest()[:16]
+
+
+def load_snapshot(root: Path) -> Snapshot | None:
+    """The saved snapshot if it is still the latest for every table, else None."""
+    try:
+        doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
+        if doc.get("schema") != schema_tag() or set(doc["tables"]) != set(TABLE_NAMES):
+            return None
+        snap = Snapshot({
+            name: TableSnapshot(int(t["version"]), tuple(t["files"]),
+                                tuple((c[0], c[1]) for c in t["columns"]))
+            for name, t in doc["tables"].items()})
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    return snap if is_current(root, snap.versions) else None
+
+
+def save_snapshot(root: Path, snap: Snapshot) -> None:
+    """Write ``snap`` atomically; a home we cannot write to just keeps the slow path."""
+    doc = {"schema": schema_tag(), "tables": {
+        name: {"version": t.version, "files": list(t.files),
+               "columns": [list(c) for c in t.columns]} for name, t in snap.tables.items()}}
+    tmp = root / f".{SNAPSHOT_FILE}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, root / SNAPSHOT_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)
