@@ -22,7 +22,7 @@ app = typer.Typer(
 
 # Command modules, each adding its commands to `app`; imported when the CLI starts.
 COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.analytics",
-                   "orcaops.cli.serve")
+                   "orcaops.cli.serve", "orcaops.cli.report")
 
 
 @app.callback()

@@ -1,0 +1,226 @@
+"""``build_report``: one self-contained HTML file of the run history — headline numbers,
+charts, anomalies, flaky jobs, failure patterns, recommendations, and a run-history table
+whose rows open a detail panel per run.
+
+Charts are rendered to inline SVG by vl-convert, so the page needs no JavaScript library and
+no network: it opens from disk, from an e-mail attachment or from a CI artifact alike. The
+only script is a few lines of inline progressive enhancement (the run filter).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any, Callable, Union
+
+import polars as pl
+
+from orcaops.errors import OrcaOpsError
+from orcaops.report import data, html, sections
+
+if TYPE_CHECKING:
+    from orcaops.api import Warehouse
+
+Since = Union[str, date, datetime, None]
+RECENT_RUNS = 200       # the newest runs always listed
+MAX_FAILED_RUNS = 1000  # failed runs listed besides them; keeps a month of history < ~5 MB
+LOG_TAIL = 12           # log lines shown per run
+SUMMARY_LINES = 40      # log lines the one-line summary reads (test-runner totals are last)
+
+
+@dataclass
+class ChartSpec:
+    """One chart of the report: a Vega-Lite spec, or why there is none."""
+
+    name: str
+    title: str
+    spec: dict[str, Any] | None = None
+    note: str = ""
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows, read from the warehouse; rendering it needs nothing else."""
+
+    title: str
+    home: str
+    since: str
+    start: datetime | None
+    generated_at: datetime
+    totals: dict[str, Any]
+    runs: list[dict[str, Any]]
+    logs: dict[str, list[dict[str, Any]]]
+    anomalies: pl.DataFrame
+    flaky: pl.DataFrame
+    patterns: pl.DataFrame
+    recommendations: list[Any]
+    charts: list[ChartSpec] = field(default_factory=list)
+    failed_total: int = 0
+
+
+def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None = None,
+                     now: datetime | None = None) -> ReportData:
+    """Read what the report shows: one window of history plus the current analytics.
+
+    Args:
+        wh: the warehouse.
+        since: the window: ``30d``, ``-7d``, ``24h``, a date or ISO timestamp; empty for all.
+        title: the page title.
+        now: the end of the window (default: now).
+
+    Raises:
+        InputError: a ``since`` that is neither a span nor a date.
+    """
+    now = now or datetime.now(timezone.utc)
+    start = data.resolve_since(since, now)
+    anomalies = wh.anomalies(since=start)
+    patterns = data.failure_patterns(wh, start, limit=10)
+    linked = [*sections.rank_anomalies(anomalies)["job_id"].head(50).to_list(),
+              *patterns["last_job_id"].to_list()]
+    runs = data.run_history(wh, start, RECENT_RUNS, MAX_FAILED_RUNS, include=linked)
+    totals = data.window_totals(wh, start)
+    rd = ReportData(
+        title=title or "OrcaOps run report", home=str(wh.home), since=str(since or "all"),
+        start=start, generated_at=now, totals=totals, runs=runs.to_dicts(),
+        logs=data.last_log_lines(wh, runs["job_id"].to_list(), SUMMARY_LINES),
+        anomalies=anomalies, flaky=wh.flaky(), patterns=patterns,
+        recommendations=wh.recommendations(), failed_total=int(totals["failed"] or 0))
+    rd.charts = load_charts(wh, start, patterns, anomalies, empty=not totals["runs"])
+    return rd
+
+
+def load_charts(wh: Warehouse, start: datetime | None, patterns: pl.DataFrame,
+                anomalies: pl.DataFrame, empty: bool = False) -> list[ChartSpec]:
+    """The report's charts as Vega-Lite specs (a note instead where there is no data)."""
+    from orcaops import charts
+
+    metrics = wh.metrics(by="day", since=start)
+    plan: list[tuple[str, str, Callable[[], Any]]] = [
+        ("success_rate", "Success rate by day", lambda: charts.success_rate(metrics)),
+        ("duration", "Duration by day", lambda: charts.duration_trend(metrics)),
+        ("baseline", "Durations of the most anomalous job against its baseline",
+         lambda: charts.duration_vs_baseline(wh, since=start, anomalies=anomalies)),
+        ("heatmap", "When runs start", lambda: charts.runs_heatmap(wh, since=start)),
+        ("forecast", "Capacity: runs per hour ahead",
+         lambda: charts.forecast(wh, "runs", horizon="3d", history="7d")),
+        ("failure_patterns", "Top failure patterns",
+         lambda: charts.failure_patterns(patterns)),
+        ("cost", "Estimated cost per day", lambda: charts.cost_by_day(metrics)),
+    ]
+    out = []
+    for name, title, make in plan:
+        if empty or (name == "failure_patterns" and patterns.is_empty()):
+            out.append(ChartSpec(name, title, note="No runs in this window."))
+            continue
+        try:
+            spec = make().to_dict()
+            spec.pop("title", None)  # the figure's caption says it
+            out.append(ChartSpec(name, title, spec=spec))
+        except OrcaOpsError as e:  # e.g. too little history to forecast: say so, go on
+            out.append(ChartSpec(name, title, note=str(e)))
+    return out
+
+
+def render_svg(spec: dict[str, Any], prefix: str) -> str:
+    """A Vega-Lite spec as inline SVG markup (vl-convert; no browser, no network)."""
+    import vl_convert as vlc
+
+    return html.prefix_svg_ids(vlc.vegalite_to_svg(spec), prefix)
+
+
+def _summaries(rd: ReportData) -> dict[str, Any]:
+    from orcaops.analytics.summary import build_summary
+
+    out = {}
+    for run in rd.runs:
+        lines = rd.logs.get(run["job_id"], [])
+        frame = pl.DataFrame(lines) if lines else None
+        out[run["job_id"]] = build_summary(run, frame)
+    return out
+
+
+def _details(rd: ReportData) -> str:
+    summaries = _summaries(rd)
+    by_run: dict[str, list[dict[str, Any]]] = {}
+    for a in rd.anomalies.iter_rows(named=True):
+        by_run.setdefault(a["job_id"], []).append(a)
+    return "".join(
+        html.run_detail(run, summaries[run["job_id"]],
+                        rd.logs.get(run["job_id"], [])[-LOG_TAIL:], by_run.get(run["job_id"], []))
+        for run in rd.runs)
+
+
+def _subtitle(rd: ReportData) -> str:
+    t = rd.totals
+    window = (f"since {rd.start:%Y-%m-%d %H:%M} UTC ({rd.since})" if rd.start
+              else "the whole history")
+    span = (f"; runs from {t['first_run']:%Y-%m-%d} to {t['last_run']:%Y-%m-%d}"
+            if t.get("first_run") else "")
+    return html.esc(f"{t['runs']:,} runs {window}{span} · warehouse {rd.home}")
+
+
+def _runs_note(rd: ReportData) -> str:
+    failed_listed = sum(1 for r in rd.runs if r["status"] in data.FAILED)
+    return html.esc(
+        f"{len(rd.runs):,} runs listed: the {RECENT_RUNS} newest, {failed_listed:,} of the "
+        f"{rd.failed_total:,} failed runs in the window (newest first) and the runs named "
+        "above. Click a run for its detail: summary, first error, anomalies and last log "
+        "lines.")
+
+
+def render_report(rd: ReportData) -> str:
+    """The HTML page of ``rd`` (pure: reads nothing from the warehouse)."""
+    listed = {r["job_id"] for r in rd.runs}
+    figures = "".join(
+        html.figure(c.name, c.title, render_svg(c.spec, f"c{i}") if c.spec else None, c.note)
+        for i, c in enumerate(rd.charts))
+    page = Template(resources.files("orcaops.report").joinpath("template.html")
+                    .read_text(encoding="utf-8"))
+    return page.substitute(
+        title=html.esc(rd.title), subtitle=_subtitle(rd),
+        tiles=html.tiles(rd.totals, rd.anomalies.height, rd.flaky.height), charts=figures,
+        anomalies=sections.anomalies(rd.anomalies, listed), flaky=sections.flaky(rd.flaky),
+        patterns=sections.failure_patterns(rd.patterns, listed),
+        recommendations=sections.recommendations(rd.recommendations),
+        runs_note=_runs_note(rd), runs=html.run_table(rd.runs, listed), details=_details(rd),
+        footer=html.esc(f"Generated by orcaops report at {rd.generated_at:%Y-%m-%d %H:%M} UTC. "
+                        "Self-contained: no scripts, styles or fonts are loaded from anywhere."))
+
+
+def build_report(wh: Warehouse, since: Since = "30d", *, title: str | None = None,
+                 now: datetime | None = None) -> str:
+    """The report of ``wh`` over the window ``since`` as one self-contained HTML page.
+
+    Args:
+        wh: the warehouse.
+        since: ``30d`` (the last 30 days), ``-7d``, ``24h``, a date, or empty for all.
+        title: the page title.
+        now: the end of the window (default: now).
+
+    Returns:
+        The HTML text.
+
+    Raises:
+        InputError: a bad ``since``.
+    """
+    return render_report(load_report_data(wh, since, title=title, now=now))
+
+
+def write_report(wh: Warehouse, path: str | os.PathLike[str] = "report.html",
+                 since: Since = "30d", *, title: str | None = None) -> Path:
+    """Build the report and write it to ``path`` (atomically: a reader never sees half).
+
+    Returns:
+        The path written.
+    """
+    text = build_report(wh, since, title=title)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,87 @@
+"""The report's analytic sections — anomalies, flaky jobs, failure patterns,
+recommendations — as HTML, from the frames and models the analytics API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from orcaops.report.html import esc, run_link, table, when
+
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+def anomalies(frame: pl.DataFrame, listed: set[str], limit: int = 50) -> str:
+    """The anomalies of the window, most severe first, newest first within a severity."""
+    frame = rank_anomalies(frame)
+    rows = [[esc(a["severity"]), esc(a["anomaly_type"]), run_link(a["job_id"], listed),
+             when(a["detected_at"]), esc(a["title"]), esc(a["description"])]
+            for a in frame.head(limit).iter_rows(named=True)]
+    note = (f'<p class="note">Showing {min(limit, frame.height)} of {frame.height} '
+            "anomalies.</p>" if frame.height > limit else "")
+    return note + table(("severity", "type", "run", "detected (UTC)", "what", "detail"), rows,
+                        cls="anomalies", empty="No anomalies in this window.")
+
+
+def rank_anomalies(frame: pl.DataFrame) -> pl.DataFrame:
+    """Critical first, then warnings, then info; newest first within each."""
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int8)
+    return frame.sort([rank, pl.col("detected_at")], descending=[False, True])
+
+
+def flaky(frame: pl.DataFrame) -> str:
+    """Jobs whose outcome flips on the same commit."""
+    rows = [[esc(f["image"]), f'<span class="cmd">{esc(f["command"])}</span>', esc(f["runs"]),
+             esc(f["failures"]), esc(f"{f['transition_rate']:.0%}"), esc(f["flip_commits"]),
+             esc(f["pass_on_retry"]), when(f["last_flip_at"])]
+            for f in frame.iter_rows(named=True)]
+    return table(("image", "command", "runs", "failures", "flip rate", "flip commits",
+                  "passed on retry", "last flip (UTC)"), rows, cls="flaky",
+                 empty="No flaky jobs.")
+
+
+def _solutions(example: str | None) -> str:
+    """The knowledge base's fixes for an error text (empty when nothing is known)."""
+    from orcaops.logs.knowledge import match_patterns
+
+    found = match_patterns(example or "")
+    if not found:
+        return ""
+    pattern, fixes = found[0]
+    items = "".join(f"<li>{esc(s)}</li>" for s in fixes[:3])
+    return f'<div class="kb"><b>{esc(pattern.title)}</b><ul>{items}</ul></div>'
+
+
+def failure_patterns(frame: pl.DataFrame, listed: set[str]) -> str:
+    """Failures grouped by error fingerprint, with an example and known fixes."""
+    rows = [[esc(p["occurrences"]), esc(p["category"]), esc(p["jobs"]),
+             f'<pre class="log err">{esc(p["example"])}</pre>{_solutions(p["example"])}',
+             when(p["last_seen"]), run_link(p["last_job_id"], listed)]
+            for p in frame.iter_rows(named=True)]
+    return table(("failed runs", "category", "jobs", "error (latest example) and known fixes",
+                  "last seen (UTC)", "latest run"), rows, cls="patterns",
+                 empty="No failures in this window.")
+
+
+def recommendations(items: list[Any]) -> str:
+    """Open recommendations, each with its impact, action and evidence."""
+    if not items:
+        return '<p class="empty">No recommendations.</p>'
+    cards = []
+    for r in items:
+        evidence = ", ".join(f"{k}: {_fmt(v)}" for k, v in (r.evidence or {}).items()
+                             if k != "rule")
+        cards.append(f'<div class="rec p-{esc(r.priority)}"><div class="rec-h">'
+                     f'<span class="badge">{esc(r.priority)}</span> {esc(r.type)}</div>'
+                     f"<h4>{esc(r.title)}</h4><p>{esc(r.description)}</p>"
+                     f"<p><b>Impact:</b> {esc(r.impact)}</p><p><b>Action:</b> "
+                     f'<code>{esc(r.action)}</code></p><p class="ev">{esc(evidence)}</p></div>')
+    return f'<div class="recs">{"".join(cards)}</div>'
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3g}"
+    return str(value)
+
