@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -166,7 +166,8 @@ def _learned(failed: pl.DataFrame, covered: set[str]) -> list[FailurePattern]:
             group = group.sort("started_at", descending=True, nulls_last=True)
         text = next((t for t in group["first_error"].to_list() if t), "") or ""
         cats = Counter(c for c in group["failure_category"].to_list() if c)
-        last = group["started_at"].drop_nulls().max() if "started_at" in group.columns else None
+        last = (cast(datetime, group["started_at"].drop_nulls().max())
+                if "started_at" in group.columns else None)
         out.append(FailurePattern(
             id=f"learned-{fp}", pattern=_pattern_of(text) if text else re.escape(str(fp)),
             category=cats.most_common(1)[0][0] if cats else "unknown",

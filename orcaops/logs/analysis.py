@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -31,7 +31,7 @@ def timing(ts: list[datetime | None] | pl.Series) -> dict[str, Any]:
                            "stalled": False, "stall_threshold_s": STALL_SECONDS}
     if known.len() == 0:
         return out
-    first, last = known.min(), known.max()
+    first, last = cast(datetime, known.min()), cast(datetime, known.max())
     span = (last - first).total_seconds()
     out.update(first_ts=first.isoformat(), last_ts=last.isoformat(), span_s=round(span, 3))
     if span > 0:

@@ -59,8 +59,9 @@ class ParsedLog:
                    "template_id": self.template_id[i], "template": self.template[i],
                    "is_error": self.is_error[i], "stacktrace_id": self.stacktrace_id[i]}
             if extra:
+                fields = self.parsed[i]
                 rec["stream"] = self.stream[i]
-                rec["parsed"] = json.loads(self.parsed[i]) if self.parsed[i] else None
+                rec["parsed"] = json.loads(fields) if fields else None
             yield rec
 
     def to_dict(self) -> dict[str, list[Any]]:

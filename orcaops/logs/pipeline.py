@@ -82,9 +82,9 @@ def _trace_level(t: Trace, msgs: list[str], explicit: list[str | None], levels: 
     if own is not None:
         return own
     prev = t.first - 1
-    if (prev >= 0 and explicit[prev] is not None and levels[prev] not in _ERR
-            and _output_after(msgs, t)):
-        return explicit[prev]
+    owner = explicit[prev] if prev >= 0 else None
+    if owner is not None and levels[prev] not in _ERR and _output_after(msgs, t):
+        return owner
     return "FATAL" if t.fatal else "ERROR"
 
 

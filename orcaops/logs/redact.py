@@ -145,8 +145,8 @@ def _pem_sub(m: re.Match[str]) -> str:
     # Keep the BEGIN/END lines and the line count; every body line becomes the marker.
     lines = m.group(0).split("\n")
     if len(lines) == 1:
-        begin, end = PEM_BEGIN_RE.search(lines[0]), PEM_END_RE.search(lines[0])
-        return "".join([begin.group(0) if begin else "", REDACTED, end.group(0) if end else ""])
+        head, tail = PEM_BEGIN_RE.search(lines[0]), PEM_END_RE.search(lines[0])
+        return "".join([head.group(0) if head else "", REDACTED, tail.group(0) if tail else ""])
     end = lines[-1] if PEM_END_RE.search(lines[-1]) else None
     body = lines[1:-1] if end is not None else lines[1:]
     return "\n".join([lines[0], *[REDACTED] * len(body), *([end] if end is not None else [])])

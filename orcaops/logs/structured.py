@@ -35,7 +35,7 @@ def parse_ts(value: Any) -> datetime | None:
             text = value.replace("Z", "+00:00").replace(" ", "T", 1)
             if "." in text:  # Python reads at most 6 fractional digits
                 head, _, tail = text.partition(".")
-                digits = re.match(r"\d*", tail).group(0)
+                digits = tail[:len(tail) - len(tail.lstrip("0123456789"))]
                 text = f"{head}.{digits[:6].ljust(6, '0')}{tail[len(digits):]}"
             dt = datetime.fromisoformat(text)
             return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None \

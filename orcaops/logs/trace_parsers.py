@@ -71,8 +71,12 @@ _PT_E = re.compile(r"^E\s+(.*)$")
 
 def parse_pytest(lines: list[str], i: int) -> Trace | None:
     """A pytest failure section (``____ test_x ____`` up to the next section)."""
-    test = _PT_HEAD.match(lines[i]).group(1)
-    frames, exc, msg, event, j = [], "", "", None, i + 1
+    head = _PT_HEAD.match(lines[i])
+    if head is None:
+        return None
+    test = head.group(1)
+    frames: list[dict] = []
+    exc, msg, event, j = "", "", None, i + 1
     while j < len(lines) and j - i < MAX_TRACE_LINES and not _PT_END.match(lines[j]):
         m = _PT_LOC.match(lines[j])
         if m:
@@ -146,8 +150,8 @@ def parse_at_style(lines: list[str], i: int) -> Trace | None:
             frame, lang = _at_frame(ln)
             frames.append(frame)
             langs.add(lang)
-        elif _CAUSE.match(ln):
-            chain.append(_CAUSE.match(ln).group(1))
+        elif cause := _CAUSE.match(ln):
+            chain.append(cause.group(1))
             langs.add("java" if "Caused by" in ln else "")
         elif not _AT_MORE.match(ln):
             break
@@ -172,6 +176,8 @@ _GO_FILE = re.compile(r"^\t(.+?):(\d+)(?: \+0x[0-9a-f]+)?\s*$")
 def parse_go(lines: list[str], i: int) -> Trace | None:
     """A Go panic or ``fatal error`` with its goroutine dump (or a bare goroutine dump)."""
     m = _GO_START.match(lines[i])
+    if m is None:
+        return None
     kind, msg = (m.group(1), m.group(2).strip()) if m.group(1) else ("goroutine dump", "")
     frames, fn, j = [], None, i + 1
     while j < len(lines) and j - i < MAX_TRACE_LINES:
