@@ -250,7 +250,8 @@ def finish(engine: Engine, wh: Any, spool: Spool, meta: dict[str, Any], containe
     outcome = ended if isinstance(ended, Outcome) else docker_state.outcome(
         info, ended, spec.get("timeout"), spec.get("memory"), token)
     spool.write_result(outcome.to_json())
-    record = build_record(meta, outcome, docker_state.usage(info, sink, wh.settings.cost),
+    usage = docker_state.usage(info, sink, wh.settings.cost, outcome.failure_category == "oom")
+    record = build_record(meta, outcome, usage,
                           docker_state.environment(info, meta.get("image_attrs") or {}))
     stored = commit(wh, record, collector.entries(), sink.samples, spool)
     remove_container(engine, container_id)

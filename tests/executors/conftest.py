@@ -1,14 +1,15 @@
-"""Fixtures for the executor tests: a private Docker engine (session) and a warehouse."""
+"""Fixtures for the executor tests: a private Docker engine for the session.
+
+The warehouse fixture ``wh`` is the shared one in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-import orcaops
 from orcaops.executors import docker as docker_exec
 
 try:  # tests/ on sys.path (tests/ is not a package)
@@ -72,9 +73,3 @@ def _forget_engines() -> None:
 def image(docker_engine: DockerEngine) -> str:
     """The test image's name (needs the engine)."""
     return IMAGE
-
-
-@pytest.fixture
-def wh(tmp_path: Path) -> orcaops.api.Warehouse:
-    """A fresh warehouse in a temporary home."""
-    return orcaops.open(tmp_path / "home")

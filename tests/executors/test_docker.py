@@ -83,8 +83,11 @@ def test_oom_with_small_memory_limit(wh: Any, image: str) -> None:
     # busybox tail buffers /dev/zero's single endless "line" until the kernel kills it.
     run = run_job(JobSpec(image=image, command=["tail", "/dev/zero"], memory="8m"), wh)
     assert (run.status, run.exit_code) == ("failed", 137)
-    assert run.error_message == ("out of memory: the container exceeded its memory limit (8m) "
-                                 "and was killed")
+    # Docker 20.10 on cgroup v1 misses the OOM event about 1 run in 30; see test_docker_state.
+    assert run.error_message in (
+        "out of memory: the container exceeded its memory limit (8m) and was killed",
+        "killed (SIGKILL) under a memory limit (8m): most likely out of memory (the engine did "
+        "not report OOMKilled)")
     assert wh.run(run.job_id)["failure_category"] == "oom"
     assert run.resources.memory_peak_mb >= 7
 
@@ -216,16 +219,24 @@ def test_engine_dying_mid_run_is_an_error_not_a_hang(wh: Any, docker_engine: Any
         doomed.build_busybox_image()
         monkeypatch.setenv("DOCKER_HOST", doomed.base_url)
         docker_exec._connect.cache_clear()
-        threading.Timer(1.0, doomed.process.kill).start()
+        spooled = wh.settings.spool / "engine-dies" / "logs.jsonl"
+        threading.Thread(target=_kill_when_exists, args=(spooled, doomed), daemon=True).start()
         started = time.monotonic()
         with pytest.raises(ExecutorError, match="engine-dies"):
             run_job(JobSpec(image=IMAGE, command=["sh", "-c", "echo up; sleep 60"],
                             job_id="engine-dies"), wh, executor="docker")
         assert time.monotonic() - started < 30
-        assert (wh.settings.spool / "engine-dies" / "logs.jsonl").exists()  # kept for recover
+        assert spooled.exists()  # kept for recover
     finally:
         docker_exec._connect.cache_clear()
         doomed.stop()
+
+
+def _kill_when_exists(path: Path, engine: DockerEngine) -> None:
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    engine.process.kill()
 
 
 def test_unreachable_engine(wh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
