@@ -62,10 +62,7 @@ def top_patterns(template_ids: list[str], templates: list[str], k: int = TOP_PAT
         the number of lines whose template repeats.
     """
     counts = Counter(template_ids)
-    first_text: dict[str, str] = {}
-    for tid, text in zip(template_ids, templates):
-        if tid not in first_text:
-            first_text[tid] = text
+    first_text = dict(zip(template_ids, templates))  # one text per id: the id is its hash
     ranked = sorted((c, tid) for tid, c in counts.items() if c > 1)
     ranked.sort(key=lambda x: -x[0])
     top = [{"template_id": tid, "template": first_text[tid], "count": c} for c, tid in ranked[:k]]

@@ -95,14 +95,19 @@ def ts_expr(fmt: LogFormat, year: int) -> pl.Expr:
 
 def _read_ts(by_fmt: dict[int, tuple[list[int], list[str | None]]], n: int, year: int
              ) -> pl.Series:
+    """Timestamps of all formats in one query (one polars call per run, not per format)."""
     ts = pl.Series("ts", [None] * n, dtype=_TS)
-    for k, (idx, raw) in by_fmt.items():
-        fmt = FORMATS[k]
-        if fmt.ts_kind is None or not idx:
-            continue
-        got = pl.DataFrame({"ts": raw}, schema={"ts": pl.String}).select(ts_expr(fmt, year))
-        ts = ts.scatter(idx, got.to_series().cast(_TS))
-    return ts
+    kinds = [k for k, (idx, _) in by_fmt.items() if idx and FORMATS[k].ts_kind is not None]
+    if not kinds:
+        return ts
+    idx = [i for k in kinds for i in by_fmt[k][0]]
+    frame = pl.DataFrame({"ts": [v for k in kinds for v in by_fmt[k][1]],
+                          "k": [k for k in kinds for _ in by_fmt[k][0]]},
+                         schema={"ts": pl.String, "k": pl.Int32})
+    expr = pl.lit(None, dtype=_TS)
+    for k in kinds:
+        expr = pl.when(pl.col("k") == k).then(ts_expr(FORMATS[k], year).cast(_TS)).otherwise(expr)
+    return ts.scatter(idx, frame.select(expr.alias("ts")).to_series())
 
 
 def _fields_json(fmt: LogFormat, groups: dict[str, str | None]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
 from orcaops.logs.rx import ascii_rx
@@ -22,6 +24,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 LEVEL_MAP: dict[str, str] = {alias: lvl for lvl, names in _ALIASES.items() for alias in names}
 
 
+@lru_cache(maxsize=1024)
+def _normalize_text(text: str) -> str | None:
+    text = text.strip().upper()
+    if ":" in text:  # Apache 2.4 writes module:level
+        text = text.rsplit(":", 1)[1]
+    return LEVEL_MAP.get(text)
+
+
 def normalize_level(raw: object) -> str | None:
     """The standard level for a level written by some format, or None if it is not a level.
 
@@ -33,10 +43,7 @@ def normalize_level(raw: object) -> str | None:
     """
     if raw is None:
         return None
-    text = str(raw).strip().upper()
-    if ":" in text:  # Apache 2.4 writes module:level
-        text = text.rsplit(":", 1)[1]
-    return LEVEL_MAP.get(text)
+    return _normalize_text(raw if isinstance(raw, str) else str(raw))
 
 
 def normalize_expr(col: str) -> pl.Expr:

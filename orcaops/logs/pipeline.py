@@ -17,9 +17,9 @@ import polars as pl
 
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
-from orcaops.logs.clean import clean_series
+from orcaops.logs.clean import clean_line
 from orcaops.logs.extract import Extracted, extract
-from orcaops.logs.levels import infer_series, normalize_expr, normalize_level
+from orcaops.logs.levels import infer_series, normalize_level
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.redact import redact_lines
 from orcaops.logs.rx import ascii_rx
@@ -101,14 +101,16 @@ def _traces(msgs: list[str], cand: list[int], explicit: list[str | None], levels
 
 def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]
              ) -> tuple[Extracted, pl.DataFrame]:
-    raw = pl.Series("raw", [x if isinstance(x, str) else str(x) for x in lines], pl.String)
-    cleaned = clean_series(raw)
+    # Per line in Python: two substring tests are cheaper than polars passes over a short run.
+    cleaned = pl.Series("line", [clean_line(x) if "\r" in x or "\x1b" in x or "\x9b" in x else x
+                                 for x in (x if isinstance(x, str) else str(x) for x in lines)],
+                        pl.String)
     ex = extract(redact_lines(cleaned, secrets), year)
     _structured(ex)
-    df = pl.DataFrame({"msg": ex.msg, "level_raw": ex.level_raw},
-                      schema={"msg": pl.String, "level_raw": pl.String})
-    df = df.with_columns(normalize_expr("level_raw").alias("explicit"),
-                         infer_series(df["msg"]).alias("inferred"))
+    explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
+    df = pl.DataFrame({"msg": ex.msg, "explicit": explicit},
+                      schema={"msg": pl.String, "explicit": pl.String})
+    df = df.with_columns(infer_series(df["msg"]).alias("inferred"))
     return ex, df.select(pl.coalesce("explicit", "inferred").alias("level"), "explicit",
                          pl.col("msg").str.contains(_START).alias("cand"),
                          mask_expr("msg").alias("masked"))
@@ -188,8 +190,9 @@ def _assemble(ex: Extracted, msgs: list[str], levels: list[str], is_error: list[
     known = status is not None or exit_code is not None
     root = select_root(events, failed=known and is_failed(status, exit_code, None))
     failed = is_failed(status, exit_code, root)
-    n_warn = sum(1 for i, lv in enumerate(levels) if lv == "WARN" and i not in in_trace)
-    n_warn += sum(1 for _, lvl in traces if lvl == "WARN")
+    # WARN lines outside traces, plus each WARN trace once.
+    n_warn = levels.count("WARN") + sum(1 - (t.last - t.first + 1) for t, lvl in traces
+                                        if lvl == "WARN")
     log = ParsedLog(
         line_number=list(range(1, n + 1)), ts=ts,
         stream=list(streams) if streams is not None else ["stdout"] * n,
@@ -207,9 +210,8 @@ def _assemble(ex: Extracted, msgs: list[str], levels: list[str], is_error: list[
 
 
 def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:
-    counts = {lv: 0 for lv in ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")}
-    for lv in log.level:
-        counts[lv] = counts.get(lv, 0) + 1
+    found = Counter(log.level)
+    counts = {lv: found.get(lv, 0) for lv in ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")}
     top, n_templates, repeated = analysis.top_patterns(log.template_id, log.template)
     formats = Counter(f for f in fmts if f is not None)
     out = {"lines": len(log.level), "level_counts": counts, "n_error": log.n_error,
