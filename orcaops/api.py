@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from orcaops.analytics.api import AnalyticsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
-from orcaops.models import LEVELS, LogEntry, ResourceSample, RunRecord
+from orcaops.models import (LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
+                            RunRecord)
 from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
                             search_frames)
 from orcaops.warehouse.connection import Reader
@@ -241,6 +242,42 @@ class Warehouse(AnalyticsAPI):
         recovered = recover_spooled(self)
         return {"orphans_removed": orphans,
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered]}
+
+    # -- understanding one run ---------------------------------------------------------------
+
+    def summary(self, job_id: str) -> JobSummary:
+        """A human-readable account of one run: one-liner, key events, errors, suggestions."""
+        from orcaops.analytics.summary import build_summary
+
+        run = self.run(job_id)
+        return build_summary(run, self.logs(job_id=run["job_id"]))
+
+    def debug(self, job_id: str, similar_limit: int = 20) -> dict[str, Any]:
+        """Failure analysis of one run: root-cause lines, likely causes, fixes, similar runs.
+
+        Similar past failures are earlier runs with the same error fingerprint.
+        """
+        from orcaops.analytics.failures import debug_report
+
+        run = self.run(job_id)
+        similar = None
+        if run.get("error_fingerprint"):
+            similar = self._frame(
+                "SELECT * FROM runs WHERE error_fingerprint = ? AND job_id <> ? "
+                "AND (? IS NULL OR started_at < ?) ORDER BY started_at DESC NULLS LAST LIMIT ?",
+                [run["error_fingerprint"], run["job_id"], run["started_at"], run["started_at"],
+                 similar_limit])
+        return debug_report(run, self.logs(job_id=run["job_id"]), similar)
+
+    def failure_patterns(self) -> list[FailurePattern]:
+        """The failure knowledge base: built-in patterns with how often and when they were
+        seen, plus patterns learned from frequent failures no built-in covers."""
+        from orcaops.analytics.failures import learned_patterns
+
+        failed = self._frame(
+            "SELECT job_id, first_error, failure_category, error_fingerprint, started_at "
+            "FROM runs WHERE status IN ('failed', 'timeout', 'error')")
+        return learned_patterns(failed)
 
     def doctor(self) -> dict[str, Any]:
         """Where the home is, table versions, sizes, file counts, and any problems found."""

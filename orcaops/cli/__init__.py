@@ -21,8 +21,9 @@ app = typer.Typer(
          "Example: orcaops runs search \"status:failed image:python* duration:>60\"")
 
 # Command modules, each adding its commands to `app`; imported when the CLI starts.
-COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.analytics",
-                   "orcaops.cli.serve", "orcaops.cli.report")
+COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.run",
+                   "orcaops.cli.logs", "orcaops.cli.analytics", "orcaops.cli.serve",
+                   "orcaops.cli.report")
 
 
 @app.callback()

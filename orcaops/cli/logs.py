@@ -1,0 +1,142 @@
+"""Understanding output: ``logs parse|analyze FILE``, ``jobs summary ID``, ``debug ID``,
+``patterns``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from orcaops.cli import app
+from orcaops.cli.common import FormatOpt, OutputOpt, console, emit, warehouse
+from orcaops.errors import InputError
+
+logs_app = typer.Typer(no_args_is_help=True, help="Parse and analyse log files offline.")
+jobs_app = typer.Typer(no_args_is_help=True, help="Summaries of jobs.")
+app.add_typer(logs_app, name="logs")
+app.add_typer(jobs_app, name="jobs")
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: no such file (give a log file, or - for stdin)")
+    return p.read_bytes().decode("utf-8", errors="replace")
+
+
+@logs_app.command("parse")
+def parse(file: str = typer.Argument(..., help="A log file; - reads stdin."),
+          fmt: str = typer.Option("jsonl", "--format", "-f",
+                                  help="jsonl, json, csv, parquet or table."),
+          output: Optional[Path] = OutputOpt) -> None:
+    """Parse a log file line by line (format detected per line, no configuration).
+
+    Each line: line_number, ts, level, message, template_id, template, is_error,
+    stacktrace_id.
+
+    Example: orcaops logs parse build.log --format jsonl
+    """
+    import polars as pl
+
+    from orcaops.logs import parse_text
+
+    records = list(parse_text(_read(file)).records())
+    emit(pl.DataFrame(records, infer_schema_length=None) if records else pl.DataFrame(),
+         fmt, output, columns=("line_number", "level", "message", "template_id"))
+
+
+@logs_app.command("analyze")
+def analyze(file: str = typer.Argument(..., help="A log file; - reads stdin."),
+            fmt: str = typer.Option("json", "--format", "-f", help="json or table.")) -> None:
+    """Analyse a log file: first error, failure category, stack traces, levels, patterns.
+
+    Example: orcaops logs analyze build.log --format json
+    """
+    from orcaops.logs import analyze_text
+
+    doc = analyze_text(_read(file))
+    if fmt == "json":
+        emit(doc, "json", None)
+        return
+    c = console()
+    first = doc.get("first_error") or {}
+    c.print(f"[bold]{doc['lines']} lines[/], levels {doc['level_counts']}")
+    c.print(f"first error: line {first.get('line_number')}: {first.get('text')}"
+            if first else "no error found")
+    c.print(f"category: {doc.get('failure_category')}, stack traces: "
+            f"{len(doc.get('stack_traces') or [])}")
+    for pat in (doc.get("top_patterns") or [])[:10]:
+        c.print(f"  {pat.get('count'):>6}  {pat.get('template')}")
+
+
+@jobs_app.command("summary")
+def summary(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
+            fmt: str = FormatOpt) -> None:
+    """Summarise one run: one-liner, key events, errors, warnings, suggestions.
+
+    Example: orcaops jobs summary r-7000123
+    """
+    result = warehouse(ctx).summary(job_id)
+    if fmt != "table":
+        emit(result, fmt, None)
+        return
+    c = console()
+    c.print(f"{result.status_emoji} [bold]{result.one_liner}[/]  ({result.job_id})")
+    for title, items in (("key events", result.key_events), ("errors", result.errors),
+                         ("warnings", result.warnings), ("suggestions", result.suggestions)):
+        if items:
+            c.print(f"[bold]{title}[/]")
+            for item in items:
+                c.print(f"  • {item}", markup=False)
+
+
+@app.command()
+def debug(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
+          fmt: str = FormatOpt) -> None:
+    """Analyse a failed run: root-cause lines, likely causes, fixes, similar past failures.
+
+    Example: orcaops debug r-7000123
+    """
+    report = warehouse(ctx).debug(job_id)
+    if fmt != "table":
+        emit(report, "json" if fmt == "json" else fmt, None)
+        return
+    _print_debug(report)
+
+
+def _print_debug(report: dict) -> None:  # type: ignore[type-arg]
+    c = console()
+    c.print(f"[bold]{report['summary']}[/]  ({report['job_id']}, {report['status']})")
+    if report.get("root_cause_lines"):
+        c.print("[bold]root cause[/]")
+        for line in report["root_cause_lines"]:
+            mark = "[red]>[/]" if line.get("root") else " "
+            c.print(f" {mark} {line['line_number']:>5} ", end="")
+            c.print(line["text"], markup=False)
+    for title, key in (("likely causes", "likely_causes"), ("suggested fixes", "suggested_fixes"),
+                       ("next steps", "next_steps")):
+        if report.get(key):
+            c.print(f"[bold]{title}[/]")
+            for item in report[key]:
+                text = item.get("title", item) if isinstance(item, dict) else item
+                c.print(f"  • {text}", markup=False)
+    if report.get("similar_past_failures"):
+        c.print(f"[bold]similar past failures[/] ({report['similar_count']})")
+        for past in report["similar_past_failures"][:5]:
+            c.print(f"  {past.get('job_id')}  {past.get('started_at')}  {past.get('status')}")
+
+
+@app.command()
+def patterns(ctx: typer.Context, fmt: str = FormatOpt, output: Optional[Path] = OutputOpt
+             ) -> None:
+    """The failure knowledge base: known patterns, how often each was seen, and solutions.
+
+    Example: orcaops patterns --format json
+    """
+    found = warehouse(ctx).failure_patterns()
+    emit(found, fmt, output, columns=("id", "category", "title", "occurrences", "last_seen"),
+         title=f"{len(found)} failure patterns")
