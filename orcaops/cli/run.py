@@ -11,7 +11,8 @@ import typer
 from orcaops.cli import app
 from orcaops.cli.common import console, warehouse
 
-# Exit codes when the job itself gave none (the conventions of `timeout` and `docker run`).
+# Exit codes for outcomes the job's own code does not tell (the conventions of `timeout`,
+# shells and `docker run`).
 NO_EXIT_CODE = {"timeout": 124, "cancelled": 130, "error": 125}
 
 
@@ -36,7 +37,7 @@ def run(
     """Run a job in Docker (--image) or locally (--local), streaming its output, and record it.
 
     The exit code is the job's (124 on timeout, 130 when cancelled, 125 when it could not
-    start).
+    start and gave no code).
 
     Example: orcaops run --image python:3.11 --tag ci --timeout 600 -- pytest -q
     """
@@ -52,9 +53,16 @@ def run(
     record = run_job(spec, wh, executor="local" if local else None,
                      on_line=None if quiet else _echo())
     _summarise(wh, record)
-    code = record.exit_code if record.exit_code is not None else NO_EXIT_CODE.get(
-        record.status, 1)
-    raise typer.Exit(code)
+    raise typer.Exit(exit_code_of(record))
+
+
+def exit_code_of(record) -> int:  # type: ignore[no-untyped-def]
+    """The job's own exit code; a timeout or cancel says so whatever the killed process gave."""
+    if record.status in ("timeout", "cancelled"):
+        return NO_EXIT_CODE[record.status]
+    if record.exit_code is not None:
+        return int(record.exit_code)
+    return NO_EXIT_CODE.get(record.status, 1)
 
 
 def _echo():  # type: ignore[no-untyped-def]
