@@ -29,6 +29,5 @@ def report(
     """
     from orcaops.report import write_report
 
-    window = None if since.strip().lower() == "all" else since
-    path = write_report(warehouse(ctx), output, window, title=title)
+    path = write_report(warehouse(ctx), output, since, title=title)
     out(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, window {since})")

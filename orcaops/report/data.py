@@ -35,7 +35,8 @@ def resolve_since(since: str | date | datetime | None, now: datetime | None = No
     """The start of a window from ``30d`` / ``-30d`` / ``24h``, a date or ISO text.
 
     Args:
-        since: how far back; a bare span like ``30d`` means "the last 30 days".
+        since: how far back; a bare span like ``30d`` means "the last 30 days"; ``all``
+            (or nothing) means the whole history.
         now: the end of the window (default: the current time).
 
     Returns:
@@ -44,6 +45,8 @@ def resolve_since(since: str | date | datetime | None, now: datetime | None = No
     Raises:
         InputError: text that is neither a span nor a date.
     """
+    if isinstance(since, str) and since.strip().lower() in ("", "all"):
+        return None
     if isinstance(since, str) and _SPAN_ONLY.match(since):
         return (now or datetime.now(timezone.utc)) - parse_span(since, "--since")
     return parse_when(since, "--since", now)
