@@ -119,7 +119,7 @@ def compile_search(query: str = "", *, limit: int | None = 50, sort: str = "-sta
     from orcaops.errors import InputError
     from orcaops.query import compile_query, compile_sort
 
-    compiled = compile_query(query or "", now=now)
+    compiled = compile_query(query or "", now=now, log_index=True)
     order = compile_sort(sort or "-started_at")
     if limit is not None and (not isinstance(limit, int) or limit < 0):
         raise InputError(f"limit must be a whole number >= 0, got {limit!r}")

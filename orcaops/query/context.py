@@ -18,10 +18,12 @@ class Context:
     Attributes:
         query: the query text as printed above error carets (see ``parser.printable``).
         now: the instant relative dates (``-7d``, ``today``) resolve against, UTC.
+        log_index: compile ``log:`` terms to read through the log index views.
     """
 
     query: str
     now: datetime
+    log_index: bool = False
 
     def error(
         self, reason: str, pos: int, expected: Sequence[str] = (), hint: str = ""

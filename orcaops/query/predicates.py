@@ -148,7 +148,9 @@ def id_prefix(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql
 
 def log(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> LogLine:
     """log:x: some log line's message contains x (or matches /regex/)."""
-    return LogLine(_string_match(ctx, term.field, col("message"), term.value, fields.TEXT))
+    cond = _string_match(ctx, term.field, col("message"), term.value, fields.TEXT)
+    pattern = None if isinstance(term.value, ast.Regex) else cond.params[0]
+    return LogLine(cond, pattern)
 
 
 def error(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:

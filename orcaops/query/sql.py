@@ -42,9 +42,25 @@ class LogLine:
     """
 
     cond: Sql
+    # The ILIKE pattern when ``cond`` is exactly one text match on ``message`` (``log:x``):
+    # what the log index can narrow. None for regexes and combined conditions.
+    pattern: str | None = None
 
-    def to_sql(self) -> Sql:
-        """The semi-join: runs having at least one matching line."""
+    def to_sql(self, indexed: bool = False) -> Sql:
+        """The semi-join: runs having at least one matching line.
+
+        Args:
+            indexed: read ``logs`` through the log index views (``log_index_lines``,
+                ``logs_unindexed``, ``log_postings``, ``log_vocab``) when the pattern allows;
+                the result is the same, only faster.
+        """
+        if indexed and self.pattern is not None:
+            from orcaops.warehouse.logindex import INDEX_VIEWS, matching_lines_sql
+
+            found = matching_lines_sql(self.cond.text, self.cond.params, self.pattern)
+            if found is not None:
+                return Sql(f"job_id IN ({found[0]})", found[1],
+                           self.cond.views | {LOGS} | INDEX_VIEWS)
         where = "" if self.cond.text == TRUE else f" WHERE {self.cond.text}"
         return Sql(
             f"job_id IN (SELECT job_id FROM {LOGS}{where})",

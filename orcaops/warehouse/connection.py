@@ -179,6 +179,15 @@ class Reader:
             self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_all "
                        "WHERE job_id IN (SELECT job_id FROM runs)")
         self._exec(f"CREATE OR REPLACE VIEW actions AS {scan_sql(tables['actions'])}")
+        self._create_index_views(tables["logs"])
+
+    def _create_index_views(self, logs: TableSnapshot) -> None:
+        """Views of the log index (``log:`` searches), over the files still in the snapshot."""
+        from orcaops.warehouse.logindex import load_index, view_sql
+
+        empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
+        for name, sql in view_sql(load_index(self.tables.root), logs.files, empty).items():
+            self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
     def _create_stored_views(self) -> None:
         for view in load_views(self._views_dir):

@@ -17,7 +17,8 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
     """Compact every partition with more than one file, then checkpoint, clean and vacuum.
 
     Files replaced by compaction stay on disk for ``settings.vacuum_retention_hours`` so a
-    reader mid-query never loses one (vacuuming at 0 made concurrent readers fail).
+    reader mid-query never loses one (vacuuming at 0 made concurrent readers fail). The log
+    index (``orcaops.warehouse.logindex``) is rebuilt over the compacted files.
     """
     start = time.perf_counter()
     report: dict[str, Any] = {"tables": {}}
@@ -31,6 +32,11 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
             report["tables"][name] = {
                 "partitions_compacted": len(crowded), "files_merged": removed,
                 "files_after": sum(tables.partition_file_counts(name).values()), **kept}
+    # Outside the lock: writers need not wait for it, and the index is keyed by data file, so
+    # commits made meanwhile are just not indexed yet (searched by scanning) until next time.
+    from orcaops.warehouse.logindex import build_log_index
+
+    report["log_index"] = build_log_index(tables.root, tables.file_uris("logs"))
     report["seconds"] = round(time.perf_counter() - start, 3)
     return report
 
