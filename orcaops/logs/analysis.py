@@ -25,25 +25,26 @@ def timing(ts: list[datetime | None] | pl.Series) -> dict[str, Any]:
     """
     s = ts if isinstance(ts, pl.Series) else pl.Series("ts", ts, dtype=pl.Datetime("us", "UTC"),
                                                         strict=False)
-    known = s.drop_nulls()
     out: dict[str, Any] = {"first_ts": None, "last_ts": None, "span_s": None,
                            "lines_per_s": None, "max_gap_s": None, "max_gap_line": None,
                            "stalled": False, "stall_threshold_s": STALL_SECONDS}
-    if known.len() == 0:
+    if s.null_count() == s.len():
         return out
-    first, last = cast(datetime, known.min()), cast(datetime, known.max())
+    # One query: the gap before each timed line, and the line after the longest one.
+    known = pl.DataFrame({"ts": s}).with_row_index("i").drop_nulls("ts")
+    gap = pl.col("ts").diff().dt.total_microseconds()
+    row = known.select(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
+                       gap.max().alias("gap"), pl.col("i").get(gap.arg_max()).alias("i")
+                       ).row(0, named=True)
+    first, last = cast(datetime, row["first"]), cast(datetime, row["last"])
     span = (last - first).total_seconds()
     out.update(first_ts=first.isoformat(), last_ts=last.isoformat(), span_s=round(span, 3))
     if span > 0:
-        out["lines_per_s"] = round(len(ts) / span, 3)
-    frame = pl.DataFrame({"ts": s}).with_row_index("i").drop_nulls("ts")
-    gaps = frame.with_columns(pl.col("ts").diff().dt.total_microseconds().alias("gap"))
-    gaps = gaps.drop_nulls("gap")
-    if gaps.height:
-        worst = gaps.sort("gap", descending=True, maintain_order=True).row(0, named=True)
-        out["max_gap_s"] = round(worst["gap"] / 1e6, 3)
-        out["max_gap_line"] = worst["i"] + 1
-        out["stalled"] = worst["gap"] / 1e6 >= STALL_SECONDS
+        out["lines_per_s"] = round(len(s) / span, 3)
+    if row["gap"] is not None:
+        out["max_gap_s"] = round(row["gap"] / 1e6, 3)
+        out["max_gap_line"] = row["i"] + 1
+        out["stalled"] = row["gap"] / 1e6 >= STALL_SECONDS
     return out
 
 

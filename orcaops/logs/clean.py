@@ -55,7 +55,8 @@ def clean_expr(col: str) -> pl.Expr:
     c = pl.col(col).str.strip_chars_end("\r")
     c = pl.when(c.str.contains("\r", literal=True)).then(c.str.replace(r"^.*\r", "")).otherwise(c)
     return pl.when(c.str.contains("\x1b", literal=True) | c.str.contains("\x9b", literal=True)
-                   ).then(c.str.replace_all(ANSI_RE, "")).otherwise(c)
+                   ).then(c.str.replace_all(ANSI_RE, "").str.replace_all("[\x1b\x9b]", "")
+                          ).otherwise(c)
 
 
 def clean_series(lines: pl.Series) -> pl.Series:
@@ -90,4 +91,7 @@ def clean_line(line: str) -> str:
     line = line.rstrip("\r")
     if "\r" in line:
         line = line[line.rindex("\r") + 1:]
-    return _ANSI_PY.sub("", line) if ("\x1b" in line or "\x9b" in line) else line
+    if "\x1b" in line or "\x9b" in line:
+        # Stray escape bytes (a sequence cut off by the line end) are not text either.
+        line = _ANSI_PY.sub("", line).replace("\x1b", "").replace("\x9b", "")
+    return line

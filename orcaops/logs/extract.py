@@ -12,6 +12,7 @@ the other stages a run would recompile most of them.
 from __future__ import annotations
 
 import re
+from itertools import compress
 from json.encoder import encode_basestring as _enc
 from dataclasses import dataclass
 
@@ -118,26 +119,44 @@ def _fields_json(fmt: LogFormat, groups: dict[str, str | None]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def extract(lines: pl.Series, year: int) -> Extracted:
+def scan_exprs(col: str) -> list[pl.Expr]:
+    """Per-line flags computed in the run's single Rust scan: ``fmt`` (some format may match)
+    and ``shaped`` (may be JSON or logfmt; literal tests, no regex)."""
+    c = pl.col(col)
+    return [c.str.contains(_detectors()[0]).alias("fmt"),
+            (c.str.strip_chars_start().str.starts_with("{")
+             | c.str.contains("=", literal=True)).alias("shaped")]
+
+
+def extract(lines: pl.Series | list[str], year: int, candidates: list[int] | None = None,
+            shaped: list[int] | None = None) -> Extracted:
     """Detect each line's format and extract its fields.
 
     Args:
         lines: Cleaned lines.
         year: Year for formats that write none (syslog, Android).
+        candidates: Lines some format may match (flag ``fmt`` of :func:`scan_exprs`);
+            computed here when None.
+        shaped: Lines that may be JSON or logfmt (flag ``shaped``); computed when None.
 
     Returns:
         Format name (None when no format matched), level as written, message (the line when
         no format matched or the format keeps it), fields (JSON object text of the other
         groups plus ``format``) and the UTC timestamp per line.
     """
-    any_rx, pys, _ = _detectors()
-    msg = lines.to_list()
+    _, pys, _ = _detectors()
+    if candidates is None or shaped is None:
+        series = lines if isinstance(lines, pl.Series) else pl.Series(lines, dtype=pl.String)
+        flags = pl.DataFrame({"l": series}).select(scan_exprs("l"))
+        candidates = list(compress(range(flags.height), flags["fmt"].to_list()))
+        shaped = list(compress(range(flags.height), flags["shaped"].to_list()))
+    msg = lines.to_list() if isinstance(lines, pl.Series) else list(lines)
     n = len(msg)
     fmt: list[str | None] = [None] * n
     level: list[str | None] = [None] * n
     fields: list[str | None] = [None] * n
     by_fmt: dict[int, tuple[list[int], list[str | None]]] = {}
-    for i in lines.str.contains(any_rx).arg_true().to_list():
+    for i in candidates:
         line = msg[i]
         for k in _candidates(line[:_SHAPE_LEN].translate(_DIGITS_AS_ZERO)):
             m = pys[k].match(line)
@@ -152,8 +171,5 @@ def extract(lines: pl.Series, year: int) -> Extracted:
             slot[0].append(i)
             slot[1].append(g.get("epoch") if f.ts_kind == "epoch" else g.get("ts"))
             break
-    # Lines that may be JSON or logfmt (decoded later): found with literal scans, no regex.
-    shaped = (lines.str.strip_chars_start().str.starts_with("{")
-              | lines.str.contains("=", literal=True)).arg_true().to_list()
     structured = [i for i in shaped if fmt[i] is None]
     return Extracted(fmt, level, msg, fields, _read_ts(by_fmt, n, year), structured)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import compress
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
@@ -18,10 +19,10 @@ import polars as pl
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
 from orcaops.logs.clean import clean_line
-from orcaops.logs.extract import Extracted, extract
-from orcaops.logs.levels import infer_series, normalize_level
+from orcaops.logs.extract import Extracted, extract, scan_exprs
+from orcaops.logs.levels import infer_expr, normalize_level
 from orcaops.logs.model import ParsedLog
-from orcaops.logs.redact import redact_lines
+from orcaops.logs.redact import prefilter_expr, redact_rows, replace_literals
 from orcaops.logs.rx import ascii_rx
 from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
 from orcaops.logs.stacktraces import START_RE, Trace, find_traces
@@ -58,8 +59,8 @@ def _structured(ex: Extracted) -> None:
         if got[1] is not None:
             ts_idx.append(i)
             ts_val.append(got[1])
-        if got[2] is not None:
-            ex.msg[i] = got[2]
+        if got[2] is not None:  # a decoded message may hold escaped \r or ANSI codes
+            ex.msg[i] = clean_line(got[2]) if "\r" in got[2] or "\x1b" in got[2] else got[2]
         ex.fields[i] = got[3]
     if ts_idx:
         ex.ts = ex.ts.scatter(ts_idx, pl.Series(ts_val, dtype=_TS))
@@ -99,21 +100,34 @@ def _traces(msgs: list[str], cand: list[int], explicit: list[str | None], levels
     return traces, in_trace
 
 
+def _scan(lines: Sequence[str], secrets: Sequence[str]) -> tuple[list[str], dict[str, list[int]]]:
+    """Clean and redact the lines; flag the rows later stages need, in one polars query."""
+    # Per line in Python: substring tests are cheaper than polars passes over a short run.
+    values = [clean_line(x) if "\r" in x or "\x1b" in x or "\x9b" in x else x
+              for x in (x if isinstance(x, str) else str(x) for x in lines)]
+    lits = [s for s in secrets if s and len(s) >= 3]
+    if lits:
+        values = [replace_literals(v, lits) for v in values]
+    flags = pl.DataFrame({"l": values}, schema={"l": pl.String}).select(
+        prefilter_expr("l"), pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem"),
+        *scan_exprs("l")).to_dict(as_series=False)
+    rows = {k: list(compress(range(len(values)), v)) for k, v in flags.items()}
+    redact_rows(values, rows["secret"], bool(rows["pem"]))
+    return values, rows
+
+
 def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]
-             ) -> tuple[Extracted, pl.DataFrame]:
-    # Per line in Python: two substring tests are cheaper than polars passes over a short run.
-    cleaned = pl.Series("line", [clean_line(x) if "\r" in x or "\x1b" in x or "\x9b" in x else x
-                                 for x in (x if isinstance(x, str) else str(x) for x in lines)],
-                        pl.String)
-    ex = extract(redact_lines(cleaned, secrets), year)
+             ) -> tuple[Extracted, dict[str, list]]:
+    values, rows = _scan(lines, secrets)
+    ex = extract(values, year, rows["fmt"], rows["shaped"])
     _structured(ex)
     explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
     df = pl.DataFrame({"msg": ex.msg, "explicit": explicit},
                       schema={"msg": pl.String, "explicit": pl.String})
-    df = df.with_columns(infer_series(df["msg"]).alias("inferred"))
-    return ex, df.select(pl.coalesce("explicit", "inferred").alias("level"), "explicit",
-                         pl.col("msg").str.contains(_START).alias("cand"),
-                         mask_expr("msg").alias("masked"))
+    out = df.select(pl.coalesce("explicit", infer_expr("msg")).alias("level"), "explicit",
+                    pl.col("msg").str.contains(_START).alias("cand"),
+                    mask_expr("msg").alias("masked")).to_dict(as_series=False)
+    return ex, out
 
 
 def _year(timestamps: Sequence[datetime | None] | None) -> int:
@@ -159,10 +173,10 @@ def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,
     if timestamps is not None and len(timestamps) != n or streams is not None and len(streams) != n:
         raise ValueError("lines, streams and timestamps must have the same length")
     ex, cols = _columns(lines, _year(timestamps), secrets)
-    msgs, levels = ex.msg, cols["level"].to_list()
-    traces, in_trace = _traces(msgs, cols["cand"].arg_true().to_list(),
-                               cols["explicit"].to_list(), levels)
-    templates, template_ids = mine(cols["masked"].to_list(), levels)
+    msgs, levels = ex.msg, cols["level"]
+    traces, in_trace = _traces(msgs, list(compress(range(len(msgs)), cols["cand"])),
+                               cols["explicit"], levels)
+    templates, template_ids = mine(cols["masked"], levels)
     is_error = [lv in _ERR for lv in levels]
     error_rows = [i for i, e in enumerate(is_error) if e]
     events = build_events(msgs, levels, error_rows, traces, in_trace)

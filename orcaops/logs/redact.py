@@ -224,6 +224,25 @@ def _redact_pem_rows(values: list[str]) -> None:
                 inside = True
 
 
+def redact_rows(values: list[str], flagged: list[int], pem: bool) -> None:
+    """Redact the given rows of a run in place (the flags come from the run's Rust scan).
+
+    Args:
+        values: Cleaned lines.
+        flagged: Rows passing :data:`PREFILTER_RE`.
+        pem: Whether any row holds ``PRIVATE KEY`` (multi-line PEM blocks are handled first).
+    """
+    if pem:
+        _redact_pem_rows(values)
+    for i in flagged:
+        values[i] = _redact_line(values[i])
+
+
+def prefilter_expr(col: str) -> pl.Expr:
+    """The Rust first pass of redaction: lines that may hold a secret."""
+    return pl.col(col).str.contains(ascii_rx(PREFILTER_RE)).alias("secret")
+
+
 def redact_lines(lines: pl.Series, secrets: Sequence[str] = ()) -> pl.Series:
     """Redact a column of lines (the vectorised twin of :func:`redact_text` per line).
 
