@@ -254,7 +254,10 @@ def finish(engine: Engine, wh: Any, spool: Spool, meta: dict[str, Any], containe
     record = build_record(meta, outcome, usage,
                           docker_state.environment(info, meta.get("image_attrs") or {}))
     stored = commit(wh, record, collector.entries(), sink.samples, spool)
-    remove_container(engine, container_id)
+    try:
+        remove_container(engine, container_id)
+    except ExecutorError:
+        pass  # the run is stored; a leftover (labelled) container must not turn it into an error
     return stored
 
 
