@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     engine = _ensure_engine()
+    load_start = os.getloadavg()[0]
     home = Path(tempfile.mkdtemp(prefix="oo-bench-"))
     try:
         results = measure(args.n, home)
@@ -136,13 +137,19 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
         if engine is not None:
             engine.stop()
+    # Medians mean little on a busy machine: the load is part of the result.
+    load = {"load_avg_start": load_start, "load_avg_end": os.getloadavg()[0],
+            "cpus": os.cpu_count()}
     if args.json:
-        print(json.dumps({k: {"median_s": v[0], "min_s": v[1], "max_s": v[2]}
-                          for k, v in results.items()}, indent=2))
+        print(json.dumps({"machine": load, "cases": {
+            k: {"median_s": v[0], "min_s": v[1], "max_s": v[2]} for k, v in results.items()}},
+            indent=2))
         return
     print(f"{'case':<36} {'median ms':>10} {'min ms':>8} {'max ms':>8}   (n={args.n})")
     for label, (med, lo, hi) in results.items():
         print(f"{label:<36} {med * 1000:>10.1f} {lo * 1000:>8.1f} {hi * 1000:>8.1f}")
+    print(f"load average {load['load_avg_start']:.1f} -> {load['load_avg_end']:.1f} "
+          f"on {load['cpus']} CPUs")
 
 
 if __name__ == "__main__":
