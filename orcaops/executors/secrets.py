@@ -6,12 +6,9 @@ The rules themselves (which names look secret, which values look like credential
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
-
-from orcaops.logs import redact_env as _redact_env
-from orcaops.logs import redact_text
-from orcaops.logs import secret_values as _secret_values
-from orcaops.logs.redact import replace_literals
+from types import ModuleType
 
 # Lower-case fragments, at least one of which is in every line that orcaops.logs'
 # PREFILTER_RE lets through (a superset of it). The full redaction runs only on those lines:
@@ -21,6 +18,15 @@ _FRAGMENTS = ("pass", "pwd", "secret", "token", "key", "private", "cred", "auth"
               "cookie", "dsn", "signature", "://", "akia", "asia", "ghp_", "gho_", "ghu_",
               "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "eyj", "sk_", "rk_", "sk-",
               "aiza", "npm_", "hf_", "sg.", "pypi-")
+
+
+@functools.cache
+def _redact() -> ModuleType:
+    # Imported on first use: orcaops.logs brings polars (~0.5 s), and a job should not wait
+    # for that to start -- by the time its first line needs masking, the job is running.
+    from orcaops.logs import redact
+
+    return redact
 
 
 def _may_hold_secret(line: str) -> bool:
@@ -37,7 +43,7 @@ def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     Returns:
         A new dict with the same names.
     """
-    return dict(_redact_env(dict(env)))
+    return dict(_redact().redact_env(dict(env)))
 
 
 def secret_values(env: Mapping[str, str]) -> list[str]:
@@ -49,7 +55,7 @@ def secret_values(env: Mapping[str, str]) -> list[str]:
     Returns:
         Secret values, longest first so a value containing another is masked whole.
     """
-    return sorted(set(_secret_values(dict(env))), key=len, reverse=True)
+    return sorted(set(_redact().secret_values(dict(env))), key=len, reverse=True)
 
 
 def mask_line(line: str, secrets: Iterable[str]) -> str:
@@ -68,5 +74,5 @@ def mask_line(line: str, secrets: Iterable[str]) -> str:
     # Shapes first: a literal masked first would leave the rest of a token the shape
     # rules then no longer recognise ("Bearer [REDACTED]tail").
     if _may_hold_secret(line):
-        line = str(redact_text(line))
-    return replace_literals(line, list(secrets))
+        line = str(_redact().redact_text(line))
+    return str(_redact().replace_literals(line, list(secrets)))
