@@ -32,6 +32,10 @@ from orcaops.logs.templates import mask_expr, mine
 _ERR = ("ERROR", "FATAL")
 _LOGFMT_SHAPE = re.compile(LOGFMT_SHAPE_RE)
 _START = ascii_rx(START_RE)
+# Built once: building polars expressions costs more per run than some of the passes.
+_SCAN = [prefilter_expr("l"), pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem")]
+_LINE_EXPRS = [pl.coalesce("explicit", infer_expr("msg")).alias("level"), pl.col("explicit"),
+               pl.col("msg").str.contains(_START).alias("cand"), mask_expr("msg").alias("masked")]
 _EXIT_NOISE = re.compile(r"^(?:exit status \d+|Node\.js v[\d.]+|error Command failed|"
                          r"npm ERR!|make(?:\[\d+\])?: \*\*\*|Process exited|Error: Process)")
 _TS = pl.Datetime("us", "UTC")
@@ -103,14 +107,16 @@ def _traces(msgs: list[str], cand: list[int], explicit: list[str | None], levels
 def _scan(lines: Sequence[str], secrets: Sequence[str]) -> tuple[list[str], dict[str, list[int]]]:
     """Clean and redact the lines; flag the rows later stages need, in one polars query."""
     # Per line in Python: substring tests are cheaper than polars passes over a short run.
-    values = [clean_line(x) if "\r" in x or "\x1b" in x or "\x9b" in x else x
-              for x in (x if isinstance(x, str) else str(x) for x in lines)]
+    try:
+        values = [clean_line(x) if "\r" in x or "\x1b" in x or "\x9b" in x else x
+                  for x in lines]
+    except TypeError:  # not all str (bytes, None): take their text
+        values = [clean_line(str(x)) for x in lines]
     lits = [s for s in secrets if s and len(s) >= 3]
     if lits:
         values = [replace_literals(v, lits) for v in values]
     flags = pl.DataFrame({"l": values}, schema={"l": pl.String}).select(
-        prefilter_expr("l"), pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem"),
-        *scan_exprs("l")).to_dict(as_series=False)
+        *_SCAN, *scan_exprs("l")).to_dict(as_series=False)
     rows = {k: list(compress(range(len(values)), v)) for k, v in flags.items()}
     redact_rows(values, rows["secret"], bool(rows["pem"]))
     return values, rows
@@ -124,9 +130,7 @@ def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]
     explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
     df = pl.DataFrame({"msg": ex.msg, "explicit": explicit},
                       schema={"msg": pl.String, "explicit": pl.String})
-    out = df.select(pl.coalesce("explicit", infer_expr("msg")).alias("level"), "explicit",
-                    pl.col("msg").str.contains(_START).alias("cand"),
-                    mask_expr("msg").alias("masked")).to_dict(as_series=False)
+    out = df.select(_LINE_EXPRS).to_dict(as_series=False)
     return ex, out
 
 

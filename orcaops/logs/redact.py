@@ -113,7 +113,8 @@ def is_secret_name(name: str) -> bool:
 
 def _kv_sub(m: re.Match[str]) -> str:
     key, sep, value = m.group(1), m.group(2), m.group(3)
-    if value.startswith(REDACTED) or _PLACEHOLDER_RE.match(value) or not is_secret_name(key):
+    # The name test first: it is cached and rules out almost every pair.
+    if not is_secret_name(key) or value.startswith(REDACTED) or _PLACEHOLDER_RE.match(value):
         return m.group(0)
     # "key: value" is also how prose and test runners write ("--- PASS: TestX",
     # "auth: ok"): with a colon, a bare PASS/AUTH name is not enough.

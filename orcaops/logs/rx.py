@@ -7,11 +7,14 @@ the ASCII classes below. Log syntax (timestamps, levels, ids) is ASCII, so nothi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _INSIDE = {"d": "0-9", "w": "0-9A-Za-z_", "s": " \\t\\f\\v"}
 _OUTSIDE = {"d": "[0-9]", "w": "[0-9A-Za-z_]", "s": "[ \\t\\f\\v]", "S": "[^ \\t\\f\\v]",
             "b": "(?-u:\\b)"}
 
 
+@lru_cache(maxsize=256)
 def ascii_rx(rx: str) -> str:
     """Rewrite ``\\d \\w \\s \\S \\b`` (inside and outside classes) as ASCII classes.
 
