@@ -20,7 +20,7 @@ from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
 from orcaops.logs.clean import clean_line
 from orcaops.logs.extract import Extracted, extract, scan_exprs
-from orcaops.logs.levels import infer_expr, normalize_level
+from orcaops.logs.levels import ANY_LEVEL_RE, infer_expr, normalize_level
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.redact import prefilter_expr, redact_rows, replace_literals
 from orcaops.logs.rx import ascii_rx
@@ -34,8 +34,9 @@ _LOGFMT_SHAPE = re.compile(LOGFMT_SHAPE_RE)
 _START = ascii_rx(START_RE)
 # Built once: building polars expressions costs more per run than some of the passes.
 _SCAN = [prefilter_expr("l"), pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem")]
-_LINE_EXPRS = [pl.coalesce("explicit", infer_expr("msg")).alias("level"), pl.col("explicit"),
+_LINE_EXPRS = [pl.col("msg").str.contains(ascii_rx(ANY_LEVEL_RE)).alias("hint"),
                pl.col("msg").str.contains(_START).alias("cand"), mask_expr("msg").alias("masked")]
+_INFER = infer_expr("m")
 _EXIT_NOISE = re.compile(r"^(?:exit status \d+|Node\.js v[\d.]+|error Command failed|"
                          r"npm ERR!|make(?:\[\d+\])?: \*\*\*|Process exited|Error: Process)")
 _TS = pl.Datetime("us", "UTC")
@@ -128,10 +129,24 @@ def _columns(lines: Sequence[str], year: int, secrets: Sequence[str]
     ex = extract(values, year, rows["fmt"], rows["shaped"])
     _structured(ex)
     explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
-    df = pl.DataFrame({"msg": ex.msg, "explicit": explicit},
-                      schema={"msg": pl.String, "explicit": pl.String})
-    out = df.select(_LINE_EXPRS).to_dict(as_series=False)
+    out = pl.DataFrame({"msg": ex.msg}, schema={"msg": pl.String}).select(
+        _LINE_EXPRS).to_dict(as_series=False)
+    out["explicit"] = explicit
+    out["level"] = _levels(ex.msg, explicit, list(compress(range(len(explicit)), out["hint"])))
     return ex, out
+
+
+def _levels(msgs: list[str], explicit: list[str | None], hinted: list[int]) -> list[str]:
+    """The level of each line: as written, else inferred from the text. The four inference
+    regexes run only on lines where one of them can match (one combined pass found those)."""
+    inferred = ["INFO"] * len(msgs)
+    todo = [i for i in hinted if explicit[i] is None]
+    if todo:
+        got = pl.DataFrame({"m": [msgs[i] for i in todo]}, schema={"m": pl.String}).select(
+            _INFER).to_series().to_list()
+        for i, lvl in zip(todo, got):
+            inferred[i] = lvl
+    return [e or f for e, f in zip(explicit, inferred)]
 
 
 def _year(timestamps: Sequence[datetime | None] | None) -> int:

@@ -27,8 +27,9 @@ _TOK_NC = r"[^\s\"'()\[\]{}<>,;=:|]"
 # Order matters: whole paths and URLs first (they may contain digits and colons), then any
 # token with a digit, then runs of wildcards so lists of any length give one template.
 MASKS: tuple[tuple[str, str], ...] = (
-    (rf"{_TOK}*/{_TOK}*/{_TOK}*|[a-zA-Z][\w+.\-]*://{_TOK}+|[A-Za-z]:\\{_TOK}+", WILDCARD),
-    (rf"{_TOK_NC}*[0-9]{_TOK_NC}*", WILDCARD),
+    # One pass, alternatives tried in order at each position: paths/URLs before digit tokens.
+    (rf"{_TOK}*/{_TOK}*/{_TOK}*|[a-zA-Z][\w+.\-]*://{_TOK}+|[A-Za-z]:\\{_TOK}+"
+     rf"|{_TOK_NC}*[0-9]{_TOK_NC}*", WILDCARD),
     (r"<\*>(?:[\s,:;.\-/]*<\*>)+", WILDCARD),
 )
 _MASKS_PY = tuple((re.compile(rx), rep) for rx, rep in MASKS)
