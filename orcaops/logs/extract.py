@@ -119,6 +119,15 @@ def _fields_json(fmt: LogFormat, groups: dict[str, str | None]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def _match(line: str, pys: list[re.Pattern[str]]) -> tuple[int, dict[str, str | None]] | None:
+    """The first format (in registry order) that matches, with its groups."""
+    for k in _candidates(line[:_SHAPE_LEN].translate(_DIGITS_AS_ZERO)):
+        m = pys[k].match(line)
+        if m is not None:
+            return k, m.groupdict()
+    return None
+
+
 def scan_exprs(col: str) -> list[pl.Expr]:
     """Per-line flags computed in the run's single Rust scan: ``fmt`` (some format may match)
     and ``shaped`` (may be JSON or logfmt; literal tests, no regex)."""
@@ -157,19 +166,17 @@ def extract(lines: pl.Series | list[str], year: int, candidates: list[int] | Non
     fields: list[str | None] = [None] * n
     by_fmt: dict[int, tuple[list[int], list[str | None]]] = {}
     for i in candidates:
-        line = msg[i]
-        for k in _candidates(line[:_SHAPE_LEN].translate(_DIGITS_AS_ZERO)):
-            m = pys[k].match(line)
-            if m is None:
-                continue
-            f, g = FORMATS[k], m.groupdict()
-            fmt[i], level[i] = f.name, g.get("level")
-            if not f.keep_line:
-                msg[i] = g["msg"] or ""
-            fields[i] = _fields_json(f, g)
-            slot = by_fmt.setdefault(k, ([], []))
-            slot[0].append(i)
-            slot[1].append(g.get("epoch") if f.ts_kind == "epoch" else g.get("ts"))
-            break
+        found = _match(msg[i], pys)
+        if found is None:
+            continue
+        k, g = found
+        f = FORMATS[k]
+        fmt[i], level[i] = f.name, g.get("level")
+        if not f.keep_line:
+            msg[i] = g["msg"] or ""
+        fields[i] = _fields_json(f, g)
+        slot = by_fmt.setdefault(k, ([], []))
+        slot[0].append(i)
+        slot[1].append(g.get("epoch") if f.ts_kind == "epoch" else g.get("ts"))
     structured = [i for i in shaped if fmt[i] is None]
     return Extracted(fmt, level, msg, fields, _read_ts(by_fmt, n, year), structured)

@@ -46,13 +46,6 @@ def normalize_level(raw: object) -> str | None:
     return _normalize_text(raw if isinstance(raw, str) else str(raw))
 
 
-def normalize_expr(col: str) -> pl.Expr:
-    """Vectorised :func:`normalize_level` over a string column (null where unknown)."""
-    # Apache 2.4 writes module:level; split, not a regex (see orcaops.logs.extract on regexes).
-    key = pl.col(col).str.strip_chars().str.to_uppercase().str.split(":").list.last()
-    return key.replace_strict(LEVEL_MAP, default=None, return_dtype=pl.String)
-
-
 def _b(rx: str) -> str:
     # ASCII classes keep Rust's fast DFA (see orcaops.logs.rx).
     return ascii_rx(rx)
@@ -79,17 +72,6 @@ DEBUG_RE = _b(r"^\s*\[?(?:DEBUG|TRACE|debug|trace)\b")
 
 
 ANY_LEVEL_RE = "|".join(f"(?:{rx})" for rx in (FATAL_RE, ERROR_RE, WARN_RE, DEBUG_RE))
-
-
-def infer_series(messages: pl.Series) -> pl.Series:
-    """:func:`infer_expr` over a Series, running the four level regexes only on the lines
-    where one of them matches (one combined pass finds those)."""
-    hit = messages.str.contains(ANY_LEVEL_RE).arg_true()
-    out = pl.Series("level", ["INFO"] * len(messages), dtype=pl.String)
-    if hit.len() == 0:
-        return out
-    sub = pl.DataFrame({"m": messages.gather(hit)}).select(infer_expr("m")).to_series()
-    return out.scatter(hit, sub)
 
 
 def infer_expr(col: str) -> pl.Expr:
