@@ -121,8 +121,9 @@ class Reader:
     def __init__(self, tables: TablesLike, views_dir: Path | None = None, *,
                  sandbox: bool = True, lazy_views: bool = False) -> None:
         self.tables = tables
-        # Creating the stored views costs ~0.1 s; a one-shot CLI search rarely reads them, so
-        # a lazy reader creates them only when a query names one it does not find.
+        # Creating views reads every file's footer and the stored views cost ~0.1 s more; a
+        # one-shot CLI search mostly reads runs alone, so a lazy reader defines ``runs`` and
+        # creates the rest only when a query names a view it does not find.
         self._lazy_views = lazy_views
         self.con = duckdb.connect()
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
@@ -133,6 +134,7 @@ class Reader:
         self.snapshot: Snapshot | None = None
         self._views_dir = views_dir
         self._stored_views_created = False
+        self._rest_created = False  # lazy readers: views besides runs exist
         self._lock = threading.RLock()
 
     def _sandbox(self) -> None:
@@ -161,7 +163,11 @@ class Reader:
                 save_snapshot(self.tables.root, snap)
             self.snapshot = snap
             self.versions = snap.versions
+            if self._lazy_views and not self._rest_created:
+                self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(snap.tables['runs'])}")
+                return
             self._create_base_views()
+            self._rest_created = True
             if not self._stored_views_created and not self._lazy_views:
                 self._create_stored_views()
 
@@ -237,6 +243,9 @@ class Reader:
         except duckdb.CatalogException as e:
             if self._stored_views_created:
                 raise InputError(f"SQL error: {e}") from e
+            if not self._rest_created:
+                self._create_base_views()
+                self._rest_created = True
             self._create_stored_views()
             return self._run(sql, params, take)
         except _USER_ERRORS as e:

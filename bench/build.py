@@ -1,0 +1,68 @@
+"""Build (once) and cache the bench warehouses under ``bench/.data/`` (gitignored).
+
+A warehouse is built through the public import path, compacted, and its raw log text written
+beside it (``raw.log``: one line per stored log line) for the ripgrep baseline. What the build
+measured (import seconds, runs/s, lines/s) is kept in ``build.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / ".data"
+
+
+def home_for(runs: int, lines: int) -> Path:
+    return DATA / f"wh-{runs}-{lines}"
+
+
+def ensure(runs: int, lines: int, *, log: Any = print) -> Path:
+    """The home of a built warehouse of ``runs`` runs with ``lines`` log lines each."""
+    home = home_for(runs, lines)
+    if (home / "build.json").exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    import orcaops
+    from bench.data import records
+
+    log(f"building {runs:,} runs x ~{lines} lines in {home} (minutes at 100k+)")
+    wh = orcaops.open(home)
+    start = time.perf_counter()
+    report = wh.import_records(records(runs, lines))
+    imported = time.perf_counter() - start
+    t = time.perf_counter()
+    wh.compact()
+    stats = {"runs": report.imported, "log_lines": report.log_lines,
+             "import_seconds": round(imported, 2), "compact_seconds":
+             round(time.perf_counter() - t, 2),
+             "runs_per_s": round(report.imported / imported, 1),
+             "lines_per_s": round(report.log_lines / imported, 1)}
+    if lines:
+        write_raw(wh, home / "raw.log")
+    (home / "build.json").write_text(json.dumps(stats, indent=2))
+    log(f"built: {stats}")
+    return home
+
+
+def write_raw(wh: Any, path: Path) -> None:
+    """Every stored log line as plain text, one per line: what ripgrep searches."""
+    cur = wh.reader.con.cursor()
+    wh.reader.refresh()
+    cur = wh.reader.con
+    res = cur.execute("SELECT message FROM logs_all")
+    with open(path, "w", encoding="utf-8") as f:
+        while True:
+            chunk = res.fetchmany(200_000)
+            if not chunk:
+                break
+            f.writelines(m.replace("\n", " ") + "\n" for (m,) in chunk)
+
+
+if __name__ == "__main__":
+    import sys
+
+    ensure(int(sys.argv[1]), int(sys.argv[2]))

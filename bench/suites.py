@@ -1,0 +1,211 @@
+"""The workloads, each beside its baselines measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+import orcaops
+from bench import baselines as B
+from bench.data import NOW
+from bench.timing import Row, check, measure, stat
+
+Q1 = "status:failed image:python* duration:>60 tag:ci after:-30d"
+HAND_Q1 = """SELECT * FROM read_parquet(?, hive_partitioning = true) WHERE status = 'failed'
+AND image ILIKE 'python%' AND duration_s > 60 AND list_contains(tags, 'ci') AND started_at >= ?
+ORDER BY started_at DESC LIMIT 50"""
+HAND_Q1_COUNT = """SELECT count(*) FROM read_parquet(?, hive_partitioning = true)
+WHERE status = 'failed' AND image ILIKE 'python%' AND duration_s > 60
+AND list_contains(tags, 'ci') AND started_at >= ?"""
+HAND_Q2 = """WITH h AS MATERIALIZED (SELECT status, image FROM read_parquet(?) WHERE started_at >= ?)
+SELECT 'status', status, count(*) FROM h GROUP BY 2 UNION ALL
+SELECT 'image', image, count(*) FROM h GROUP BY 2"""
+HAND_Q3 = """SELECT baseline_key, quantile_cont(duration_s, 0.5), quantile_cont(duration_s, 0.95),
+quantile_cont(duration_s, 0.99) FROM read_parquet(?)
+WHERE status = 'success' AND duration_s IS NOT NULL GROUP BY 1"""
+PHRASE = "connection refused"
+
+
+def queries(wh: Any, size: str, repeat: int, work: Path, json_baseline: bool) -> list[Row]:
+    """Q1–Q3 and Q5 through the API beside hand DuckDB SQL, JSON files and SQLite."""
+    from datetime import timedelta
+
+    files = wh.reader.files["runs"] if wh.reader.refresh() is None else []
+    con = duckdb.connect()
+    since = NOW - timedelta(days=30)
+    rows = [
+        check(Row(size, "Q1 search top 50", measure(lambda: wh.search(Q1, now=NOW), repeat),
+                  "hand DuckDB SQL", measure(lambda: (con.sql(HAND_Q1, params=[files, since]).pl(),
+                                                      con.execute(HAND_Q1_COUNT, [files, since])
+                                                      .fetchall()), repeat)), limit=1.2),
+        check(Row(size, "Q2 facets status+image 30d",
+                  measure(lambda: wh.facets("after:-30d", ["status", "image"]), repeat),
+                  "hand DuckDB SQL", measure(lambda: con.execute(HAND_Q2, [files, since])
+                                             .fetchall(), repeat)), limit=1.2),
+        check(Row(size, "Q3 p50/p95/p99 per key",
+                  measure(lambda: wh.sql("SELECT key, duration_p50, duration_p95, duration_p99 "
+                                         "FROM baselines"), repeat),
+                  "hand DuckDB SQL", measure(lambda: con.execute(HAND_Q3, [files]).fetchall(),
+                                             repeat)), limit=1.2),
+    ]
+    q5 = measure(lambda: wh.anomalies(), max(1, repeat // 2))
+    run_rows = B.export_runs(con, files)
+    db = B.build_sqlite(run_rows, work / "runs.sqlite")
+    s = B.since_text(NOW)
+    rows += [
+        Row(size, "Q1 search top 50", rows[0].ours, "SQLite + indexes",
+            measure(lambda: B.sqlite_q1(db, s), repeat)),
+        Row(size, "Q2 facets status+image 30d", rows[1].ours, "SQLite + indexes",
+            measure(lambda: db.execute(B.SQLITE_Q2, [s, s]).fetchall(), repeat)),
+        Row(size, "Q3 p50/p95/p99 per key", rows[2].ours, "SQLite + indexes",
+            measure(lambda: db.execute(B.SQLITE_Q3).fetchall(), repeat)),
+    ]
+    if json_baseline:
+        folder = work / "json-runs"
+        B.write_json_runs(run_rows, folder)
+        jr = max(1, min(repeat, 3))
+        rows += [
+            check(Row(size, "Q1 search top 50", rows[0].ours, "JSON file per run + loop",
+                      measure(lambda: B.json_q1(folder, s), jr, warm=False)), at_least=30),
+            check(Row(size, "Q2 facets status+image 30d", rows[1].ours,
+                      "JSON file per run + loop",
+                      measure(lambda: B.json_q2(folder, s), jr, warm=False)), at_least=30),
+            check(Row(size, "Q3 p50/p95/p99 per key", rows[2].ours, "JSON file per run + loop",
+                      measure(lambda: B.json_q3(folder), jr, warm=False)), at_least=30),
+            Row(size, "Q5 anomalies, all runs", q5, "JSON loop (z-score only)",
+                measure(lambda: B.json_q5(folder), jr, warm=False)),
+        ]
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        rows.append(Row(size, "Q5 anomalies, all runs", q5, "-", None,
+                        note="JSON baseline skipped at this size"))
+    db.close()
+    return rows
+
+
+def log_search(wh: Any, home: Path, size: str, repeat: int, work: Path) -> list[Row]:
+    """Q4: count and first 20 lines of a phrase, index vs ripgrep, FTS5 and the ILIKE scan."""
+    from orcaops.warehouse.logindex import build_log_index, load_index, matching_lines_sql
+
+    wh.reader.refresh()
+    idx = load_index(wh.tables.root)
+    if idx is None or not set(wh.reader.files["logs"]) <= set(idx.sources):
+        build_log_index(wh.tables.root, wh.reader.files["logs"])
+        wh.reader.refresh(force=True)
+    pattern = f"%{PHRASE}%"
+    cond = "message ILIKE ? ESCAPE '\\'"
+    sql, params = matching_lines_sql(cond, (pattern,), pattern,
+                                     "job_id, line_number, message")  # type: ignore[misc]
+
+    def ours() -> Any:
+        count = wh.reader.rows(f"SELECT count(*) FROM ({sql})", params)
+        first = wh.reader.rows(f"SELECT * FROM ({sql}) ORDER BY job_id, line_number LIMIT 20",
+                               params)
+        return count, first
+
+    def scan() -> Any:
+        return (wh.reader.rows(f"SELECT count(*) FROM logs WHERE {cond}", [pattern]),
+                wh.reader.rows(f"SELECT job_id, line_number, message FROM logs WHERE {cond} "
+                               "ORDER BY job_id, line_number LIMIT 20", [pattern]))
+
+    raw = home / "raw.log"
+
+    def rg() -> Any:
+        count = subprocess.run(["rg", "-c", "-i", "-F", PHRASE, str(raw)], capture_output=True)
+        first = subprocess.run(["rg", "-i", "-F", "-m", "20", PHRASE, str(raw)],
+                               capture_output=True)
+        return count.stdout, first.stdout
+
+    mine = measure(ours, repeat)
+    found = int(ours()[0][0][0])
+    search = measure(lambda: wh.search(f'log:"{PHRASE}"', limit=20, now=NOW), repeat)
+    rows = [
+        check(Row(size, "Q4 log phrase: count + 20 lines", mine, "ripgrep -i -F on raw text",
+                  measure(rg, repeat), note=f"{found:,} lines match"), limit=1.0),
+        Row(size, "Q4 log phrase: count + 20 lines", mine, "DuckDB ILIKE scan (no index)",
+            measure(scan, repeat)),
+        Row(size, "Q4 log: search (runs, top 20)", search, "ripgrep -i -F on raw text",
+            rows_rg := measure(rg, repeat)),
+    ]
+    check(rows[-1], limit=1.0)
+    del rows_rg
+    fts_path = work / "fts.sqlite"
+    fts = B.build_fts(raw, fts_path)
+    rows.append(Row(size, "Q4 log phrase: count + 20 lines", mine,
+                    "SQLite FTS5 (word phrase)", measure(lambda: B.fts_q4(fts), repeat),
+                    note="FTS5 matches word phrases, not substrings"))
+    fts.close()
+    rows.append(disk_row(wh, home, size, fts_path.stat().st_size))
+    fts_path.unlink(missing_ok=True)
+    return rows
+
+
+def disk_row(wh: Any, home: Path, size: str, fts_bytes: int) -> Row:
+    """Bytes of the logs snapshot (and the index) against the raw text they hold."""
+    from orcaops.warehouse.logindex import load_index
+
+    logs = sum(Path(f.removeprefix("file://")).stat().st_size for f in wh.reader.files["logs"])
+    idx = load_index(wh.tables.root)
+    index = sum(p.stat().st_size for p in idx.path.iterdir()) if idx else 0
+    raw = (home / "raw.log").stat().st_size
+    row = Row(size, "bytes: logs table / raw text", stat([float(logs)]), "raw text",
+              stat([float(raw)]), unit="MB", extra={"index_bytes": index, "fts5_bytes": fts_bytes},
+              note=f"index +{index / 1e6:,.0f} MB; FTS5 {fts_bytes / 1e6:,.0f} MB")
+    return check(row, limit=0.2)
+
+
+def cold_start(home: Path, size: str, repeat: int) -> list[Row]:
+    """``orcaops runs search`` in a new process beside ``python -c "import duckdb; query"``."""
+    import orcaops as o
+
+    wh = o.open(home)
+    wh.reader.refresh()
+    files = wh.reader.files["runs"]
+    bare = ("import duckdb, json, sys; files = json.loads(sys.argv[1]); print(duckdb.sql("
+            "f\"SELECT * EXCLUDE (queued_at, started_at, finished_at, recorded_at) FROM "
+            "read_parquet({files!r}) WHERE status = 'failed' ORDER BY "
+            "started_at DESC LIMIT 50\").fetchall()[:0])")
+    ours_cmd = [sys.executable, "-m", "orcaops", "--home", str(home), "runs", "search",
+                "status:failed", "-f", "json"]
+    bare_cmd = [sys.executable, "-c", bare, json.dumps(files)]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
+
+    def run(cmd: list[str]) -> None:
+        subprocess.run(cmd, capture_output=True, check=True, env=env)
+
+    ours_t, bare_t = [], []
+    run(ours_cmd), run(bare_cmd)  # warm the OS cache, the snapshot file and lark's cache
+    import time
+    for _ in range(repeat):  # interleaved, so load on the machine hits both alike
+        for cmd, out in ((ours_cmd, ours_t), (bare_cmd, bare_t)):
+            t = time.perf_counter()
+            run(cmd)
+            out.append(time.perf_counter() - t)
+    return [check(Row(size, "CLI cold: runs search -f json", stat(ours_t),
+                      'python -c "import duckdb; query"', stat(bare_t)), limit=1.5)]
+
+
+def peak_rss(home: Path, size: str) -> Row:
+    """Peak RSS of a process searching (Q1 + facets + Q3) the warehouse at ``home``."""
+    code = (f"import orcaops, resource, datetime; wh = orcaops.open({str(home)!r}); "
+            f"now = datetime.datetime(2026, 11, 20, tzinfo=datetime.timezone.utc); "
+            f"wh.search({Q1!r}, facets=True, now=now); wh.facets('after:-30d'); "
+            "wh.sql('SELECT * FROM baselines'); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rss = float(out.stdout.strip().splitlines()[-1])
+    row = Row(size, "peak RSS: search+facets+baselines", stat([rss]), "1 GB budget",
+              stat([float(1 << 30)]), unit="MB")
+    return check(row, limit=1.0)
+
+
+def tmpdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="orcaops-bench-"))
