@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+
+from collections.abc import Callable
+
+_loads: Callable[[str], Any] = json.loads
+try:  # optional: several times faster than the standard library on short objects
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - depends on the environment
+    pass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -63,8 +71,8 @@ def parse_json_line(line: str) -> tuple[Any, datetime | None, str | None, str] |
         message is None when the record has no message key (the caller keeps the line).
     """
     try:
-        obj = json.loads(line)
-    except ValueError:
+        obj = _loads(line)
+    except ValueError:  # orjson.JSONDecodeError is a ValueError too
         return None
     if not isinstance(obj, dict):
         return None

@@ -136,8 +136,11 @@ def mine(masked: list[str], groups: list[str], sim_threshold: float = 0.5
         (most general) text.
     """
     miner = TemplateMiner(sim_threshold)
-    add = miner.add
-    idx = [add(m, g) for m, g in zip(masked, groups)]
+    # Distinct (message, group) pairs in first-seen order: mining is per distinct message,
+    # and a dict built in C is cheaper than a Python call per line.
+    keys = list(zip(masked, groups))
+    slot = {key: miner.add(*key) for key in dict.fromkeys(keys)}
     texts = [miner.template(i) for i in range(len(miner.templates))]
     ids = [template_id(t) for t in texts]
+    idx = [slot[key] for key in keys]
     return [texts[i] for i in idx], [ids[i] for i in idx]
