@@ -49,6 +49,10 @@ class LogFormat:
 
     def __post_init__(self) -> None:
         groups = tuple(re.compile(self.regex).groupindex)
+        if "msg" not in groups:
+            raise ValueError(f"format {self.name!r}: the regex needs a (?P<msg>...) group")
+        # The detection prefilter uses the text before the message group as a regex of its own.
+        re.compile(self.regex.split("(?P<msg>")[0])
         object.__setattr__(self, "fields", tuple(g for g in groups
                                                  if g not in ("ts", "level", "msg")))
 
