@@ -162,3 +162,26 @@ def test_yearless_formats_take_the_year_of_given_timestamps():
     log = parse_run_log(["Jun  9 06:06:20 combo kernel: boot", "x"],
                         timestamps=[None, datetime(2019, 6, 9, tzinfo=UTC)])
     assert log.ts[0] == datetime(2019, 6, 9, 6, 6, 20, tzinfo=UTC)
+
+
+def test_a_registered_format_is_detected():
+    from orcaops.logs.formats import LogFormat, register
+
+    fmt = LogFormat("acme", r"^ACME\|(?P<level>\w+)\|(?P<component>\w+)\|(?P<msg>.*)$",
+                    probe=r"ACME\|")
+    register(fmt, before="level_prefix")
+    try:
+        log = parse_run_log(["ACME|WARN|billing|invoice 42 late", "plain"])
+        assert log.level == ["WARN", "INFO"]
+        assert log.message[0] == "invoice 42 late"
+        assert '"component":"billing"' in log.parsed[0]
+    finally:
+        FORMATS.remove(fmt)
+    assert parse_run_log(["ACME|WARN|billing|x"]).parsed == [None]
+
+
+def test_a_format_needs_a_message_group():
+    from orcaops.logs.formats import LogFormat
+
+    with pytest.raises(ValueError, match="msg"):
+        LogFormat("bad", r"^(?P<level>\w+) (?P<text>.*)$")
