@@ -1,6 +1,6 @@
 """Recording overhead of the executors: a short job with and without OrcaOps around it.
 
-Measures the median wall time (of --n runs, after one warm-up) of:
+Measures the median wall time (of --n rounds after a warm-up, cases run round-robin) of:
     docker run --rm IMAGE true            the plain Docker CLI
     run_job(docker), no-op warehouse      the executor alone (create/start/stream/inspect/remove)
     run_job(docker), real warehouse       plus the Delta commit of record, logs and samples
@@ -49,17 +49,6 @@ class NullWarehouse:
         return run
 
 
-def median_s(fn: Callable[[], Any], n: int) -> tuple[float, float, float]:
-    """(median, min, max) wall seconds of ``fn`` over ``n`` runs after one warm-up."""
-    fn()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
-
-
 def _engine_module() -> Any:
     spec = importlib.util.spec_from_file_location("docker_engine", REPO / "tests" /
                                                   "docker_engine.py")
@@ -84,7 +73,7 @@ def _ensure_engine() -> Any:
     return engine
 
 
-def measure(n: int, home: Path) -> dict[str, tuple[float, float, float]]:
+def measure(n: int, home: Path) -> dict[str, tuple[float, ...]]:
     """Every measurement, by label."""
     docker_cli = shutil.which("docker")
     # Imports the run command's module explicitly, in case the CLI does not register it yet.
@@ -108,14 +97,26 @@ def measure(n: int, home: Path) -> dict[str, tuple[float, float, float]]:
     cases["subprocess true"] = lambda: subprocess.run(["true"], check=True)
     cases["run_job local, no-op warehouse"] = lambda: run_job(local, null, executor="local")
     cases["run_job local, real warehouse"] = lambda: run_job(local, wh, executor="local")
-    results = {}
-    for label, fn in cases.items():
-        try:
-            results[label] = median_s(fn, n)
-        except subprocess.CalledProcessError as e:  # a CLI still being built: say so, go on
-            print(f"{label}: failed ({e.stderr.decode(errors='replace').strip()[-200:]})",
-                  file=sys.stderr)
-    return results
+    return interleaved(cases, n)
+
+
+def interleaved(cases: dict[str, Callable[[], Any]], n: int) -> dict[str, tuple[float, ...]]:
+    """(median, min, max) of each case, running the cases round-robin so that a load change
+    on a shared machine hits all of them alike. A case that fails is reported and dropped."""
+    times: dict[str, list[float]] = {label: [] for label in cases}
+    for round_no in range(n + 1):  # round 0 warms up
+        for label in list(times):
+            start = time.perf_counter()
+            try:
+                cases[label]()
+            except subprocess.CalledProcessError as e:  # a CLI still being built: go on
+                print(f"{label}: failed ({e.stderr.decode(errors='replace').strip()[-200:]})",
+                      file=sys.stderr)
+                del times[label]
+                continue
+            if round_no:
+                times[label].append(time.perf_counter() - start)
+    return {k: (statistics.median(v), min(v), max(v)) for k, v in times.items()}
 
 
 def _cli_has_run(cli: list[str], env: dict[str, str]) -> bool:
