@@ -127,16 +127,6 @@ def failure_patterns(wh: SQLSource, start: datetime | None, limit: int = 10
     return wh.sql(sql, [*params, int(limit)])
 
 
-def similar_failures(wh: SQLSource, job_id: str, limit: int = 20) -> pl.DataFrame:
-    """Other failed runs with the same error fingerprint as ``job_id``, newest first."""
-    sql = ("SELECT r.job_id, r.status, r.image, r.command, r.started_at, r.duration_s, "
-           "r.failure_category, r.first_error FROM runs r, "
-           "(SELECT error_fingerprint AS fp FROM runs WHERE job_id = ?) me "
-           "WHERE r.error_fingerprint = me.fp AND r.job_id <> ? "
-           "ORDER BY r.started_at DESC LIMIT ?")
-    return wh.sql(sql, [job_id, job_id, int(limit)])
-
-
 def key_durations(wh: SQLSource, key: str, start: datetime | None) -> pl.DataFrame:
     """Every finished run of one baseline key in the window: when, how long, outcome."""
     where, params = _window(start)
