@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNS ?= 20000
 
-.PHONY: install demo test typecheck bench report clean
+.PHONY: install demo test typecheck bench report notebooks clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,15 @@ typecheck: install
 
 test: install typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# A self-contained HTML page of the last 30 days (open it in any browser, no network needed).
+report: install
+	$(BIN)/orcaops report --output report.html --since 30d
+
+# The notebooks in notebooks/ in JupyterLab (installed on first use).
+notebooks: install
+	$(BIN)/pip install -q jupyterlab
+	$(BIN)/jupyter lab notebooks/
 
 bench: install
 	$(BIN)/python -m bench
