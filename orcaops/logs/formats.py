@@ -66,10 +66,12 @@ FORMATS: list[LogFormat] = [
               probe=r"\d\d/\d\d/\d\d \d\d:"),
     LogFormat("bgl", r"^(?P<label>\S+) +(?P<epoch>\d{10}) +\d{4}\.\d{2}\.\d{2} +(?P<node>\S+) +"
               r"(?P<ts>\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.\d+) +\S+ +(?P<type>[A-Z]+) +"
-              r"(?P<component>\S+) +(?P<level>[A-Z]+) +(?P<msg>.*)$", "epoch"),
+              r"(?P<component>\S+) +(?P<level>[A-Z]+) +(?P<msg>.*)$", "epoch",
+              probe=r"(?:-|[A-Z_0-9]+)(?: 0|$)"),
     LogFormat("thunderbird", r"^(?P<label>\S+) +(?P<epoch>\d{10}) +\d{4}\.\d{2}\.\d{2} +"
               r"(?P<node>\S+) +[A-Z][a-z]{2} +\d{1,2} +\d{2}:\d{2}:\d{2} +(?P<host>\S+) +"
-              r"(?P<component>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$", "epoch"),
+              r"(?P<component>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$", "epoch",
+              probe=r"(?:-|[A-Z_0-9]+)(?: 0|$)"),
     LogFormat("hpc", r"^(?P<logid>\d+) +(?P<node>\S+) +(?P<component>\S+) +(?P<state>\S+) +"
               r"(?P<epoch>\d{10}) +(?P<flag>\d+) +(?P<msg>.*)$", "epoch",
               probe=r"\d+ "),
@@ -79,7 +81,8 @@ FORMATS: list[LogFormat] = [
               probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
     LogFormat("openstack", r"^(?:(?P<logfile>\S+\.log\S*) +)?(?P<ts>\d{4}-\d{2}-\d{2} "
               r"\d{2}:\d{2}:\d{2}\.\d+) +(?P<pid>\d+) +(?P<level>[A-Z]+) +(?P<component>[\w.]+)"
-              r" +(?:\[(?P<req>[^\]]*)\] +)?(?P<msg>.*)$", "iso"),
+              r" +(?:\[(?P<req>[^\]]*)\] +)?(?P<msg>.*)$", "iso",
+              probe=r"(?:[a-z][\w.\-]*|\d{4}-\d\d-\d\d )"),
     LogFormat("spring", rf"^(?P<ts>{ISO}) +(?P<level>[A-Z]+) +(?P<pid>\d+) +--- +"
               r"\[ *(?P<thread>[^\]]*)\] +(?P<logger>\S+) +: (?P<msg>.*)$", "iso",
               probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
@@ -122,7 +125,8 @@ FORMATS: list[LogFormat] = [
               probe=r"\[[A-Z][a-z]{2} [A-Z][a-z]{2} "),
     LogFormat("apache_access", r"^(?P<client>\S+) \S+ (?P<user>\S+) \[(?P<ts>\d{2}/[A-Z][a-z]{2}/"
               r"\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] (?P<msg>\"[^\"]*\" (?P<status>\d{3}) .*)$",
-              "strptime", "%d/%b/%Y:%H:%M:%S %z"),
+              "strptime", "%d/%b/%Y:%H:%M:%S %z",
+              probe=r"[\w.:\-]+ [\w\-]"),
     LogFormat("proxifier", r"^\[(?P<ts>\d{2}\.\d{2} \d{2}:\d{2}:\d{2})\] +(?P<component>.+?) +- +"
               r"(?P<msg>.*)$", "yearless", "%Y %m.%d %H:%M:%S",
               probe=r"\[\d\d\.\d\d \d"),

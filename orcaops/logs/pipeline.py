@@ -22,7 +22,7 @@ from orcaops.logs.clean import clean_line
 from orcaops.logs.extract import Extracted, extract, scan_exprs
 from orcaops.logs.levels import ANY_LEVEL_RE, infer_expr, normalize_level
 from orcaops.logs.model import ParsedLog
-from orcaops.logs.redact import prefilter_expr, redact_rows, replace_literals
+from orcaops.logs.redact import prefilter_exprs, redact_rows, replace_literals
 from orcaops.logs.rx import ascii_rx
 from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
 from orcaops.logs.stacktraces import START_RE, Trace, find_traces
@@ -33,7 +33,8 @@ _ERR = ("ERROR", "FATAL")
 _LOGFMT_SHAPE = re.compile(LOGFMT_SHAPE_RE)
 _START = ascii_rx(START_RE)
 # Built once: building polars expressions costs more per run than some of the passes.
-_SCAN = [prefilter_expr("l"), pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem")]
+_SCAN = [*prefilter_exprs("l"),
+         pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem")]
 _LINE_EXPRS = [pl.col("msg").str.contains(ascii_rx(ANY_LEVEL_RE)).alias("hint"),
                pl.col("msg").str.contains(_START).alias("cand"), mask_expr("msg").alias("masked")]
 _INFER = infer_expr("m")
@@ -119,7 +120,7 @@ def _scan(lines: Sequence[str], secrets: Sequence[str]) -> tuple[list[str], dict
     flags = pl.DataFrame({"l": values}, schema={"l": pl.String}).select(
         *_SCAN, *scan_exprs("l")).to_dict(as_series=False)
     rows = {k: list(compress(range(len(values)), v)) for k, v in flags.items()}
-    redact_rows(values, rows["secret"], bool(rows["pem"]))
+    redact_rows(values, rows["secret"], bool(rows["pem"]), set(rows["shape"]))
     return values, rows
 
 

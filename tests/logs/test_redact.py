@@ -57,11 +57,15 @@ def test_credentials_are_redacted(text):
     out = redact_text(text)
     assert REDACTED in out
     assert not any(v in out for v in SECRET_VALUES), out
+    stored = parse_run_log([text])  # the pipeline's own (column-wise) path
+    assert not any(v in stored.message[0] or v in (stored.parsed[0] or "")
+                   for v in SECRET_VALUES), stored.message
 
 
 @pytest.mark.parametrize("text", HARMLESS)
 def test_ordinary_text_is_untouched(text):
     assert redact_text(text) == text
+    assert REDACTED not in parse_run_log([text]).message[0]
 
 
 def test_redaction_keeps_the_line_readable():
