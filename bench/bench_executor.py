@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -101,22 +102,36 @@ def measure(n: int, home: Path) -> dict[str, tuple[float, ...]]:
 
 
 def interleaved(cases: dict[str, Callable[[], Any]], n: int) -> dict[str, tuple[float, ...]]:
-    """(median, min, max) of each case, running the cases round-robin so that a load change
-    on a shared machine hits all of them alike. A case that fails is reported and dropped."""
-    times: dict[str, list[float]] = {label: [] for label in cases}
+    """(median wall, min wall, max wall, median CPU) seconds of each case.
+
+    The cases run round-robin so that a load change on a shared machine hits all of them
+    alike. CPU is this process's plus its children's (user + system): unlike wall time it
+    barely moves with load, but it does not include the Docker daemon's work. A case that
+    fails is reported and dropped.
+    """
+    wall: dict[str, list[float]] = {label: [] for label in cases}
+    cpu: dict[str, list[float]] = {label: [] for label in cases}
     for round_no in range(n + 1):  # round 0 warms up
-        for label in list(times):
-            start = time.perf_counter()
+        for label in list(wall):
+            start, cpu_start = time.perf_counter(), _cpu_s()
             try:
                 cases[label]()
             except subprocess.CalledProcessError as e:  # a CLI still being built: go on
                 print(f"{label}: failed ({e.stderr.decode(errors='replace').strip()[-200:]})",
                       file=sys.stderr)
-                del times[label]
+                del wall[label]
                 continue
             if round_no:
-                times[label].append(time.perf_counter() - start)
-    return {k: (statistics.median(v), min(v), max(v)) for k, v in times.items()}
+                wall[label].append(time.perf_counter() - start)
+                cpu[label].append(_cpu_s() - cpu_start)
+    return {k: (statistics.median(v), min(v), max(v), statistics.median(cpu[k]))
+            for k, v in wall.items()}
+
+
+def _cpu_s() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _cli_has_run(cli: list[str], env: dict[str, str]) -> bool:
@@ -143,12 +158,15 @@ def main() -> None:
             "cpus": os.cpu_count()}
     if args.json:
         print(json.dumps({"machine": load, "cases": {
-            k: {"median_s": v[0], "min_s": v[1], "max_s": v[2]} for k, v in results.items()}},
+            k: {"median_s": v[0], "min_s": v[1], "max_s": v[2], "median_cpu_s": v[3]}
+            for k, v in results.items()}},
             indent=2))
         return
-    print(f"{'case':<36} {'median ms':>10} {'min ms':>8} {'max ms':>8}   (n={args.n})")
-    for label, (med, lo, hi) in results.items():
-        print(f"{label:<36} {med * 1000:>10.1f} {lo * 1000:>8.1f} {hi * 1000:>8.1f}")
+    print(f"{'case':<36} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'cpu ms':>8}"
+          f"   (n={args.n})")
+    for label, (med, lo, hi, cpu) in results.items():
+        print(f"{label:<36} {med * 1000:>10.1f} {lo * 1000:>8.1f} {hi * 1000:>8.1f} "
+              f"{cpu * 1000:>8.1f}")
     print(f"load average {load['load_avg_start']:.1f} -> {load['load_avg_end']:.1f} "
           f"on {load['cpus']} CPUs")
 
