@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-
 from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
 
 _loads: Callable[[str], Any] = json.loads
 try:  # optional: several times faster than the standard library on short objects
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover - depends on the environment
     pass
-from datetime import datetime, timezone
-from typing import Any
 
 JSON_SHAPE_RE = r"^\s*\{.*\}\s*$"
 LOGFMT_SHAPE_RE = (r"^(?:[\w.\-]+=(?:\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)\s+)+"
@@ -96,8 +95,8 @@ def parse_logfmt_line(line: str) -> tuple[Any, datetime | None, str | None, str]
     for key, value in _LOGFMT_PAIR.findall(line):
         if value.startswith('"'):
             try:
-                value = json.loads(value)
-            except ValueError:
+                value = _loads(value)
+            except ValueError:  # orjson's errors are ValueErrors too
                 value = value[1:-1]
         pairs[key] = value
     if not any(k in pairs for k in ("level", "lvl", "msg", "message", "time", "ts")):
