@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Optional
 
 import typer
 
@@ -50,7 +49,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host",
                              help="Address to bind; other than loopback needs an API key."),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
-    api_key: Optional[str] = typer.Option(
+    api_key: str | None = typer.Option(
         None, "--api-key", envvar="ORCAOPS_API_KEY", show_default=False,
         help="Require this key (Authorization: Bearer KEY or X-API-Key: KEY) on every "
              "/orcaops route. Prefer the ORCAOPS_API_KEY variable: arguments show in ps."),

@@ -4,11 +4,13 @@ and the API-key check."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from orcaops.api import Warehouse
 from orcaops.errors import InputError, NotFoundError, OrcaOpsError
@@ -42,6 +44,10 @@ def write_lock(request: Request) -> threading.Lock:
     return lock
 
 
+WH = Annotated[Warehouse, Depends(warehouse)]
+WriteLock = Annotated[threading.Lock, Depends(write_lock)]
+
+
 def ok(data: Any) -> JSONResponse:
     """A JSON answer of library results (models, frames, dates; NaN as null)."""
     return JSONResponse(clean(data))
@@ -63,6 +69,28 @@ async def orcaops_error(request: Request, exc: Exception) -> JSONResponse:
                         status_code=status_for(exc))
 
 
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unknown path, wrong method, unreadable body) in the same shape."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first route matching the path; a path served by two
+        # routes (GET and DELETE of a baseline) must list both.
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse({"error": str(exc.detail), "type": "HTTPError"},
+                        status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match in (Match.PARTIAL, Match.FULL):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 async def unauthorized(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "missing or wrong API key: send 'Authorization: Bearer "
                                   "<key>' or 'X-API-Key: <key>'", "type": "Unauthorized"},
@@ -75,8 +103,8 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False,
 
 
 async def require_key(request: Request,
-                      bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-                      header: str | None = Security(_header)) -> None:
+                      bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+                      header: Annotated[str | None, Security(_header)]) -> None:
     """Let the request through when it carries the configured key (either header)."""
     expected: str | None = request.app.state.api_key
     if not expected:

@@ -15,13 +15,21 @@ from __future__ import annotations
 import threading
 
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.exceptions import HTTPException
 
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.errors import OrcaOpsError
 from orcaops.server import routes_analytics, routes_runs
-from orcaops.server.deps import (AUTH_RESPONSES, ERROR_RESPONSES, Unauthorized, orcaops_error,
-                                 require_key, unauthorized)
+from orcaops.server.deps import (
+    AUTH_RESPONSES,
+    ERROR_RESPONSES,
+    Unauthorized,
+    http_error,
+    orcaops_error,
+    require_key,
+    unauthorized,
+)
 
 DESCRIPTION = """Run history, search, analytics and log intelligence of OrcaOps.
 
@@ -51,6 +59,7 @@ def create_app(wh: Warehouse, api_key: str | None = None) -> FastAPI:
     wh.reader.refresh()
     app.add_exception_handler(OrcaOpsError, orcaops_error)
     app.add_exception_handler(Unauthorized, unauthorized)
+    app.add_exception_handler(HTTPException, http_error)
     guard = [Depends(require_key)] if api_key else []
     responses = {**ERROR_RESPONSES, **(AUTH_RESPONSES if api_key else {})}
     routers = [routes_runs.router, routes_analytics.router, routes_runs.report_router()]

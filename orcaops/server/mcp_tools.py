@@ -101,7 +101,7 @@ class OrcaOpsTools:
         self,
         since: When = None,
         severity: Literal["info", "warning", "critical"] | None = None,
-        type: Literal["duration", "regression", "memory", "error_pattern",  # noqa: A002
+        type: Literal["duration", "regression", "memory", "error_pattern",
                       "flaky", "stalled"] | None = None,
         job_id: Annotated[str | None, Field(description="Only this run's anomalies "
                                             "(acknowledged too).")] = None,

@@ -3,16 +3,13 @@ forecasts, recommendations and known failure patterns. Each calls one Warehouse 
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
-from orcaops.api import Warehouse
-from orcaops.models import (Anomaly, FailurePattern, PerformanceBaseline, Prediction,
-                            Recommendation)
-from orcaops.server.deps import ok, warehouse, write_lock
+from orcaops.models import Anomaly, FailurePattern, PerformanceBaseline, Prediction, Recommendation
+from orcaops.server.deps import WH, WriteLock, ok
 from orcaops.server.schemas import AckRequest, ForecastPoint
 
 router = APIRouter(prefix="/orcaops")
@@ -22,46 +19,44 @@ UntilQ = Query(None, description="End (exclusive).")
 
 
 @router.get("/metrics/{kind}", response_model=list[dict[str, Any]], tags=["metrics"])
-def metrics(kind: Literal["jobs", "resources", "sandboxes"],
+def metrics(wh: WH, kind: Literal["jobs", "resources", "sandboxes"],
             since: str | None = Query(None, alias="from",
                                       description="Start: 2026-11-01, ISO or -7d."),
             until: str | None = Query(None, alias="to", description="End (exclusive)."),
-            by: Literal["day", "hour", "image"] = "day",
-            wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+            by: Literal["day", "hour", "image"] = "day") -> JSONResponse:
     """Jobs (success rate, durations, waits, cost), resources or sandboxes per day/hour/image."""
     return ok(wh.metrics(by=by, since=since, until=until, kind=kind))
 
 
 @router.get("/baselines", response_model=list[PerformanceBaseline], tags=["baselines"])
-def baselines(all: bool = Query(False, description="Include stale baselines."),  # noqa: A002
-              wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+def baselines(wh: WH, all: bool = Query(False, description="Include stale baselines.")
+              ) -> JSONResponse:
     """What is normal per image + command: percentiles, EMA, memory, success rate."""
     frame = wh.baselines(include_stale=all)
     return ok([PerformanceBaseline(**row) for row in frame.iter_rows(named=True)])
 
 
 @router.get("/baselines/{key:path}", response_model=PerformanceBaseline, tags=["baselines"])
-def baseline(key: str, wh: Warehouse = Depends(warehouse)) -> JSONResponse:
-    """One baseline by key (``image|command_hash``; percent-encode ``|`` and ``/``)."""
+def baseline(wh: WH, key: str) -> JSONResponse:
+    """One baseline by key (``image|command_hash``; ``/`` and ``:`` may stay as they are,
+    ``|`` is sent percent-encoded as ``%7C``)."""
     return ok(wh.baseline(key))
 
 
 @router.delete("/baselines/{key:path}", response_model=PerformanceBaseline, tags=["baselines"])
-def reset_baseline(key: str, note: str | None = Query(None, description="Why."),
-                   wh: Warehouse = Depends(warehouse),
-                   lock: threading.Lock = Depends(write_lock)) -> JSONResponse:
+def reset_baseline(wh: WH, lock: WriteLock, key: str,
+                   note: str | None = Query(None, description="Why.")) -> JSONResponse:
     """Restart a baseline from now (its runs stay in the history); returns it emptied."""
     with lock:
         return ok(wh.reset_baseline(key, note))
 
 
 @router.get("/anomalies", response_model=list[Anomaly], tags=["anomalies"])
-def anomalies(since: str | None = SinceQ, until: str | None = UntilQ,
+def anomalies(wh: WH, since: str | None = SinceQ, until: str | None = UntilQ,
               severity: Literal["info", "warning", "critical"] | None = None,
-              type: Literal["duration", "regression", "memory", "error_pattern",  # noqa: A002
+              type: Literal["duration", "regression", "memory", "error_pattern",
                             "flaky", "stalled"] | None = None,
-              all: bool = Query(False, description="Include acknowledged ones."),  # noqa: A002
-              wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+              all: bool = Query(False, description="Include acknowledged ones.")) -> JSONResponse:
     """Runs that deviate from what is normal for their job, newest first."""
     frame = wh.anomalies(since=since, until=until, severity=severity, type=type,
                          include_acknowledged=all)
@@ -69,50 +64,47 @@ def anomalies(since: str | None = SinceQ, until: str | None = UntilQ,
 
 
 @router.post("/anomalies/{anomaly_id}/ack", response_model=Anomaly, tags=["anomalies"])
-def ack_anomaly(anomaly_id: str, body: AckRequest | None = Body(None),
-                wh: Warehouse = Depends(warehouse),
-                lock: threading.Lock = Depends(write_lock)) -> JSONResponse:
+def ack_anomaly(wh: WH, lock: WriteLock, anomaly_id: str,
+                body: Annotated[AckRequest | None, Body()] = None) -> JSONResponse:
     """Acknowledge an anomaly so it stops being listed."""
     with lock:
         return ok(wh.ack_anomaly(anomaly_id, body.resolution if body else None))
 
 
 @router.get("/flaky", response_model=list[dict[str, Any]], tags=["anomalies"])
-def flaky(wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+def flaky(wh: WH) -> JSONResponse:
     """Jobs that both pass and fail on the same commit, with how often they flip."""
     return ok(wh.flaky())
 
 
 @router.get("/forecast", response_model=list[ForecastPoint], tags=["forecast"])
-def forecast(metric: Literal["runs", "duration", "cost"] = "runs",
+def forecast(wh: WH, metric: Literal["runs", "duration", "cost"] = "runs",
              horizon: str = Query("7d", description="How far ahead: 24h, 7d, 2w."),
-             key: str | None = Query(None, description="Only this baseline key."),
-             wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+             key: str | None = Query(None, description="Only this baseline key.")) -> JSONResponse:
     """Runs per hour, median duration or cost per day ahead, with a 90% band."""
     return ok(wh.forecast(metric=metric, horizon=horizon, key=key))
 
 
 @router.get("/predict", response_model=Prediction, tags=["forecast"])
-def predict(command: str = Query(..., description="The command as typed."),
+def predict(wh: WH, command: str = Query(..., description="The command as typed."),
             image: str | None = Query(None, description="The image (omit: a local run)."),
-            wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+            ) -> JSONResponse:
     """Duration, memory need and failure risk of a command before running it."""
     return ok(wh.predict(image, command))
 
 
 @router.get("/recommendations", response_model=list[Recommendation],
             tags=["recommendations"])
-def recommendations(all: bool = Query(False, description="Include dismissed and applied."),  # noqa: A002
-                    wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+def recommendations(wh: WH, all: bool = Query(False, description="Include dismissed and "
+                                                          "applied.")) -> JSONResponse:
     """Improvements with evidence: timeouts, memory, caching, slim images, flaky jobs."""
     return ok(wh.recommendations(include_closed=all))
 
 
 @router.post("/recommendations/{rec_id}/{decision}", response_model=Recommendation,
              tags=["recommendations"])
-def decide(rec_id: str, decision: Literal["dismiss", "apply"],
-           wh: Warehouse = Depends(warehouse),
-           lock: threading.Lock = Depends(write_lock)) -> JSONResponse:
+def decide(wh: WH, lock: WriteLock, rec_id: str,
+           decision: Literal["dismiss", "apply"]) -> JSONResponse:
     """Dismiss a recommendation, or mark it applied."""
     with lock:
         if decision == "dismiss":
@@ -121,6 +113,6 @@ def decide(rec_id: str, decision: Literal["dismiss", "apply"],
 
 
 @router.get("/failure-patterns", response_model=list[FailurePattern], tags=["anomalies"])
-def failure_patterns(wh: Warehouse = Depends(warehouse)) -> JSONResponse:
+def failure_patterns(wh: WH) -> JSONResponse:
     """Known kinds of failure seen in the history, with their solutions."""
     return ok(wh.failure_patterns())  # type: ignore[attr-defined]

@@ -7,16 +7,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.errors import InputError
 from orcaops.models import JobSummary
-from orcaops.server.deps import ok, warehouse
-from orcaops.server.schemas import (MAX_PAGE, Health, LogsResponse, SearchRequest,
-                                    SearchResponse, SqlRequest, SqlResponse)
+from orcaops.server.deps import WH, ok
+from orcaops.server.schemas import (
+    MAX_PAGE,
+    Health,
+    LogsResponse,
+    SearchRequest,
+    SearchResponse,
+    SqlRequest,
+    SqlResponse,
+)
 from orcaops.server.shape import clean, page
 
 router = APIRouter(prefix="/orcaops")
@@ -49,25 +56,25 @@ def _search(wh: Warehouse, query: str, limit: int | None, sort: str,
 
 
 @router.get("/runs", response_model=SearchResponse, tags=["runs"])
-def search_runs(q: str = Query("", description='A search query, e.g. "status:failed".'),
+def search_runs(wh: WH, q: str = Query("", description='A search query: "status:failed".'),
                 limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = "-started_at",
                 facets: bool = Query(True, description="Also count by status, image, tag…"),
-                wh: Warehouse = Depends(warehouse)) -> Response:
+                ) -> Response:
     """Search runs with the query language: ``{total, runs, facets}``, newest first."""
     return _search(wh, q, limit, sort, facets)
 
 
 @router.get("/runs/search", response_model=SearchResponse, tags=["runs"])
-def search_runs_get(q: str = Query("", description='A search query, e.g. "status:failed".'),
+def search_runs_get(wh: WH, q: str = Query("", description='A search query, e.g. "status:failed".'),
                     limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = "-started_at",
-                    facets: bool = True, wh: Warehouse = Depends(warehouse)) -> Response:
+                    facets: bool = True) -> Response:
     """The same as ``GET /orcaops/runs`` (the planning documents name both)."""
     return _search(wh, q, limit, sort, facets)
 
 
 @router.post("/runs/search", response_model=SearchResponse, responses=EXPORT_RESPONSES,
              tags=["runs"])
-def search_runs_post(body: SearchRequest, wh: Warehouse = Depends(warehouse)) -> Response:
+def search_runs_post(wh: WH, body: SearchRequest) -> Response:
     """Advanced search: chosen facets, or the matching runs as jsonl, csv or parquet."""
     if body.format == "json":
         return _search(wh, body.query, body.limit, body.sort, body.facets)
@@ -88,18 +95,17 @@ def _export(frame: Any, fmt: str) -> bytes:
 
 
 @router.get("/runs/{job_id}", response_model=dict[str, Any], tags=["runs"])
-def get_run(job_id: str, wh: Warehouse = Depends(warehouse)) -> Response:
+def get_run(wh: WH, job_id: str) -> Response:
     """Everything stored about one run (a unique job id prefix is enough)."""
     return ok(wh.run(job_id))
 
 
 @router.get("/runs/{job_id}/logs", response_model=LogsResponse, tags=["runs"])
-def get_logs(job_id: str,
+def get_logs(wh: WH, job_id: str,
              level: str | None = Query(None, description="Lines at this level or worse."),
              grep: str | None = Query(None, description="Lines containing this text."),
              stream: str | None = Query(None, pattern="^(stdout|stderr)$"),
-             limit: int = Query(1000, ge=0, le=100_000),
-             wh: Warehouse = Depends(warehouse)) -> Response:
+             limit: int = Query(1000, ge=0, le=100_000)) -> Response:
     """The log lines of one run, in order, with whether more were left off."""
     full = wh.run(job_id)["job_id"]
     frame = wh.logs(job_id=full, grep=grep, level=level,
@@ -113,25 +119,25 @@ def get_logs(job_id: str,
 
 
 @router.get("/runs/{job_id}/samples", response_model=list[dict[str, Any]], tags=["runs"])
-def get_samples(job_id: str, wh: Warehouse = Depends(warehouse)) -> Response:
+def get_samples(wh: WH, job_id: str) -> Response:
     """The resource samples of one run, in time order."""
     return ok(wh.samples(job_id))
 
 
 @router.get("/jobs/{job_id}/summary", response_model=JobSummary, tags=["runs"])
-def job_summary(job_id: str, wh: Warehouse = Depends(warehouse)) -> Response:
+def job_summary(wh: WH, job_id: str) -> Response:
     """A human-readable account of one run: one-liner, key events, errors, suggestions."""
     return ok(wh.summary(job_id))  # type: ignore[attr-defined]
 
 
 @router.get("/jobs/{job_id}/debug", response_model=dict[str, Any], tags=["runs"])
-def job_debug(job_id: str, wh: Warehouse = Depends(warehouse)) -> Response:
+def job_debug(wh: WH, job_id: str) -> Response:
     """Failure analysis: likely causes, fixes, similar past failures, next steps."""
     return ok(wh.debug(job_id))  # type: ignore[attr-defined]
 
 
 @router.post("/sql", response_model=SqlResponse, tags=["runs"])
-def run_sql(body: SqlRequest, wh: Warehouse = Depends(warehouse)) -> Response:
+def run_sql(wh: WH, body: SqlRequest) -> Response:
     """Read-only SQL over the views (``orcaops sql``); writes are refused."""
     frame = wh.sql(body.sql, body.params)
     rows = page(clean(frame.head(body.limit)), body.limit, total=frame.height, name="rows")
@@ -146,9 +152,13 @@ def report_router() -> APIRouter | None:
         return None
     target = APIRouter(prefix="/orcaops")
 
-    @target.get("/report", response_class=HTMLResponse, tags=["report"])
-    def report(since: str = Query("30d", description="How far back: 7d, 30d, 2026-10-01."),
-               wh: Warehouse = Depends(warehouse)) -> HTMLResponse:
+    # The route's media type is HTML; its errors are still JSON, so say so explicitly.
+    errors: dict[int | str, dict[str, Any]] = {code: {"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ErrorBody"}}}} for code in (400, 500)}
+
+    @target.get("/report", response_class=HTMLResponse, responses=errors, tags=["report"])
+    def report(wh: WH, since: str = Query("30d", description="How far back: 7d, 30d, "
+                                          "2026-10-01.")) -> HTMLResponse:
         """The HTML report of ``orcaops report``."""
         return HTMLResponse(build_report(wh, since=since))
 

@@ -1,0 +1,154 @@
+"""The MCP server through the ``mcp`` SDK's stdio client: ``python -m orcaops --home H mcp`` is
+spawned, its tools listed (each with an input schema) and every one of them called."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from tests.server.conftest import RESET_IMAGE, SLASH_IMAGE, SLASH_RUNS, SLASH_SAMPLES
+
+TOOLS = {"orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs", "orcaops_job_summary",
+         "orcaops_debug_job", "orcaops_check_anomalies", "orcaops_ack_anomaly",
+         "orcaops_get_baselines", "orcaops_reset_baseline", "orcaops_get_recommendations",
+         "orcaops_decide_recommendation", "orcaops_forecast", "orcaops_predict",
+         "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql"}
+
+
+def payload(result: Any) -> Any:
+    """The JSON a tool answered (its structured content, else its text)."""
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        return result.structured_content
+    return json.loads(result.content[0].text)
+
+
+async def session_calls(home: Path, script: Any) -> Any:
+    params = StdioServerParameters(command=sys.executable,
+                                   args=["-m", "orcaops", "--home", str(home), "mcp"])
+    with anyio.fail_after(60):
+        async with stdio_client(params) as streams, ClientSession(*streams) as session:
+            await session.initialize()
+            return await script(session)
+
+
+async def call(session: ClientSession, name: str, **args: Any) -> Any:
+    return payload(await session.call_tool(name, args))
+
+
+async def exercise_every_tool(session: ClientSession) -> dict[str, Any]:
+    listed = (await session.list_tools()).tools
+    seen: dict[str, Any] = {"tools": listed}
+    found = await call(session, "orcaops_search_runs", query=f'image:"{SLASH_IMAGE}"',
+                       limit=3, facets=True)
+    seen["search"] = found
+    seen["run"] = await call(session, "orcaops_get_run", job_id="srv-fail-01")
+    seen["logs"] = await call(session, "orcaops_get_logs", job_id="srv-fail", level="error")
+    key = seen["run"]["baseline_key"]
+    seen["baseline"] = await call(session, "orcaops_get_baselines", key=key)
+    seen["baselines"] = await call(session, "orcaops_get_baselines", limit=2)
+    anomalies = await call(session, "orcaops_check_anomalies", limit=3)
+    seen["anomalies"] = anomalies
+    seen["ack"] = await call(session, "orcaops_ack_anomaly",
+                             anomaly_id=anomalies["anomalies"][0]["id"], resolution="known")
+    recs = await call(session, "orcaops_get_recommendations", limit=1)
+    seen["recs"] = recs
+    seen["decide"] = await call(session, "orcaops_decide_recommendation",
+                                recommendation_id=recs["recommendations"][0]["id"],
+                                decision="apply")
+    seen["forecast"] = await call(session, "orcaops_forecast", metric="runs", horizon="24h",
+                                  limit=5)
+    seen["predict"] = await call(session, "orcaops_predict", command="make test",
+                                 image=SLASH_IMAGE)
+    seen["metrics"] = await call(session, "orcaops_metrics", kind="jobs", since="2026-11-01")
+    seen["flaky"] = await call(session, "orcaops_flaky")
+    seen["sql"] = await call(session, "orcaops_sql", limit=2,
+                             sql="SELECT job_id, status FROM runs ORDER BY job_id")
+    deploy = await call(session, "orcaops_search_runs", query=f'image:"{RESET_IMAGE}"', limit=1)
+    seen["reset"] = await call(session, "orcaops_reset_baseline",
+                               key=deploy["runs"][0]["baseline_key"], note="test")
+    for name, kwargs in (("orcaops_job_summary", {"job_id": "srv-fail-01"}),
+                         ("orcaops_debug_job", {"job_id": "srv-fail-01"}),
+                         ("orcaops_failure_patterns", {})):
+        if name in {t.name for t in listed}:
+            seen[name] = await call(session, name, **kwargs)
+    seen["bad_query"] = await session.call_tool("orcaops_search_runs",
+                                                {"query": "duration:>"})
+    seen["unknown_run"] = await session.call_tool("orcaops_get_run", {"job_id": "nope-1"})
+    seen["write_sql"] = await session.call_tool("orcaops_sql", {"sql": "DROP VIEW runs"})
+    seen["bad_args"] = await session.call_tool("orcaops_search_runs", {"limit": "many"})
+    return seen
+
+
+@pytest.fixture(scope="module")
+def seen(served_home: Path) -> dict[str, Any]:
+    return anyio.run(session_calls, served_home, exercise_every_tool)
+
+
+def test_every_tool_is_listed_with_an_input_schema(seen: dict[str, Any]) -> None:
+    tools = {t.name: t for t in seen["tools"]}
+    required = TOOLS - {"orcaops_job_summary", "orcaops_debug_job", "orcaops_failure_patterns"}
+    assert required <= set(tools) <= TOOLS
+    for tool in tools.values():
+        assert tool.input_schema["type"] == "object", tool.name
+        assert tool.description and len(tool.description) > 20, tool.name
+    assert tools["orcaops_get_run"].input_schema["required"] == ["job_id"]
+    assert tools["orcaops_sql"].annotations.read_only_hint is True
+    assert tools["orcaops_ack_anomaly"].annotations.read_only_hint is False
+
+
+def test_lists_are_truncated_with_totals(seen: dict[str, Any]) -> None:
+    search = seen["search"]
+    assert search["total"] == SLASH_RUNS and search["returned"] == 3 and search["truncated"]
+    assert set(search["runs"][0]) <= {"job_id", "status", "image", "command", "started_at",
+                                      "duration_s", "exit_code", "tags", "intent",
+                                      "failure_category", "first_error", "baseline_key"}
+    assert search["facets"]["image"] == [{"value": SLASH_IMAGE, "count": SLASH_RUNS}]
+    assert seen["baselines"]["returned"] == 2 and seen["baselines"]["total"] > 2
+    assert seen["forecast"]["total"] == 24 and seen["forecast"]["returned"] == 5
+    assert seen["sql"]["columns"] == ["job_id", "status"] and seen["sql"]["returned"] == 2
+
+
+def test_runs_logs_and_baselines(seen: dict[str, Any]) -> None:
+    run = seen["run"]
+    assert run["job_id"] == "srv-fail-01" and run["status"] == "failed"
+    assert run["error_lines"]["returned"] >= 1
+    assert "env" not in run.get("environment", {})
+    assert seen["logs"]["job_id"] == "srv-fail-01"
+    assert all(line["level"] in ("ERROR", "FATAL") for line in seen["logs"]["lines"])
+    assert seen["baseline"]["key"] == run["baseline_key"]
+    assert seen["baseline"]["sample_count"] == SLASH_SAMPLES
+    assert seen["reset"]["sample_count"] == 0
+    assert seen["predict"]["sample_count"] >= SLASH_SAMPLES
+
+
+def test_writes_answer_the_changed_item(seen: dict[str, Any]) -> None:
+    assert seen["ack"]["acknowledged"] and seen["ack"]["resolution"] == "known"
+    assert seen["decide"]["state"] == "applied"
+
+
+def test_log_intelligence_tools(seen: dict[str, Any]) -> None:
+    if "orcaops_job_summary" not in seen:
+        pytest.skip("Warehouse.summary/debug/failure_patterns are not in this build yet")
+    assert seen["orcaops_job_summary"]["job_id"] == "srv-fail-01"
+    debug = seen["orcaops_debug_job"]
+    assert {"summary", "likely_causes", "suggested_fixes", "next_steps"} <= set(debug)
+    assert "patterns" in seen["orcaops_failure_patterns"]
+
+
+def test_errors_come_back_as_tool_errors_with_the_message(seen: dict[str, Any]) -> None:
+    bad = seen["bad_query"]
+    assert bad.is_error
+    text = bad.content[0].text
+    assert "QueryError: Unexpected end of query at column 11" in text
+    assert text.endswith("\n  duration:>\n            ^")
+    assert seen["unknown_run"].is_error and "nope-1" in seen["unknown_run"].content[0].text
+    assert seen["write_sql"].is_error and "read-only" in seen["write_sql"].content[0].text
+    assert seen["bad_args"].is_error
