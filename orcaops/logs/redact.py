@@ -58,10 +58,15 @@ _PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY((?: BLOCK)?)-----.*?"
 PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 PEM_END_RE = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 # A cheap first pass (run in Rust over the whole column) that every line with a secret passes.
-PREFILTER_RE = (r"(?i)passw|pwd|passphrase|pass[\"']?\s*=|secret|token|api.?key|access.?key|"
-                r"private|key[\"']?\s*[=:]|cred|auth|bearer|cookie|dsn|signature|"
-                r"://[^/\s@]*:[^/\s@]*@|hooks\.slack|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox|eyJ|"
-                r"[sr]k_|sk-|AIza|npm_|hf_|SG\.|pypi-")
+_PREFILTER_WORDS = (r"passw|pwd|passphrase|pass[\"']?[ \t]*=|secret|token|api[ _.\-]?key|"
+                    r"access[ _.\-]?key|private|key[\"']?[ \t]*[=:]|cred|auth|bearer|cookie|dsn|"
+                    r"signature|hooks\.slack|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox|eyJ|"
+                    r"[sr]k_|sk-|AIza|npm_|hf_|SG\.|pypi-")
+_PREFILTER_URL = r"://[^/\s@]*:[^/\s@]*@"
+PREFILTER_RE = f"(?i){_PREFILTER_WORDS}|{_PREFILTER_URL}"
+# The Rust twin: ASCII-only case folding for the words ("k" would otherwise also match the
+# Kelvin sign, which slows Rust's DFA), the URL part kept Unicode-safe.
+_PREFILTER_RUST = f"(?i-u:{_PREFILTER_WORDS})|{ascii_rx(_PREFILTER_URL)}"
 
 _STRONG = frozenset({"TOKEN", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PASS",
                      "PASSPHRASE", "PWD", "CREDENTIAL", "CREDENTIALS", "CREDS", "APIKEY",
@@ -245,7 +250,7 @@ def prefilter_exprs(col: str) -> list[pl.Expr]:
     """The Rust first pass of redaction: lines that may hold a secret (``secret``), and lines
     with a token-shape hint (``shape``), so Python skips the shape regex elsewhere."""
     c = pl.col(col)
-    return [c.str.contains(ascii_rx(PREFILTER_RE)).alias("secret"),
+    return [c.str.contains(_PREFILTER_RUST).alias("secret"),
             c.str.contains(SHAPE_HINT_RE).alias("shape")]
 
 
@@ -269,7 +274,7 @@ def redact_lines(lines: pl.Series, secrets: Sequence[str] = ()) -> pl.Series:
         values = lines.to_list()
         _redact_pem_rows(values)
         lines = pl.Series(lines.name, values, dtype=pl.String)
-    flagged = lines.str.contains(ascii_rx(PREFILTER_RE)).arg_true()
+    flagged = lines.str.contains(_PREFILTER_RUST).arg_true()
     if flagged.len() == 0:
         return lines
     fixed = [_redact_line(v) for v in lines.gather(flagged).to_list()]
