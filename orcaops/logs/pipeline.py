@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 import polars as pl
 
+from orcaops.errors import InputError
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
 from orcaops.logs.clean import clean_line
@@ -188,10 +189,14 @@ def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,
 
     Returns:
         The columnar result (see :class:`ParsedLog`).
+
+    Raises:
+        InputError: ``streams`` or ``timestamps`` do not have one entry per line.
     """
     n = len(lines)
     if timestamps is not None and len(timestamps) != n or streams is not None and len(streams) != n:
-        raise ValueError("lines, streams and timestamps must have the same length")
+        raise InputError(f"{n} lines but {len(streams or lines)} streams and "
+                         f"{len(timestamps or lines)} timestamps: they must be the same length")
     ex, cols = _columns(lines, _year(timestamps), secrets)
     msgs, levels = ex.msg, cols["level"]
     traces, in_trace = _traces(msgs, list(compress(range(len(msgs)), cols["cand"])),

@@ -42,3 +42,12 @@ def test_streams_are_kept_per_line():
     assert list(log.records())[0].keys() == {"line_number", "ts", "level", "message",
                                              "template_id", "template", "is_error",
                                              "stacktrace_id"}
+
+
+def test_mismatched_columns_are_an_input_error():
+    import pytest
+
+    from orcaops.errors import InputError
+
+    with pytest.raises(InputError, match="2 lines but 1 streams"):
+        parse_run_log(["a", "b"], streams=["stdout"])
