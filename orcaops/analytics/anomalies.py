@@ -27,8 +27,13 @@ _RANK = "CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END"
 def compile_anomalies(*, since: datetime | None = None, until: datetime | None = None,
                       severity: str | None = None, type: str | None = None,  # noqa: A002
                       include_acknowledged: bool = False, job_id: str | None = None,
-                      anomaly_id: str | None = None) -> tuple[str, list[Any]]:
-    """The SQL (and params) selecting anomalies; pure. ``severity`` is a minimum."""
+                      anomaly_id: str | None = None, baseline_key: str | None = None
+                      ) -> tuple[str, list[Any]]:
+    """The SQL (and params) selecting anomalies; pure. ``severity`` is a minimum.
+
+    ``baseline_key`` narrows the scan: the rule views are windows partitioned by key, so
+    DuckDB can push a key filter below them and read only that key's runs.
+    """
     where: list[str] = ["TRUE"]
     params: list[Any] = []
     if since is not None:
@@ -43,6 +48,9 @@ def compile_anomalies(*, since: datetime | None = None, until: datetime | None =
     if type is not None:
         where.append("anomaly_type = ?")
         params.append(type)
+    if baseline_key is not None:
+        where.append("baseline_key = ?")
+        params.append(baseline_key)
     if job_id is not None:
         where.append("job_id = ?")
         params.append(job_id)
@@ -59,7 +67,8 @@ def compile_anomalies(*, since: datetime | None = None, until: datetime | None =
 def load_anomalies(wh: Frames, *, since: str | date | datetime | None = None,
                    until: str | date | datetime | None = None, severity: str | None = None,
                    type: str | None = None, include_acknowledged: bool = False,  # noqa: A002
-                   job_id: str | None = None, anomaly_id: str | None = None) -> pl.DataFrame:
+                   job_id: str | None = None, anomaly_id: str | None = None,
+                   baseline_key: str | None = None) -> pl.DataFrame:
     """Anomalies as a frame with the columns of ``Anomaly``, newest first.
 
     Raises:
@@ -69,7 +78,8 @@ def load_anomalies(wh: Frames, *, since: str | date | datetime | None = None,
         since=parse_when(since, "--since"), until=parse_when(until, "--until"),
         severity=check_choice(severity, SEVERITIES, "severity"),
         type=check_choice(type, TYPES, "anomaly type"),
-        include_acknowledged=include_acknowledged, job_id=job_id, anomaly_id=anomaly_id)
+        include_acknowledged=include_acknowledged, job_id=job_id, anomaly_id=anomaly_id,
+        baseline_key=baseline_key)
     return with_words(wh._frame(sql, params))
 
 

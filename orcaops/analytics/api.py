@@ -88,8 +88,9 @@ class AnalyticsAPI:
         """Every anomaly of one run (acknowledged too), e.g. to show after ``orcaops run``."""
         from orcaops.analytics.anomalies import load_anomalies, to_models
 
-        full = self.run(job_id)["job_id"]  # type: ignore[attr-defined]
-        return to_models(load_anomalies(self, job_id=full,  # type: ignore[arg-type]
+        run = self.run(job_id)  # type: ignore[attr-defined]
+        return to_models(load_anomalies(self, job_id=run["job_id"],  # type: ignore[arg-type]
+                                        baseline_key=run["baseline_key"],
                                         include_acknowledged=True))
 
     def ack_anomaly(self, id: str, resolution: str | None = None) -> Anomaly:  # noqa: A002
