@@ -234,14 +234,20 @@ class Warehouse(AnalyticsAPI):
         return compact(self.tables, self.writer, self.settings)
 
     def recover(self) -> dict[str, Any]:
-        """Drop children of interrupted commits and record runs left in the spool."""
+        """Drop children of interrupted commits and record runs left in the spool.
+
+        Runs whose recorder is still alive, and Docker runs while no engine answers, stay
+        spooled; ``still_spooled`` lists them so a later ``recover`` can finish them.
+        """
         from orcaops.executors import recover_spooled
+        from orcaops.executors.spool import list_spools
 
         with self.tables.commit_lock():
             orphans = self.writer.clean_pending()
         recovered = recover_spooled(self)
         return {"orphans_removed": orphans,
-                "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered]}
+                "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
+                "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
 
     # -- understanding one run ---------------------------------------------------------------
 
