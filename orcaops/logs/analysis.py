@@ -4,47 +4,48 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-import polars as pl
 
 STALL_SECONDS = 120.0
 TOP_PATTERNS = 10
 
 
-def timing(ts: list[datetime | None] | pl.Series) -> dict[str, Any]:
+def timing(ts: list[datetime | None]) -> dict[str, Any]:
     """Output rate and the longest silence of a run.
 
     Args:
-        ts: Timestamp per line (None where unknown), a list or a UTC datetime Series.
+        ts: Timestamp per line (None where unknown), UTC-aware.
 
     Returns:
         ``first_ts``, ``last_ts`` (ISO), ``span_s``, ``lines_per_s`` (None when the span is
         unknown or zero), ``max_gap_s`` and ``max_gap_line`` (1-based line that ended the
         longest silence), ``stalled`` (a silence of :data:`STALL_SECONDS` or more).
     """
-    s = ts if isinstance(ts, pl.Series) else pl.Series("ts", ts, dtype=pl.Datetime("us", "UTC"),
-                                                        strict=False)
     out: dict[str, Any] = {"first_ts": None, "last_ts": None, "span_s": None,
                            "lines_per_s": None, "max_gap_s": None, "max_gap_line": None,
                            "stalled": False, "stall_threshold_s": STALL_SECONDS}
-    if s.null_count() == s.len():
+    # A plain loop: the run's timestamps are already Python objects, and one polars query
+    # costs more than this for a run of a few thousand lines.
+    first = last = prev = None
+    gap, gap_line = None, None
+    for i, t in enumerate(ts):
+        if t is None:
+            continue
+        if prev is not None and (gap is None or t - prev > gap):
+            gap, gap_line = t - prev, i + 1
+        first = t if first is None or t < first else first
+        last = t if last is None or t > last else last
+        prev = t
+    if first is None or last is None:
         return out
-    # One query: the gap before each timed line, and the line after the longest one.
-    known = pl.DataFrame({"ts": s}).with_row_index("i").drop_nulls("ts")
-    gap = pl.col("ts").diff().dt.total_microseconds()
-    row = known.select(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
-                       gap.max().alias("gap"), pl.col("i").get(gap.arg_max()).alias("i")
-                       ).row(0, named=True)
-    first, last = cast(datetime, row["first"]), cast(datetime, row["last"])
     span = (last - first).total_seconds()
     out.update(first_ts=first.isoformat(), last_ts=last.isoformat(), span_s=round(span, 3))
     if span > 0:
-        out["lines_per_s"] = round(len(s) / span, 3)
-    if row["gap"] is not None:
-        out["max_gap_s"] = round(row["gap"] / 1e6, 3)
-        out["max_gap_line"] = row["i"] + 1
-        out["stalled"] = row["gap"] / 1e6 >= STALL_SECONDS
+        out["lines_per_s"] = round(len(ts) / span, 3)
+    if gap is not None:
+        out.update(max_gap_s=round(gap.total_seconds(), 3), max_gap_line=gap_line,
+                   stalled=gap.total_seconds() >= STALL_SECONDS)
     return out
 
 

@@ -24,6 +24,7 @@ _OOM_RE = re.compile("|".join(p.pattern for p in BUILTIN_PATTERNS if p.category 
 _TEST_SUMMARY_RE = re.compile(r"\b\d+ failed\b|^--- FAIL:|^Tests:\s+.*\d+ failed|"
                               r"FAILED \((?:failures|errors)=|^FAIL\s", re.M)
 FAILED_STATUSES = ("failed", "timeout", "error")
+_MAX_SCANNED = 10
 
 
 def is_failed(status: str | None, exit_code: int | None, root: ErrorEvent | None) -> bool:
@@ -69,7 +70,7 @@ def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | Non
             for rx, cat in _TYPE_CATEGORY:
                 if rx.search(ev_type):
                     return cat
-    for ev in live:
+    for ev in live[:_MAX_SCANNED]:  # each costs a pass of the knowledge base; the first decide
         found = match_patterns(event_text(messages, ev))
         if found:
             return found[0][0].category

@@ -207,7 +207,7 @@ def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,
     events = build_events(msgs, levels, error_rows, traces, in_trace)
     log = _assemble(ex, msgs, levels, is_error, templates, template_ids, traces, in_trace,
                     events, streams, _final_ts(ex.ts.to_list(), timestamps), status, exit_code)
-    log.analysis.update(analysis.timing(ex.ts if timestamps is None else log.ts))
+    log.analysis.update(analysis.timing(log.ts))
     return log
 
 
