@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from starlette.exceptions import HTTPException
 
 import orcaops
@@ -38,12 +38,6 @@ answer `{"error": message, "type": name}`: 400 for bad input (a query error keep
 404 for an unknown id or key, 500 when the warehouse fails.
 """
 
-# Routes served only once the library method behind them exists (being added elsewhere).
-NEEDS_METHOD = {"/orcaops/jobs/{job_id}/summary": "summary",
-                "/orcaops/jobs/{job_id}/debug": "debug",
-                "/orcaops/failure-patterns": "failure_patterns"}
-
-
 def create_app(wh: Warehouse, api_key: str | None = None) -> FastAPI:
     """The API over ``wh``; with ``api_key`` every ``/orcaops`` route requires it.
 
@@ -62,17 +56,7 @@ def create_app(wh: Warehouse, api_key: str | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error)
     guard = [Depends(require_key)] if api_key else []
     responses = {**ERROR_RESPONSES, **(AUTH_RESPONSES if api_key else {})}
-    routers = [routes_runs.router, routes_analytics.router, routes_runs.report_router()]
-    for router in filter(None, routers):
-        app.include_router(_served(router, wh), dependencies=guard, responses=responses)
+    for router in (routes_runs.router, routes_analytics.router):
+        app.include_router(router, dependencies=guard, responses=responses)
     return app
 
-
-def _served(router: APIRouter, wh: Warehouse) -> APIRouter:
-    """``router`` without the routes whose Warehouse method is not there yet."""
-    kept = APIRouter()
-    for route in router.routes:
-        method = NEEDS_METHOD.get(getattr(route, "path", ""))
-        if method is None or hasattr(wh, method):
-            kept.routes.append(route)
-    return kept

@@ -54,17 +54,10 @@ def create_mcp(wh: Warehouse) -> MCPServer:
     tools = OrcaOpsTools(wh)
     for name in tools.READ_ONLY + tools.WRITES:
         method = getattr(tools, name)
-        if name in _NEEDS_METHOD and not hasattr(wh, _NEEDS_METHOD[name]):
-            continue
         annotation = _WRITE_ANNOTATION if name in tools.WRITES else _READ_ANNOTATION
         server.add_tool(tool_errors(method), name=name, annotations=annotation,
                         description=inspect.cleandoc(method.__doc__ or ""))
     return server
-
-
-# Tools served only once the library method behind them exists (being added elsewhere).
-_NEEDS_METHOD = {"orcaops_job_summary": "summary", "orcaops_debug_job": "debug",
-                 "orcaops_failure_patterns": "failure_patterns"}
 
 
 def serve_stdio(wh: Warehouse) -> None:

@@ -8,11 +8,13 @@ tools' JSON schemas and their docstrings the descriptions) and translates errors
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from orcaops.api import Warehouse
+from orcaops.errors import InputError
 from orcaops.server.shape import brief_run, cap, clean, clip, page, run_detail
 
 JobId = Annotated[str, Field(description="A job id, or a unique prefix of one.")]
@@ -31,7 +33,8 @@ class OrcaOpsTools:
                  "orcaops_job_summary", "orcaops_debug_job", "orcaops_check_anomalies",
                  "orcaops_get_baselines", "orcaops_get_recommendations", "orcaops_forecast",
                  "orcaops_predict", "orcaops_metrics", "orcaops_flaky",
-                 "orcaops_failure_patterns", "orcaops_sql")
+                 "orcaops_failure_patterns", "orcaops_sql", "orcaops_analyze_log",
+                 "orcaops_doctor")
     WRITES = ("orcaops_ack_anomaly", "orcaops_reset_baseline",
               "orcaops_decide_recommendation")
 
@@ -90,12 +93,12 @@ class OrcaOpsTools:
 
     def orcaops_job_summary(self, job_id: JobId) -> dict[str, Any]:
         """A short account of one run: one-liner, key events, errors, warnings, suggestions."""
-        return cap(clean(self.wh.summary(job_id)), 20)  # type: ignore[attr-defined]
+        return cap(clean(self.wh.summary(job_id)), 20)
 
     def orcaops_debug_job(self, job_id: JobId) -> dict[str, Any]:
         """Analyse a failed run: likely causes, suggested fixes, similar past failures, next
         steps and the root-cause log lines."""
-        return cap(clean(self.wh.debug(job_id)), 20)  # type: ignore[attr-defined]
+        return cap(clean(self.wh.debug(job_id)), 20)
 
     def orcaops_check_anomalies(
         self,
@@ -204,7 +207,7 @@ class OrcaOpsTools:
 
     def orcaops_failure_patterns(self, limit: Limit = 20) -> dict[str, Any]:
         """Known kinds of failure seen in the history, with solutions and occurrences."""
-        found = clean(self.wh.failure_patterns())  # type: ignore[attr-defined]
+        found = clean(self.wh.failure_patterns())
         return page(found, limit, name="patterns")
 
     def orcaops_sql(
@@ -217,6 +220,29 @@ class OrcaOpsTools:
         frame = self.wh.sql(sql)
         rows = [{k: clip(v, 500) for k, v in r.items()} for r in clean(frame.head(limit))]
         return {"columns": frame.columns, **page(rows, limit, total=frame.height, name="rows")}
+
+    def orcaops_analyze_log(
+        self,
+        text: Annotated[str | None, Field(description="The log as text.")] = None,
+        path: Annotated[str | None, Field(description="Or a log file on this machine.")]
+        = None,
+    ) -> dict[str, Any]:
+        """Analyse any log without storing it: first error, failure category, stack traces,
+        level counts and top patterns (``orcaops logs analyze``)."""
+        from orcaops.logs import analyze_text
+
+        if (text is None) == (path is None):
+            raise InputError("give the log as text or as a path, not both")
+        if path is not None:
+            file = Path(path).expanduser()
+            if not file.is_file():
+                raise InputError(f"{path}: no such file")
+            text = file.read_bytes().decode("utf-8", errors="replace")
+        return cap(clean(analyze_text(text or "")), 10)
+
+    def orcaops_doctor(self) -> dict[str, Any]:
+        """The warehouse's health: home, table versions, sizes, file counts, problems."""
+        return clean(self.wh.doctor())
 
 
 def _line(row: dict[str, Any]) -> dict[str, Any]:

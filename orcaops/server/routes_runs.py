@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 import orcaops
 from orcaops.api import Warehouse
@@ -19,6 +19,7 @@ from orcaops.server.schemas import (
     MAX_PAGE,
     Health,
     LogsResponse,
+    LogText,
     SearchRequest,
     SearchResponse,
     SqlRequest,
@@ -127,13 +128,13 @@ def get_samples(wh: WH, job_id: str) -> Response:
 @router.get("/jobs/{job_id}/summary", response_model=JobSummary, tags=["runs"])
 def job_summary(wh: WH, job_id: str) -> Response:
     """A human-readable account of one run: one-liner, key events, errors, suggestions."""
-    return ok(wh.summary(job_id))  # type: ignore[attr-defined]
+    return ok(wh.summary(job_id))
 
 
 @router.get("/jobs/{job_id}/debug", response_model=dict[str, Any], tags=["runs"])
 def job_debug(wh: WH, job_id: str) -> Response:
     """Failure analysis: likely causes, fixes, similar past failures, next steps."""
-    return ok(wh.debug(job_id))  # type: ignore[attr-defined]
+    return ok(wh.debug(job_id))
 
 
 @router.post("/sql", response_model=SqlResponse, tags=["runs"])
@@ -144,22 +145,30 @@ def run_sql(wh: WH, body: SqlRequest) -> Response:
     return ok({"columns": frame.columns, **rows})
 
 
-def report_router() -> APIRouter | None:
-    """A router serving the HTML report, when ``orcaops.report.build_report`` is installed."""
-    try:
-        from orcaops.report import build_report  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    target = APIRouter(prefix="/orcaops")
+# The route's media type is HTML; its errors are still JSON, so say so explicitly.
+_JSON_ERRORS: dict[int | str, dict[str, Any]] = {code: {"content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ErrorBody"}}}} for code in (400, 500)}
 
-    # The route's media type is HTML; its errors are still JSON, so say so explicitly.
-    errors: dict[int | str, dict[str, Any]] = {code: {"content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/ErrorBody"}}}} for code in (400, 500)}
 
-    @target.get("/report", response_class=HTMLResponse, responses=errors, tags=["report"])
-    def report(wh: WH, since: str = Query("30d", description="How far back: 7d, 30d, "
-                                          "2026-10-01.")) -> HTMLResponse:
-        """The HTML report of ``orcaops report``."""
-        return HTMLResponse(build_report(wh, since=since))
+@router.get("/report", response_class=HTMLResponse, responses=_JSON_ERRORS, tags=["report"])
+def report(wh: WH, since: str = Query("30d", description="How far back: 7d, 30d, "
+                                      "2026-10-01.")) -> HTMLResponse:
+    """The HTML report of ``orcaops report``: one self-contained page with charts."""
+    from orcaops.report import build_report
 
-    return target
+    return HTMLResponse(build_report(wh, since=since))
+
+
+@router.post("/logs/analyze", response_model=dict[str, Any], tags=["logs"])
+def analyze_log(body: LogText) -> JSONResponse:
+    """Analyse a log given as text (``orcaops logs analyze``): first error, failure category,
+    stack traces, level counts, top patterns. Nothing is stored."""
+    from orcaops.logs import analyze_text
+
+    return ok(analyze_text(body.text))
+
+
+@router.get("/doctor", response_model=dict[str, Any], tags=["meta"])
+def doctor(wh: WH) -> JSONResponse:
+    """The home, table versions, sizes, file counts and any problems (``orcaops doctor``)."""
+    return ok(wh.doctor())

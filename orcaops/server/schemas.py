@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 MAX_PAGE = 10_000
+MAX_LOG_CHARS = 50_000_000  # a log to analyse travels in one request body
 ExportFormat = Literal["json", "jsonl", "csv", "parquet"]
 
 
@@ -72,6 +73,10 @@ class SqlResponse(BaseModel):
 
 class AckRequest(BaseModel):
     resolution: str | None = Field(None, description="What was found or done.")
+
+
+class LogText(BaseModel):
+    text: str = Field(..., max_length=MAX_LOG_CHARS, description="The log, as text.")
 
 
 class ForecastPoint(BaseModel):

@@ -211,17 +211,31 @@ def test_sql_reads_and_refuses_writes(client: httpx.Client) -> None:
 
 
 def test_concurrent_requests_all_succeed(base_url: str) -> None:
-    paths = ["/orcaops/runs?q=status:failed", "/orcaops/baselines", "/orcaops/anomalies",
-             "/orcaops/metrics/jobs", "/orcaops/runs/srv-fail-01/logs", "/orcaops/forecast",
-             "/orcaops/recommendations", "/orcaops/runs?q=log:requests&limit=3"] * 2
+    """Reads on the thread pool share one DuckDB connection; writes (baseline resets) go
+    through the write lock while reads continue."""
+    with httpx.Client(base_url=base_url, timeout=60) as c:
+        listed = c.get("/orcaops/baselines", params={"all": True}).json()
+    key = quote(next(b["key"] for b in listed if b["key"].startswith(RESET_IMAGE)), safe="")
+    requests = [("GET", p) for p in (
+        "/orcaops/runs?q=status:failed", "/orcaops/baselines", "/orcaops/anomalies",
+        "/orcaops/metrics/jobs", "/orcaops/runs/srv-fail-01/logs", "/orcaops/forecast",
+        "/orcaops/recommendations", "/orcaops/runs?q=log:requests&limit=3")] * 2
+    requests += [("DELETE", f"/orcaops/baselines/{key}")] * 3
 
-    def get(path: str) -> int:
+    def send(item: tuple[str, str]) -> int:
         with httpx.Client(base_url=base_url, timeout=60) as c:
-            return c.get(path).status_code
+            return c.request(*item).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(get, paths))
-    assert codes == [200] * len(paths)
+        codes = list(pool.map(send, requests))
+    assert codes == [200] * len(requests)
+
+
+def test_wrong_method_is_405_naming_every_allowed_method(client: httpx.Client) -> None:
+    r = client.request("PUT", "/orcaops/baselines/a%7Cb")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, DELETE"
+    assert r.json() == {"error": "Method Not Allowed", "type": "HTTPError"}
+    assert client.request("PATCH", "/orcaops/runs/search").headers["allow"] == "GET, POST"
 
 
 def test_openapi_schema_and_docs_are_served(client: httpx.Client) -> None:
@@ -254,3 +268,18 @@ def test_html_report(client: httpx.Client) -> None:
     assert "<html" in r.text.lower()
     bad = client.get("/orcaops/report", params={"since": "whenever"})
     assert bad.status_code == 400 and bad.json()["type"] == "InputError"
+
+
+def test_analyze_a_log_given_as_text(client: httpx.Client) -> None:
+    from tests.server.conftest import TRACEBACK
+
+    r = client.post("/orcaops/logs/analyze", json={"text": "\n".join(TRACEBACK)})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["has_stacktrace"] and doc["first_error"]["line_number"] == 4
+
+
+def test_doctor(client: httpx.Client) -> None:
+    r = client.get("/orcaops/doctor")
+    assert r.status_code == 200
+    assert r.json()["tables"]["runs"]["rows"] > 0

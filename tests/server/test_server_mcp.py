@@ -13,13 +13,14 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.server.conftest import RESET_IMAGE, SLASH_IMAGE, SLASH_RUNS, SLASH_SAMPLES
+from tests.server.conftest import RESET_IMAGE, SLASH_IMAGE, SLASH_RUNS, SLASH_SAMPLES, TRACEBACK
 
 TOOLS = {"orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs", "orcaops_job_summary",
          "orcaops_debug_job", "orcaops_check_anomalies", "orcaops_ack_anomaly",
          "orcaops_get_baselines", "orcaops_reset_baseline", "orcaops_get_recommendations",
          "orcaops_decide_recommendation", "orcaops_forecast", "orcaops_predict",
-         "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql"}
+         "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql",
+         "orcaops_analyze_log", "orcaops_doctor"}
 
 
 def payload(result: Any) -> Any:
@@ -74,11 +75,13 @@ async def exercise_every_tool(session: ClientSession) -> dict[str, Any]:
     deploy = await call(session, "orcaops_search_runs", query=f'image:"{RESET_IMAGE}"', limit=1)
     seen["reset"] = await call(session, "orcaops_reset_baseline",
                                key=deploy["runs"][0]["baseline_key"], note="test")
-    for name, kwargs in (("orcaops_job_summary", {"job_id": "srv-fail-01"}),
-                         ("orcaops_debug_job", {"job_id": "srv-fail-01"}),
-                         ("orcaops_failure_patterns", {})):
-        if name in {t.name for t in listed}:
-            seen[name] = await call(session, name, **kwargs)
+    seen["summary"] = await call(session, "orcaops_job_summary", job_id="srv-fail-01")
+    seen["debug"] = await call(session, "orcaops_debug_job", job_id="srv-fail-01")
+    seen["patterns"] = await call(session, "orcaops_failure_patterns", limit=3)
+    seen["analyze"] = await call(session, "orcaops_analyze_log", text="\n".join(TRACEBACK))
+    seen["doctor"] = await call(session, "orcaops_doctor")
+    seen["analyze_both"] = await session.call_tool("orcaops_analyze_log",
+                                                   {"text": "x", "path": "/nope"})
     seen["bad_query"] = await session.call_tool("orcaops_search_runs",
                                                 {"query": "duration:>"})
     seen["unknown_run"] = await session.call_tool("orcaops_get_run", {"job_id": "nope-1"})
@@ -94,8 +97,7 @@ def seen(served_home: Path) -> dict[str, Any]:
 
 def test_every_tool_is_listed_with_an_input_schema(seen: dict[str, Any]) -> None:
     tools = {t.name: t for t in seen["tools"]}
-    required = TOOLS - {"orcaops_job_summary", "orcaops_debug_job", "orcaops_failure_patterns"}
-    assert required <= set(tools) <= TOOLS
+    assert set(tools) == TOOLS
     for tool in tools.values():
         assert tool.input_schema["type"] == "object", tool.name
         assert tool.description and len(tool.description) > 20, tool.name
@@ -135,12 +137,14 @@ def test_writes_answer_the_changed_item(seen: dict[str, Any]) -> None:
 
 
 def test_log_intelligence_tools(seen: dict[str, Any]) -> None:
-    if "orcaops_job_summary" not in seen:
-        pytest.skip("Warehouse.summary/debug/failure_patterns are not in this build yet")
-    assert seen["orcaops_job_summary"]["job_id"] == "srv-fail-01"
-    debug = seen["orcaops_debug_job"]
-    assert {"summary", "likely_causes", "suggested_fixes", "next_steps"} <= set(debug)
-    assert "patterns" in seen["orcaops_failure_patterns"]
+    assert seen["summary"]["job_id"] == "srv-fail-01" and seen["summary"]["one_liner"]
+    assert {"summary", "likely_causes", "suggested_fixes", "similar_past_failures",
+            "next_steps", "root_cause_lines"} <= set(seen["debug"])
+    patterns = seen["patterns"]
+    assert patterns["returned"] <= 3 and patterns["total"] >= patterns["returned"]
+    assert seen["analyze"]["failure_category"] and seen["analyze"]["has_stacktrace"]
+    assert seen["analyze"]["first_error"]["text"].startswith("ModuleNotFoundError")
+    assert {"home", "tables"} <= set(seen["doctor"])
 
 
 def test_errors_come_back_as_tool_errors_with_the_message(seen: dict[str, Any]) -> None:
@@ -152,3 +156,4 @@ def test_errors_come_back_as_tool_errors_with_the_message(seen: dict[str, Any]) 
     assert seen["unknown_run"].is_error and "nope-1" in seen["unknown_run"].content[0].text
     assert seen["write_sql"].is_error and "read-only" in seen["write_sql"].content[0].text
     assert seen["bad_args"].is_error
+    assert seen["analyze_both"].is_error and "not both" in seen["analyze_both"].content[0].text
