@@ -11,6 +11,7 @@ import httpx
 import polars as pl
 import pytest
 
+from orcaops.errors import ExecutorError, InputError, NotFoundError, QueryError, WarehouseError
 from tests.server.conftest import RESET_IMAGE, SLASH_IMAGE, SLASH_RUNS, SLASH_SAMPLES
 
 
@@ -283,3 +284,12 @@ def test_doctor(client: httpx.Client) -> None:
     r = client.get("/orcaops/doctor")
     assert r.status_code == 200
     assert r.json()["tables"]["runs"]["rows"] > 0
+
+
+@pytest.mark.parametrize("error,status", [
+    (QueryError("bad", "q", 0), 400), (InputError("bad"), 400), (NotFoundError("gone"), 404),
+    (WarehouseError("disk"), 500), (ExecutorError("engine"), 500)])
+def test_library_errors_map_to_statuses(error: Exception, status: int) -> None:
+    from orcaops.server.deps import status_for
+
+    assert status_for(error) == status  # type: ignore[arg-type]

@@ -45,16 +45,37 @@ async def call(session: ClientSession, name: str, **args: Any) -> Any:
 
 
 async def exercise_every_tool(session: ClientSession) -> dict[str, Any]:
-    listed = (await session.list_tools()).tools
-    seen: dict[str, Any] = {"tools": listed}
-    found = await call(session, "orcaops_search_runs", query=f'image:"{SLASH_IMAGE}"',
-                       limit=3, facets=True)
-    seen["search"] = found
+    seen: dict[str, Any] = {"tools": (await session.list_tools()).tools}
+    await read_tools(session, seen)
+    await write_tools(session, seen)
+    await failing_calls(session, seen)
+    return seen
+
+
+async def read_tools(session: ClientSession, seen: dict[str, Any]) -> None:
+    seen["search"] = await call(session, "orcaops_search_runs", limit=3, facets=True,
+                                query=f'image:"{SLASH_IMAGE}"')
     seen["run"] = await call(session, "orcaops_get_run", job_id="srv-fail-01")
     seen["logs"] = await call(session, "orcaops_get_logs", job_id="srv-fail", level="error")
-    key = seen["run"]["baseline_key"]
-    seen["baseline"] = await call(session, "orcaops_get_baselines", key=key)
+    seen["baseline"] = await call(session, "orcaops_get_baselines",
+                                  key=seen["run"]["baseline_key"])
     seen["baselines"] = await call(session, "orcaops_get_baselines", limit=2)
+    seen["forecast"] = await call(session, "orcaops_forecast", metric="runs", horizon="24h",
+                                  limit=5)
+    seen["predict"] = await call(session, "orcaops_predict", command="make test",
+                                 image=SLASH_IMAGE)
+    seen["metrics"] = await call(session, "orcaops_metrics", kind="jobs", since="2026-11-01")
+    seen["flaky"] = await call(session, "orcaops_flaky")
+    seen["sql"] = await call(session, "orcaops_sql", limit=2,
+                             sql="SELECT job_id, status FROM runs ORDER BY job_id")
+    seen["summary"] = await call(session, "orcaops_job_summary", job_id="srv-fail-01")
+    seen["debug"] = await call(session, "orcaops_debug_job", job_id="srv-fail-01")
+    seen["patterns"] = await call(session, "orcaops_failure_patterns", limit=3)
+    seen["analyze"] = await call(session, "orcaops_analyze_log", text="\n".join(TRACEBACK))
+    seen["doctor"] = await call(session, "orcaops_doctor")
+
+
+async def write_tools(session: ClientSession, seen: dict[str, Any]) -> None:
     anomalies = await call(session, "orcaops_check_anomalies", limit=3)
     seen["anomalies"] = anomalies
     seen["ack"] = await call(session, "orcaops_ack_anomaly",
@@ -64,30 +85,20 @@ async def exercise_every_tool(session: ClientSession) -> dict[str, Any]:
     seen["decide"] = await call(session, "orcaops_decide_recommendation",
                                 recommendation_id=recs["recommendations"][0]["id"],
                                 decision="apply")
-    seen["forecast"] = await call(session, "orcaops_forecast", metric="runs", horizon="24h",
-                                  limit=5)
-    seen["predict"] = await call(session, "orcaops_predict", command="make test",
-                                 image=SLASH_IMAGE)
-    seen["metrics"] = await call(session, "orcaops_metrics", kind="jobs", since="2026-11-01")
-    seen["flaky"] = await call(session, "orcaops_flaky")
-    seen["sql"] = await call(session, "orcaops_sql", limit=2,
-                             sql="SELECT job_id, status FROM runs ORDER BY job_id")
     deploy = await call(session, "orcaops_search_runs", query=f'image:"{RESET_IMAGE}"', limit=1)
     seen["reset"] = await call(session, "orcaops_reset_baseline",
                                key=deploy["runs"][0]["baseline_key"], note="test")
-    seen["summary"] = await call(session, "orcaops_job_summary", job_id="srv-fail-01")
-    seen["debug"] = await call(session, "orcaops_debug_job", job_id="srv-fail-01")
-    seen["patterns"] = await call(session, "orcaops_failure_patterns", limit=3)
-    seen["analyze"] = await call(session, "orcaops_analyze_log", text="\n".join(TRACEBACK))
-    seen["doctor"] = await call(session, "orcaops_doctor")
-    seen["analyze_both"] = await session.call_tool("orcaops_analyze_log",
-                                                   {"text": "x", "path": "/nope"})
-    seen["bad_query"] = await session.call_tool("orcaops_search_runs",
-                                                {"query": "duration:>"})
-    seen["unknown_run"] = await session.call_tool("orcaops_get_run", {"job_id": "nope-1"})
-    seen["write_sql"] = await session.call_tool("orcaops_sql", {"sql": "DROP VIEW runs"})
-    seen["bad_args"] = await session.call_tool("orcaops_search_runs", {"limit": "many"})
-    return seen
+
+
+async def failing_calls(session: ClientSession, seen: dict[str, Any]) -> None:
+    """Raw results (no payload check): each must be a tool error."""
+    for name, tool, args in (
+            ("bad_query", "orcaops_search_runs", {"query": "duration:>"}),
+            ("unknown_run", "orcaops_get_run", {"job_id": "nope-1"}),
+            ("write_sql", "orcaops_sql", {"sql": "DROP VIEW runs"}),
+            ("bad_args", "orcaops_search_runs", {"limit": "many"}),
+            ("analyze_both", "orcaops_analyze_log", {"text": "x", "path": "/nope"})):
+        seen[name] = await session.call_tool(tool, args)
 
 
 @pytest.fixture(scope="module")
