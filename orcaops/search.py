@@ -42,6 +42,8 @@ class SearchSQL:
     page_params: tuple[Any, ...]
     count_sql: str
     facets_sql: str
+    limit: int | None = None
+    facet_names: tuple[str, ...] = ()
 
     def render(self) -> str:
         """The page query with its parameters listed beneath (for ``--show-sql``)."""
@@ -130,7 +132,8 @@ def compile_search(query: str = "", *, limit: int | None = 50, sort: str = "-sta
         page_params += (limit,)
     return SearchSQL(
         where=compiled.where, params=tuple(compiled.params), page_sql=page,
-        page_params=page_params,
+        page_params=page_params, limit=limit,
+        facet_names=tuple(facet_fields or FACET_FIELDS),
         count_sql=f"SELECT count(*) FROM runs WHERE {compiled.where}",
         facets_sql=facets_sql(compiled.where, facet_fields))
 
@@ -161,8 +164,15 @@ def _execute(reader: Reader, plan: SearchSQL, facets: bool,
              fetch: Callable[[str, tuple[Any, ...]], T]
              ) -> tuple[T, int, dict[str, list[dict[str, Any]]]]:
     page = fetch(plan.page_sql, plan.page_params)
+    facet_rows = reader.rows(plan.facets_sql, plan.params) if facets else []
+    found = facet_records(facet_rows) if facets else {}
+    shown = page.height if hasattr(page, "height") else len(page[1])  # type: ignore[attr-defined]
+    # The total costs a second scan only when the page was cut short and no facet counted it.
+    if plan.limit is None or shown < plan.limit:
+        return page, shown, found
+    if facets and "status" in plan.facet_names:
+        return page, sum(int(n) for facet, _, n in facet_rows if facet == "status"), found
     total = reader.rows(plan.count_sql, plan.params)
-    found = facet_records(reader.rows(plan.facets_sql, plan.params)) if facets else {}
     return page, int(total[0][0] if total else 0), found
 
 

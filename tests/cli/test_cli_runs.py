@@ -118,3 +118,12 @@ def test_logs_api_filters(filled):
     assert filled.logs(query="status:failed").height == 2
     assert filled.logs(level="warn")["line_number"].to_list() == [2]
     assert filled.samples("a1").height == 0
+
+
+def test_total_counts_every_match_not_the_page(filled):
+    for facets in (False, True):
+        res = filled.search("", limit=2, facets=facets)
+        assert (res.total, res.runs.height) == (4, 2)
+        res = filled.search("", limit=10, facets=facets)
+        assert (res.total, res.runs.height) == (4, 4)
+    assert filled.search("status:failed", limit=1).total == 2
