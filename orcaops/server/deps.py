@@ -26,8 +26,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong API key."}}
-
-
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 

@@ -66,7 +66,7 @@ def search_runs(wh: WH, q: str = Query("", description='A search query: "status:
 
 
 @router.get("/runs/search", response_model=SearchResponse, tags=["runs"])
-def search_runs_get(wh: WH, q: str = Query("", description='A search query, e.g. "status:failed".'),
+def search_runs_get(wh: WH, q: str = Query("", description='A search query: "status:failed".'),
                     limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = "-started_at",
                     facets: bool = True) -> Response:
     """The same as ``GET /orcaops/runs`` (the planning documents name both)."""
