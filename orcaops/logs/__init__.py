@@ -3,6 +3,7 @@
 The public entry points (used by the warehouse, the executors and ``orcaops logs``):
 
 - :func:`parse_run_log` — one run's raw lines to the ``logs`` columns plus run-level results;
+- :func:`parse_run_logs` — the same for many runs (:class:`RunLines`) in one vectorised pass;
 - :func:`parse_text` / :func:`analyze_text` — the same for a log file's text;
 - :func:`redact_text` / :func:`redact_env` — secret redaction.
 """
@@ -14,8 +15,8 @@ from typing import Any
 from orcaops.logs.clean import split_lines
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
 from orcaops.logs.levels import normalize_level
-from orcaops.logs.model import RECORD_KEYS, ParsedLog
-from orcaops.logs.pipeline import parse_run_log
+from orcaops.logs.model import RECORD_KEYS, ParsedLog, RunLines
+from orcaops.logs.pipeline import parse_run_log, parse_run_logs
 from orcaops.logs.redact import redact_env, redact_text, secret_values
 
 
@@ -64,6 +65,6 @@ def analyze_text(text: str) -> dict[str, Any]:
     return analysis_document(parse_text(text))
 
 
-__all__ = ["BUILTIN_PATTERNS", "ParsedLog", "RECORD_KEYS", "analysis_document", "analyze_text",
-           "match_patterns", "normalize_level", "parse_run_log", "parse_text", "redact_env",
-           "redact_text", "secret_values", "split_lines"]
+__all__ = ["BUILTIN_PATTERNS", "ParsedLog", "RECORD_KEYS", "RunLines", "analysis_document",
+           "analyze_text", "match_patterns", "normalize_level", "parse_run_log", "parse_run_logs",
+           "parse_text", "redact_env", "redact_text", "secret_values", "split_lines"]

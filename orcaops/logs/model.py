@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 RECORD_KEYS: tuple[str, ...] = ("line_number", "ts", "level", "message", "template_id",
                                 "template", "is_error", "stacktrace_id")
+
+
+@dataclass(frozen=True)
+class RunLines:
+    """One run's input to :func:`orcaops.logs.parse_run_logs` (the arguments of
+    :func:`orcaops.logs.parse_run_log`, as one value).
+
+    Attributes:
+        lines: Raw lines, in order (line numbers are their 1-based positions).
+        streams: ``stdout``/``stderr`` per line (all ``stdout`` when None).
+        timestamps: When each line arrived; a given timestamp wins over a parsed one.
+        status: Run status (see ``parse_run_log``).
+        exit_code: Exit code (137 points to ``oom``, 124 to ``timeout``).
+        secrets: Literal secret values masked wherever they appear.
+    """
+
+    lines: Sequence[str]
+    streams: Sequence[str] | None = None
+    timestamps: Sequence[datetime | None] | None = None
+    status: str | None = None
+    exit_code: int | None = None
+    secrets: Sequence[str] = ()
 
 
 @dataclass
