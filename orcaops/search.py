@@ -160,13 +160,18 @@ def facet_frames(found: dict[str, list[dict[str, Any]]]) -> dict[str, pl.DataFra
             else pl.DataFrame(schema=schema) for name, items in found.items()}
 
 
+def _page_size(page: Any) -> int:
+    """Rows on a page: a DataFrame, or ``(columns, rows)`` from the row reader."""
+    return int(page.height) if hasattr(page, "height") else len(page[1])
+
+
 def _execute(reader: Reader, plan: SearchSQL, facets: bool,
              fetch: Callable[[str, tuple[Any, ...]], T]
              ) -> tuple[T, int, dict[str, list[dict[str, Any]]]]:
     page = fetch(plan.page_sql, plan.page_params)
     facet_rows = reader.rows(plan.facets_sql, plan.params) if facets else []
     found = facet_records(facet_rows) if facets else {}
-    shown = page.height if hasattr(page, "height") else len(page[1])  # type: ignore[attr-defined]
+    shown = _page_size(page)
     # The total costs a second scan only when the page was cut short and no facet counted it.
     if plan.limit is None or shown < plan.limit:
         return page, shown, found
