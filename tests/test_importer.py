@@ -90,3 +90,41 @@ def test_command_list_and_string_forms(wh):
     wh.import_records([make_run("l", command=["echo", "a b"]), make_run("s", command="echo 'a b'")])
     rows = dict(wh.sql("select job_id, command_hash from runs").rows())
     assert rows["l"] == rows["s"]
+
+
+def test_batched_import_stores_what_per_run_parsing_gives(wh):
+    """The importer parses a whole batch in one pass; each run's rows must equal its own parse."""
+    from orcaops.logs import parse_run_log
+
+    logs = {"a": ["step 1", "ERROR: db down", "Traceback (most recent call last):",
+                  '  File "/x.py", line 1, in f', "ValueError: boom"],
+            "b": [], "c": ["password=hunter22 ok", "WARN slow 12 ms", "done"],
+            "d": ["{\"level\":\"error\",\"msg\":\"m\"}", "level=info msg=x"]}
+    recs = [make_run(j, status="failed" if j == "a" else "success",
+                     exit_code=1 if j == "a" else 0, logs=lines,
+                     environment={"env": {"DB_PASSWORD": "hunter22"}})
+            for j, lines in logs.items()]
+    report = wh.import_records(recs)
+    assert report.imported == 4 and report.log_lines == 10
+    got = wh.sql("select job_id, line_number, level, message, template_id, parsed, is_error "
+                 "from logs order by job_id, line_number").rows()
+    want = []
+    for j, lines in logs.items():
+        if not lines:
+            continue
+        p = parse_run_log(lines, status="failed" if j == "a" else "success",
+                          exit_code=1 if j == "a" else 0, secrets=["hunter22"])
+        want += [(j, p.line_number[i], p.level[i], p.message[i], p.template_id[i],
+                  p.parsed[i], p.is_error[i]) for i in range(len(lines))]
+    assert [tuple(r) for r in got] == want
+    assert all("hunter22" not in r[3] for r in got)
+    runs = dict(wh.sql("select job_id, n_error from runs").rows())
+    assert runs["a"] == parse_run_log(logs["a"], status="failed", exit_code=1).n_error
+
+
+def test_replace_within_one_import_keeps_the_later_copy(wh):
+    report = wh.import_records([make_run("r", logs=["first"]), make_run("x", logs=["x"]),
+                                make_run("r", logs=["second", "two"])], replace=True)
+    assert not report.errors
+    rows = wh.sql("select message from logs where job_id = 'r' order by line_number").rows()
+    assert [r[0] for r in rows] == ["second", "two"]
