@@ -100,6 +100,8 @@ def _logs(raw: Any) -> tuple[list[str], list[str], list[datetime | None]]:
     lines: list[str] = []
     streams: list[str] = []
     stamps: list[datetime | None] = []
+    last: Any = None
+    last_ts: datetime | None = None
     for i, entry in enumerate(raw):
         if isinstance(entry, str):
             entry = {"line": entry}
@@ -111,7 +113,14 @@ def _logs(raw: Any) -> tuple[list[str], list[str], list[datetime | None]]:
         stream = entry.get("stream") or "stdout"
         if stream not in ("stdout", "stderr"):
             raise InputError(f"logs[{i}]: stream must be 'stdout' or 'stderr', got {stream!r}")
-        ts = parse_time(entry.get("ts"), f"logs[{i}].ts")
+        value = entry.get("ts")
+        if value is None:
+            ts = None
+        elif value.__class__ is str and value == last:  # neighbours often share a timestamp
+            ts = last_ts
+        else:
+            ts = parse_time(value, f"logs[{i}].ts")
+            last, last_ts = value, ts
         for part in text.split("\n") if "\n" in text else (text,):
             lines.append(part)
             streams.append(stream)

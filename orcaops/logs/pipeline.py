@@ -69,14 +69,11 @@ def _final_ts(parsed: list[datetime | None], given: Sequence[datetime | None] | 
               ) -> list[datetime | None]:
     if given is None:
         return parsed
-    out = []
-    for g, p in zip(given, parsed):
-        if g is None:
-            out.append(p)
-        else:
-            out.append(g.replace(tzinfo=timezone.utc) if g.tzinfo is None
-                       else g.astimezone(timezone.utc))
-    return out
+    utc = timezone.utc
+    # Importers hand over UTC-aware values: those pass as they are (no per-line conversion).
+    return [p if g is None else g if g.tzinfo is utc
+            else g.replace(tzinfo=utc) if g.tzinfo is None else g.astimezone(utc)
+            for g, p in zip(given, parsed)]
 
 
 def parse_run_log(lines: Sequence[str], streams: Sequence[str] | None = None,

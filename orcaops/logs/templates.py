@@ -52,9 +52,19 @@ def mask_text(text: str) -> str:
     return text.strip()
 
 
+_IDS: dict[str, str] = {}
+
+
 def template_id(template: str) -> str:
     """A stable 16-hex id of a template text."""
-    return hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    # Cached: the same templates recur in run after run, and hashing was ~5% of an import.
+    got = _IDS.get(template)
+    if got is None:
+        if len(_IDS) > 100_000:
+            _IDS.clear()
+        got = _IDS[template] = hashlib.blake2b(template.encode("utf-8", "surrogatepass"),
+                                               digest_size=8).hexdigest()
+    return got
 
 
 class TemplateMiner:
