@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 LOAD_ORDER = TABLE_NAMES
+# Marks the error a view over an unreadable table raises (see ``broken_sql``).
+BROKEN_TABLE = "orcaops-unreadable:"
 # Errors in the text of a query (the user's SQL, or a value that does not convert).
 _USER_ERRORS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException,
                 duckdb.ConversionException, duckdb.InvalidInputException,
@@ -81,6 +83,21 @@ def scan_sql(table: TableSnapshot) -> str:
     file_list = "[" + ", ".join(_literal(f) for f in table.files) + "]"
     return (f"SELECT {cols} FROM read_parquet({file_list}, hive_partitioning = true, "
             "hive_types = {'day': DATE}, union_by_name = true)")
+
+
+def first_line(error: BaseException) -> str:
+    """A driver error's first line (DuckDB appends the SQL with a caret below it)."""
+    return (str(error).splitlines() or [""])[0]
+
+
+def broken_sql(name: str, table: TableSnapshot, error: BaseException) -> str:
+    """A SELECT with ``table``'s columns that raises, naming what is broken, when run."""
+    # Every column and the filter depend on error(): no plan can answer without raising
+    # (a constant NULL column let DuckDB fold `WHERE job_id = ?` to an empty, silent result).
+    cols = ", ".join(f"CAST(e AS {t}) AS \"{n}\"" for n, t in table.columns)
+    message = (f"{BROKEN_TABLE} the {name} table has a missing or corrupt data file "
+               f"({first_line(error)}); run `orcaops doctor`")
+    return f"SELECT {cols} FROM (SELECT error({_literal(message)}) AS e) WHERE e IS NULL"
 
 
 def plain_rows(rel: duckdb.DuckDBPyRelation) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -162,14 +179,18 @@ class Reader:
                 snap = delta_snapshot(self.tables)
                 save_snapshot(self.tables.root, snap)
             self.snapshot = snap
-            self.versions = snap.versions
+            # Marked current only once the views show it: after a failure the next query
+            # tries again instead of running on views of two different snapshots.
+            self.versions = {}
             if self._lazy_views and not self._rest_created:
                 self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(snap.tables['runs'])}")
+                self.versions = snap.versions
                 return
             self._create_base_views()
             self._rest_created = True
             if not self._stored_views_created and not self._lazy_views:
                 self._create_stored_views()
+            self.versions = snap.versions
 
     @property
     def files(self) -> dict[str, list[str]]:
@@ -180,19 +201,39 @@ class Reader:
     def _create_base_views(self) -> None:
         tables = self.snapshot.tables if self.snapshot else {}
         self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(tables['runs'])}")
-        for name in ("logs", "samples"):
-            self._exec(f"CREATE OR REPLACE VIEW {name}_all AS {scan_sql(tables[name])}")
-            self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_all "
-                       "WHERE job_id IN (SELECT job_id FROM runs)")
-        self._exec(f"CREATE OR REPLACE VIEW actions AS {scan_sql(tables['actions'])}")
-        self._create_index_views(tables["logs"])
+        broken_logs = None
+        for name in ("logs", "samples", "actions"):
+            view = name if name == "actions" else f"{name}_all"
+            broken = self._create_table_view(view, name, tables[name])
+            if name != "actions":
+                self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_all "
+                           "WHERE job_id IN (SELECT job_id FROM runs)")
+            if name == "logs":
+                broken_logs = broken
+        self._create_index_views(tables["logs"], broken_logs)
 
-    def _create_index_views(self, logs: TableSnapshot) -> None:
+    def _create_table_view(self, view: str, name: str, table: TableSnapshot) -> str | None:
+        """The view of one child table; over a missing or corrupt data file, a view that
+        fails when (and only when) a query reads it, so queries of other tables go on.
+        Returns that failing view's SQL, or None when the table is readable."""
+        try:
+            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
+            return None
+        except duckdb.Error as e:
+            sql = broken_sql(name, table, e)
+            self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
+            return sql
+
+    def _create_index_views(self, logs: TableSnapshot, broken: str | None = None) -> None:
         """Views of the log index (``log:`` searches), over the files still in the snapshot."""
         from orcaops.warehouse.logindex import load_index, view_sql
 
-        empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
-        for name, sql in view_sql(load_index(self.tables.root), logs.files, empty).items():
+        if broken is not None:  # every log view fails like the logs table itself
+            views = view_sql(None, (), broken)
+        else:
+            empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
+            views = view_sql(load_index(self.tables.root), logs.files, empty)
+        for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
     def _create_stored_views(self) -> None:
@@ -234,7 +275,11 @@ class Reader:
             except duckdb.IOException:
                 # A file vanished between snapshot and read (vacuum elsewhere): reload once.
                 self.refresh(force=True)
-                return self._run(sql, params, take)
+                try:
+                    return self._run(sql, params, take)
+                except duckdb.IOException as e:
+                    raise WarehouseError(f"a data file of the current snapshot cannot be "
+                                         f"read: {first_line(e)}; run `orcaops doctor`") from e
 
     def _run(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
              take: Callable[[Any], T]) -> T:
@@ -248,6 +293,10 @@ class Reader:
                 self._rest_created = True
             self._create_stored_views()
             return self._run(sql, params, take)
+        except duckdb.InvalidInputException as e:
+            if BROKEN_TABLE in str(e):
+                raise WarehouseError(first_line(e).split(BROKEN_TABLE, 1)[1].strip()) from e
+            raise InputError(f"SQL error: {e}") from e
         except _USER_ERRORS as e:
             raise InputError(f"SQL error: {e}") from e
         except duckdb.IOException:

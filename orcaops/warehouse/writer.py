@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from orcaops.config import Settings
+from orcaops.errors import WarehouseError
 from orcaops.warehouse.rows import RunBatch, only_jobs
 from orcaops.warehouse.tables import DeltaTables, in_predicate
 
@@ -119,19 +120,28 @@ class Writer:
             rows = con.execute(
                 "SELECT DISTINCT r.job_id FROM read_parquet(?) r JOIN wanted USING (job_id)",
                 [files]).fetchall()
+        except duckdb.Error as e:
+            # A missing or corrupt data file of `runs`: committing now could duplicate runs.
+            reason = (str(e).splitlines() or [""])[0]
+            raise WarehouseError(f"cannot read the runs table to check which runs are stored "
+                                 f"({reason}); run `orcaops doctor`") from e
         finally:
             con.close()
         return {r[0] for r in rows}
 
     def _journal(self, job_ids: list[str]) -> Path:
-        self.pending_dir.mkdir(parents=True, exist_ok=True)
         path = self.pending_dir / f"{uuid.uuid4().hex}.json"
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"job_ids": job_ids, "pid": os.getpid()}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.rename(path)
+        try:
+            self.pending_dir.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"job_ids": job_ids, "pid": os.getpid()}, f)
+                f.flush()
+                os.fsync(f.fileno())
+            tmp.rename(path)
+        except OSError as e:  # e.g. the disk is full: nothing was written yet
+            tmp.unlink(missing_ok=True)
+            raise WarehouseError(f"cannot start a commit in {self.pending_dir}: {e}") from e
         return path
 
     def clean_pending(self) -> int:
