@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 
@@ -34,3 +35,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def figures() -> Counter[str]:
     """The session's counters; tests add what they ran, injected and found."""
     return FIGURES
+
+
+@pytest.fixture
+def cli_home(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Like the shared ``cli`` fixture, for a home given per call: ``cli_home(home, *args)``."""
+    import io
+    import sys
+
+    from orcaops.cli import main
+
+    def run(home: object, *args: str) -> SimpleNamespace:
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        code = 0
+        try:
+            main(["--home", str(home), *args])
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        finally:
+            monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+            monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        return SimpleNamespace(exit_code=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+    return run
