@@ -96,11 +96,17 @@ class TemplateMiner:
         known = self._seen.get((group, masked))
         if known is not None:
             return known
+        return self._insert(masked, group)
+
+    def _insert(self, masked: str, group: str) -> int:
+        """:meth:`add` for a (message, group) pair not seen before."""
         toks = masked.split()
         n = len(toks)
         key = (group, n, toks[0] if n else "", toks[1] if n > 1 else "")
-        bucket = self._buckets.setdefault(key, [])
-        best = self._best(bucket, toks) if n > 2 else None
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = []
+        best = self._best(bucket, toks) if n > 2 and bucket else None
         if best is None:
             best = len(self.templates)
             self.templates.append(toks)
@@ -149,7 +155,8 @@ def mine(masked: list[str], groups: list[str], sim_threshold: float = 0.5
     # Distinct (message, group) pairs in first-seen order: mining is per distinct message,
     # and a dict built in C is cheaper than a Python call per line.
     keys = list(zip(masked, groups))
-    slot = {key: miner.add(*key) for key in dict.fromkeys(keys)}
+    insert = miner._insert  # the keys are distinct: skip add()'s seen-before lookup
+    slot = {key: insert(*key) for key in dict.fromkeys(keys)}
     texts = [miner.template(i) for i in range(len(miner.templates))]
     ids = [template_id(t) for t in texts]
     idx = [slot[key] for key in keys]
