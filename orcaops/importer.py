@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -201,6 +202,30 @@ def _secrets(item: ParsedRun) -> list[str]:
     return secrets
 
 
+def redact_command(run: RunRecord, secrets: list[str]) -> None:
+    """Redact credentials in the command and argv (``mysql --password X``, a token in a URL).
+
+    The argv is redacted as one shell line, so a flag and its value in separate elements are
+    seen together; if the redacted line no longer splits into as many words, each element is
+    redacted alone. (The command hash, and so the baseline key, is of the redacted command.)
+    """
+    from orcaops.logs import redact_text
+
+    if run.command:
+        run.command = redact_text(run.command, secrets)
+    if run.argv:
+        line = shlex.join(run.argv)
+        clean = redact_text(line, secrets)
+        if clean != line:
+            try:
+                argv = shlex.split(clean)
+            except ValueError:
+                argv = []
+            if len(argv) != len(run.argv):
+                argv = [redact_text(a, secrets) for a in run.argv]
+            run.argv = argv
+
+
 def add_parsed_many(batch: RunBatch, items: Sequence[ParsedRun]) -> None:
     """Parse the runs' raw log lines in one pass and add the runs to ``batch``.
 
@@ -209,8 +234,12 @@ def add_parsed_many(batch: RunBatch, items: Sequence[ParsedRun]) -> None:
     """
     from orcaops.logs import RunLines, parse_run_logs
 
+    secrets = [_secrets(it) for it in items]
+    for item, found in zip(items, secrets):
+        redact_command(item.run, found)
     runs = [RunLines(it.lines, it.streams, it.timestamps, status=it.run.status,
-                     exit_code=it.run.exit_code, secrets=_secrets(it)) for it in items]
+                     exit_code=it.run.exit_code, secrets=found)
+            for it, found in zip(items, secrets)]
     logs = iter(parse_run_logs([r for r in runs if r.lines]))
     for item, run in zip(items, runs):
         batch.add(item.run, next(logs) if run.lines else None, item.samples)
