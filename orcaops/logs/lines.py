@@ -120,7 +120,8 @@ def _structured(ex: Extracted) -> None:
             ts_val.append(got[1])
         if got[2] is not None:  # a decoded message may hold escaped \r or ANSI codes
             ex.msg[i] = clean_line(got[2]) if "\r" in got[2] or "\x1b" in got[2] else got[2]
-        ex.fields[i] = got[3]
+        # An empty object has no fields: NULL, like a line without any, not '{}'.
+        ex.fields[i] = None if got[3] is None or got[3].replace(" ", "") == "{}" else got[3]
     if ts_idx:
         ex.ts = ex.ts.scatter(ts_idx, pl.Series(ts_val, dtype=_TS))
 

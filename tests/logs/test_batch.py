@@ -91,3 +91,9 @@ run_lines = st.builds(RunLines, st.lists(line, max_size=25),
 @given(st.lists(run_lines, max_size=6))
 def test_batch_matches_per_run_on_random_runs(runs):
     _assert_same(runs)
+
+
+def test_an_empty_json_object_has_null_fields():
+    log = parse_run_log(["{}", "{ }", '{"level":"warn","msg":"x"}', "plain"])
+    assert log.parsed[:2] == [None, None] and log.parsed[3] is None
+    assert log.parsed[2] is not None
