@@ -117,8 +117,8 @@ class RunBatch:
         self.runs.append(row)
         if parsed is not None and parsed.line_number:
             self._add_logs(run.job_id, row["day"], parsed)
-        for sample in samples:
-            self._add_sample(run.job_id, row["day"], sample)
+        if samples:
+            self._add_samples(run.job_id, row["day"], samples)
         return row
 
     def _add_logs(self, job_id: str, day: date, parsed: ParsedLogLike) -> None:
@@ -132,12 +132,14 @@ class RunBatch:
         cols["stacktrace_id"].extend(
             None if s is None else f"{job_id}:{s}" for s in parsed.stacktrace_id)
 
-    def _add_sample(self, job_id: str, day: date, sample: Mapping[str, Any]) -> None:
+    def _add_samples(self, job_id: str, day: date, samples: Sequence[Mapping[str, Any]]
+                     ) -> None:
+        # Column by column: one extend per field instead of one append per field per sample.
         cols = self.samples
-        cols["job_id"].append(job_id)
-        cols["day"].append(day)
+        cols["job_id"].extend([job_id] * len(samples))
+        cols["day"].extend([day] * len(samples))
         for name in SAMPLE_FIELDS:
-            cols[name].append(sample.get(name))
+            cols[name].extend([s.get(name) for s in samples])
 
     def tables(self) -> dict[str, pa.Table]:
         """The batch as Arrow tables with the warehouse schemas."""
