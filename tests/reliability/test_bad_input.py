@@ -120,6 +120,7 @@ def test_disk_full_during_a_commit(tmp_path: Path, figures: Counter[str]) -> Non
     """The home fills up mid-commit: a clear error (WarehouseError, CLI exit 1, no
     traceback), nothing committed lost or partial, and once space frees the same import
     completes exactly."""
+    import base64
     import random
     import subprocess
     import sys
@@ -133,8 +134,8 @@ def test_disk_full_during_a_commit(tmp_path: Path, figures: Counter[str]) -> Non
         before = check_invariants(fresh(home), expected_counts(first))
         rng = random.Random(1)
         big = records("big", 30)
-        for r in big:  # incompressible lines: ~6 MB of Parquet, twice what is left
-            r["logs"] = [f"{rng.getrandbits(512):0128x}" for _ in range(800)]
+        for r in big:  # random base64 lines: ~6 MB of Parquet whatever the codec, 2x the disk
+            r["logs"] = [base64.b64encode(rng.randbytes(96)).decode() for _ in range(2000)]
         src = write_jsonl(tmp_path / "big.jsonl", big)
         done = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), "import",
                                str(src)], capture_output=True, text=True, timeout=300)
