@@ -68,6 +68,17 @@ sorts = st.one_of(st.lists(st.sampled_from(["-", "duration", "started_at", "cost
                            max_size=6).map("".join), st.text(max_size=20))
 
 
+# One cold reader per home (the CLI's path), and fuzz counts the figures test reports.
+_READERS: dict[Path, object] = {}
+FIGURES_LOCAL: Counter[str] = Counter()
+
+
+def _reader(home: Path):  # type: ignore[no-untyped-def]
+    if home not in _READERS:
+        _READERS[home] = open_reader(home)
+    return _READERS[home]
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Warehouse]:
     """A warehouse with ordinary runs and runs whose data are injection strings."""
@@ -118,16 +129,6 @@ def test_fuzzed_sort_gives_results_or_query_error(hostile: tuple[Path, Warehouse
     home, wh = hostile
     _search_or_query_error(wh, _reader(home), text, sort)
     FIGURES_LOCAL["sort specs fuzzed end to end"] += 1
-
-
-_READERS: dict[Path, object] = {}
-FIGURES_LOCAL: Counter[str] = Counter()
-
-
-def _reader(home: Path):  # type: ignore[no-untyped-def]
-    if home not in _READERS:
-        _READERS[home] = open_reader(home)
-    return _READERS[home]
 
 
 def test_fuzz_figures(figures: Counter[str]) -> None:
