@@ -7,20 +7,11 @@ multiplies them for a longer local run (e.g. ``ORCAOPS_RELIABILITY_TRIALS=10``).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from types import SimpleNamespace
 
 import pytest
-
-# What the suite did, printed at the end of the session (the issue asks for these figures).
-FIGURES: Counter[str] = Counter()
-
-
-def scale(default: int) -> int:
-    """``default`` trials, times ``ORCAOPS_RELIABILITY_TRIALS`` when set (a longer run)."""
-    factor = int(os.environ.get("ORCAOPS_RELIABILITY_TRIALS", "1") or "1")
-    return max(1, default * max(factor, 1))
+from reliability_kit import FIGURES
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,14 @@ import orcaops
 from orcaops.api import Warehouse
 
 WORKER = Path(__file__).with_name("reliability_worker.py")
+# What the suite did, printed at the end of the session (the issue asks for these figures).
+FIGURES: Counter[str] = Counter()
+
+
+def scale(default: int) -> int:
+    """``default`` trials, times ``ORCAOPS_RELIABILITY_TRIALS`` when set (a longer run)."""
+    factor = int(os.environ.get("ORCAOPS_RELIABILITY_TRIALS", "1") or "1")
+    return max(1, default * max(factor, 1))
 
 
 def run_record(job_id: str, i: int, *, day: int | None = None) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def test_gigantic_and_odd_log_lines_are_stored_whole(wh, figures: Counter[str]) 
     """A 4 MB log line, NUL bytes, ANSI escapes, RTL and astral characters are stored, line
     count intact, and searchable; a job_id with quotes and SQL in it is just a job_id."""
     huge = "ERROR " + "z" * 4_000_000
-    odd = ["a\x00b", "\x1b[31mred\x1b[0m", "مرحبا ‮evil", "🦀 crab", "\r progress 50%\r done"]
+    odd = ["a\x00b", "\x1b[31mred\x1b[0m", "مرحبا \u202eevil", "🦀 crab", "\r progress 50%\r done"]
     job = "o'brien\"; DROP TABLE runs; --"
     report = wh.import_records([{"job_id": job, "status": "failed", "logs": [huge, *odd]}])
     assert report.imported == 1 and not report.errors
@@ -107,7 +107,7 @@ def _tmpfs(path: Path, size: str) -> None:
     if os.geteuid() != 0:
         reason = "mounting a small tmpfs needs root"
     else:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        done = subprocess.run(check=False, args=["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
                               capture_output=True, text=True)
         reason = done.stderr.strip() if done.returncode else None
     if reason:
@@ -137,7 +137,7 @@ def test_disk_full_during_a_commit(tmp_path: Path, figures: Counter[str]) -> Non
         for r in big:  # random base64 lines: ~6 MB of Parquet whatever the codec, 2x the disk
             r["logs"] = [base64.b64encode(rng.randbytes(96)).decode() for _ in range(2000)]
         src = write_jsonl(tmp_path / "big.jsonl", big)
-        done = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), "import",
+        done = subprocess.run(check=False, args=[sys.executable, "-m", "orcaops", "--home", str(home), "import",
                                str(src)], capture_output=True, text=True, timeout=300)
         figures["faults injected"] += 1
         figures["bad input: disk-full commits"] += 1
@@ -157,7 +157,7 @@ def test_disk_full_during_a_commit(tmp_path: Path, figures: Counter[str]) -> Non
                 with pytest.raises(OSError):
                     while True:
                         f.write(b"\0" * chunk)
-        done = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), "import",
+        done = subprocess.run(check=False, args=[sys.executable, "-m", "orcaops", "--home", str(home), "import",
                                str(src)], capture_output=True, text=True, timeout=300)
         figures["faults injected"] += 1
         figures["bad input: disk-full commits"] += 1
@@ -175,4 +175,4 @@ def test_disk_full_during_a_commit(tmp_path: Path, figures: Counter[str]) -> Non
                                   "(SELECT job_id FROM runs)")["n"][0]
         assert orphans == 0
     finally:
-        subprocess.run(["umount", "-l", str(home)], capture_output=True)
+        subprocess.run(check=False, args=["umount", "-l", str(home)], capture_output=True)

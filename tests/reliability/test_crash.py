@@ -16,9 +16,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import scale
-from reliability_kit import (check_invariants, expected_counts, fresh, kill_after,
-                             orcaops_cmd, records, worker_cmd, write_jsonl)
+from reliability_kit import (
+    check_invariants,
+    expected_counts,
+    fresh,
+    kill_after,
+    orcaops_cmd,
+    records,
+    scale,
+    worker_cmd,
+    write_jsonl,
+)
 
 pytestmark = pytest.mark.reliability
 

@@ -16,10 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import scale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_kit import records
+from reliability_kit import records, scale
 
 import orcaops
 from orcaops.api import Warehouse

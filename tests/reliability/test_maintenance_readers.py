@@ -9,8 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import scale
-from reliability_kit import check_invariants, expected_counts, fresh, records, worker_cmd
+from reliability_kit import check_invariants, expected_counts, fresh, records, scale, worker_cmd
 
 pytestmark = pytest.mark.reliability
 

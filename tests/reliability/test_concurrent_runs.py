@@ -14,9 +14,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import scale
-from reliability_kit import (check_invariants, expected_counts, fresh, orcaops_cmd, records,
-                             worker_cmd, write_jsonl)
+from reliability_kit import (
+    check_invariants,
+    expected_counts,
+    fresh,
+    orcaops_cmd,
+    records,
+    scale,
+    worker_cmd,
+    write_jsonl,
+)
 
 from orcaops.warehouse.writer import Writer
 
@@ -46,7 +53,7 @@ def test_importers_recorders_and_readers_at_once(home: Path, tmp_path: Path,
 
     def recorder() -> None:
         for k in range(jobs):
-            done = subprocess.run(orcaops_cmd(home, "run", "--local", "-q", "--tag", "conrun",
+            done = subprocess.run(check=False, args=orcaops_cmd(home, "run", "--local", "-q", "--tag", "conrun",
                                               "--", "sh", "-c", f"echo job {k}; echo e >&2"),
                                   capture_output=True, text=True, timeout=120)
             recorded.append(done.returncode)
