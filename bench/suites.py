@@ -13,7 +13,6 @@ from typing import Any
 
 import duckdb
 
-import orcaops
 from bench import baselines as B
 from bench.data import NOW
 from bench.timing import Row, check, measure, stat

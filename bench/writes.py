@@ -13,7 +13,7 @@ from typing import Any
 
 import orcaops
 from bench.data import records
-from bench.timing import Row, check, stat
+from bench.timing import Row, stat
 
 WRITER = """
 import json, sys, time, orcaops

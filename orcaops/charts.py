@@ -17,7 +17,7 @@ otherwise draw them in the viewer's local zone and a report would differ by mach
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Union
 
 import altair as alt

@@ -8,7 +8,7 @@ does the work (``metrics``, ``baselines``, ``anomalies``, ``flaky``, ``predict``
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 

@@ -118,6 +118,14 @@ class DeltaTables:
             str(self.path(name)), data, mode="append", partition_by=["day"],
             writer_properties=props))
 
+    def overwrite_ids(self, name: str, data: pa.Table, job_ids: list[str]) -> None:
+        """Swap the rows of ``job_ids`` for ``data`` in one commit (predicate overwrite)."""
+        dl = _deltalake()
+        props = writer_properties(name, APPEND_ZSTD_LEVEL)
+        self.retry(lambda: dl.write_deltalake(
+            str(self.path(name)), data, mode="overwrite", predicate=in_predicate("job_id", job_ids),
+            partition_by=["day"], writer_properties=props))
+
     def delete_ids(self, name: str, job_ids: list[str]) -> None:
         """Delete every row of ``job_ids`` (in chunks: predicates are SQL text)."""
         props = writer_properties(name, APPEND_ZSTD_LEVEL)  # rewritten files stay zstd

@@ -26,7 +26,7 @@ import pyarrow as pa
 from orcaops.config import Settings
 from orcaops.errors import WarehouseError
 from orcaops.warehouse.rows import RunBatch, only_jobs
-from orcaops.warehouse.tables import DeltaTables, in_predicate
+from orcaops.warehouse.tables import DeltaTables
 
 
 @dataclass
@@ -82,18 +82,12 @@ class Writer:
 
     def _swap(self, data: dict[str, pa.Table], replaced: list[str]) -> None:
         """Replace runs atomically per table: old rows out and new rows in, in one commit."""
-        from deltalake import write_deltalake
-
         ids = data["runs"].column("job_id").to_pylist()
-        predicate = in_predicate("job_id", ids)
         for name in ("logs", "samples", "runs"):
-            table = data[name]
-            if table.num_rows == 0:
+            if data[name].num_rows == 0:
                 self.tables.delete_ids(name, replaced)
-                continue
-            path = str(self.tables.path(name))
-            self.tables.retry(lambda: write_deltalake(
-                path, table, mode="overwrite", predicate=predicate, partition_by=["day"]))
+            else:
+                self.tables.overwrite_ids(name, data[name], ids)
 
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, object]:
         """Append one row to the ``actions`` table; returns it."""
