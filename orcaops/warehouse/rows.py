@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,30 +17,12 @@ import pyarrow.compute as pc
 from orcaops.models import FAILED_STATUSES, RunRecord, utcnow
 from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES
 
+if TYPE_CHECKING:
+    from orcaops.logs.model import ParsedLog
+
 SAMPLE_FIELDS = tuple(f.name for f in SAMPLES if f.name not in ("job_id", "day"))
 _INT_SAMPLE_FIELDS = {"network_rx_bytes", "network_tx_bytes", "block_read_bytes",
                       "block_write_bytes", "pids"}
-
-
-class ParsedLogLike(Protocol):
-    """What ``orcaops.logs.parse_run_log`` returns (columnar, one entry per line)."""
-
-    line_number: list[int]
-    ts: list[datetime | None]
-    stream: list[str]
-    level: list[str]
-    message: list[str]
-    template_id: list[str]
-    template: list[str]
-    parsed: list[str | None]
-    is_error: list[bool]
-    stacktrace_id: list[str | None]
-    n_error: int
-    n_warn: int
-    first_error: str | None
-    failure_category: str | None
-    error_fingerprint: str | None
-    analysis: dict[str, Any]
 
 
 def _json(value: Any) -> str | None:
@@ -49,7 +31,7 @@ def _json(value: Any) -> str | None:
     return json.dumps(value, default=str, separators=(",", ":"))
 
 
-def run_row(run: RunRecord, parsed: ParsedLogLike | None) -> dict[str, Any]:
+def run_row(run: RunRecord, parsed: ParsedLog | None) -> dict[str, Any]:
     """One row of the ``runs`` table; log analysis fills what the record leaves empty."""
     res = run.resources
     row: dict[str, Any] = {
@@ -80,7 +62,7 @@ def run_row(run: RunRecord, parsed: ParsedLogLike | None) -> dict[str, Any]:
     return row
 
 
-def _fill_from_log(row: dict[str, Any], run: RunRecord, parsed: ParsedLogLike) -> None:
+def _fill_from_log(row: dict[str, Any], run: RunRecord, parsed: ParsedLog) -> None:
     row["log_lines"] = len(parsed.line_number)
     row["n_error"] = parsed.n_error
     row["n_warn"] = parsed.n_warn
@@ -110,7 +92,7 @@ class RunBatch:
     def log_line_count(self) -> int:
         return len(self.logs["job_id"])
 
-    def add(self, run: RunRecord, parsed: ParsedLogLike | None = None,
+    def add(self, run: RunRecord, parsed: ParsedLog | None = None,
             samples: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
         """Add one run with its parsed log and samples; returns the runs row."""
         row = run_row(run, parsed)
@@ -121,7 +103,7 @@ class RunBatch:
             self._add_samples(run.job_id, row["day"], samples)
         return row
 
-    def _add_logs(self, job_id: str, day: date, parsed: ParsedLogLike) -> None:
+    def _add_logs(self, job_id: str, day: date, parsed: ParsedLog) -> None:
         n = len(parsed.line_number)
         cols = self.logs
         cols["job_id"].extend([job_id] * n)
