@@ -36,26 +36,33 @@ class CliResult:
     stderr: str
 
 
+def invoke_cli(monkeypatch: pytest.MonkeyPatch, home: Path, *args: str,
+               input: str | None = None) -> CliResult:
+    """Run ``orcaops --home HOME ARGS`` in this process, capturing its output and exit code."""
+    from orcaops.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    if input is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(input.encode())))
+    code = 0
+    try:
+        main(["--home", str(home), *args])
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli(home: Path, monkeypatch: pytest.MonkeyPatch):
     """Run ``orcaops ARGS`` in-process against the temporary home."""
-    from orcaops.cli import main
 
     def run(*args: str, input: str | None = None) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setattr(sys, "stderr", err)
-        if input is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(input.encode())))
-        code = 0
-        try:
-            main(["--home", str(home), *args])
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        finally:
-            monkeypatch.setattr(sys, "stdout", sys.__stdout__)
-            monkeypatch.setattr(sys, "stderr", sys.__stderr__)
-        return CliResult(code, out.getvalue(), err.getvalue())
+        return invoke_cli(monkeypatch, home, *args, input=input)
 
     return run
 

@@ -8,7 +8,7 @@ multiplies them for a longer local run (e.g. ``ORCAOPS_RELIABILITY_TRIALS=10``).
 from __future__ import annotations
 
 from collections import Counter
-from types import SimpleNamespace
+from pathlib import Path
 
 import pytest
 from reliability_kit import FIGURES
@@ -31,23 +31,9 @@ def figures() -> Counter[str]:
 @pytest.fixture
 def cli_home(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Like the shared ``cli`` fixture, for a home given per call: ``cli_home(home, *args)``."""
-    import io
-    import sys
+    from tests.conftest import invoke_cli
 
-    from orcaops.cli import main
-
-    def run(home: object, *args: str) -> SimpleNamespace:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setattr(sys, "stderr", err)
-        code = 0
-        try:
-            main(["--home", str(home), *args])
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        finally:
-            monkeypatch.setattr(sys, "stdout", sys.__stdout__)
-            monkeypatch.setattr(sys, "stderr", sys.__stderr__)
-        return SimpleNamespace(exit_code=code, stdout=out.getvalue(), stderr=err.getvalue())
+    def run(home: object, *args: str):  # type: ignore[no-untyped-def]
+        return invoke_cli(monkeypatch, Path(str(home)), *args)
 
     return run
