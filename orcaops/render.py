@@ -134,20 +134,29 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None) -> str | Non
     return text
 
 
-def human_duration(seconds: float | None) -> str:
-    """``45s``, ``2m 03s``, ``1h 04m``."""
+def human_duration(seconds: float | None, *, compact: bool = False, missing: str = "-") -> str:
+    """A duration as people write it: ``850ms``, ``4.5s``, ``45s``, ``2m 03s``, ``1h 04m``.
+
+    Args:
+        seconds: the duration, or None.
+        compact: no space between units (``4m12s``), for use inside sentences.
+        missing: what None reads as.
+    """
     if seconds is None:
-        return "-"
+        return missing
     s = float(seconds)
     if s < 1:
-        return f"{s * 1000:.0f}ms"
-    if s < 60:
-        return f"{s:.1f}s" if s < 10 else f"{s:.0f}s"
+        return f"{s * 1000:.0f}ms" if s > 0 else "0s"
+    if s < 10:
+        return f"{s:.1f}".rstrip("0").rstrip(".") + "s"  # 4.5s, but 8s rather than 8.0s
+    sep = "" if compact else " "
     m, sec = divmod(int(round(s)), 60)
+    if m == 0:
+        return f"{sec}s"
     if m < 60:
-        return f"{m}m {sec:02d}s"
+        return f"{m}m" if sec == 0 else f"{m}m{sep}{sec:02d}s"
     h, m = divmod(m, 60)
     if h < 48:
-        return f"{h}h {m:02d}m"
+        return f"{h}h" if m == 0 else f"{h}h{sep}{m:02d}m"
     d, h = divmod(h, 24)
-    return f"{d}d {h:02d}h"
+    return f"{d}d{sep}{h:02d}h"

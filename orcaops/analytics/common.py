@@ -83,19 +83,10 @@ def utcnow() -> datetime:
 
 
 def human_seconds(seconds: float | None) -> str:
-    """``64s``, ``4m12s``, ``1h05m``: how a person says a duration."""
-    if seconds is None:
-        return "?"
-    s = float(seconds)
-    if s < 10:
-        return f"{s:.1f}s"
-    if s < 60:
-        return f"{s:.0f}s"
-    if s < 3600:
-        m, rest = divmod(round(s), 60)
-        return f"{m}m{rest:02d}s"
-    h, rest = divmod(round(s), 3600)
-    return f"{h}h{rest // 60:02d}m"
+    """``64s``, ``4m12s``, ``1h05m``: a duration inside a sentence."""
+    from orcaops.render import human_duration
+
+    return human_duration(seconds, compact=True, missing="?")
 
 
 def human_mb(mb: float | None) -> str:

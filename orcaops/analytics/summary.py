@@ -22,24 +22,10 @@ _STATING = (r"^(?:E\s+)?(?:[A-Za-z_][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Fail
 
 
 def human_duration(seconds: float | None) -> str:
-    """``45s``, ``2m 03s``, ``1h 05m``; ``unknown`` when None.
+    """``45s``, ``2m 03s``, ``1h 05m``; ``unknown`` when None."""
+    from orcaops.render import human_duration as render_duration
 
-    Args:
-        seconds: A duration.
-
-    Returns:
-        The duration as people write it.
-    """
-    if seconds is None:
-        return "unknown"
-    s = int(round(seconds))
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms" if seconds > 0 else "0s"
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m" if s % 60 == 0 else f"{s // 60}m {s % 60:02d}s"
-    return f"{s // 3600}h" if s % 3600 < 60 else f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return render_duration(seconds, missing="unknown")
 
 
 def logs_frame(logs: ParsedLog | pl.DataFrame | None) -> pl.DataFrame:
