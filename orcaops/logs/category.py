@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
+from orcaops.logs.literals import Prefiltered
 from orcaops.logs.rootcause import ErrorEvent, trace_text
 
-_TYPE_CATEGORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rx), cat) for rx, cat in (
+_TYPE_CATEGORY: tuple[tuple[Prefiltered, str], ...] = tuple(
+    (Prefiltered(rx), cat) for rx, cat in (
         (r"ModuleNotFound|ImportError|ClassNotFound|NoClassDefFound|MODULE_NOT_FOUND|"
          r"ERESOLVE|E404", "dependency"),
         (r"Assert|ComparisonFailure", "test"),
@@ -19,10 +20,11 @@ _TYPE_CATEGORY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Permission|AccessDenied|Unauthorized|Forbidden|EACCES|EPERM", "permission"),
         (r"Config|Environ|ImproperlyConfigured", "config"),
     ))
-_OOM_RE = re.compile("|".join(p.pattern for p in BUILTIN_PATTERNS if p.category == "oom"),
-                     re.M)
-_TEST_SUMMARY_RE = re.compile(r"\b\d+ failed\b|^--- FAIL:|^Tests:\s+.*\d+ failed|"
-                              r"FAILED \((?:failures|errors)=|^FAIL\s", re.M)
+# Prefiltered (see orcaops.logs.literals): both search the last 30 lines of every failed run.
+_OOM_RE = Prefiltered("|".join(p.pattern for p in BUILTIN_PATTERNS if p.category == "oom"),
+                      re.M)
+_TEST_SUMMARY_RE = Prefiltered(r"\b\d+ failed\b|^--- FAIL:|^Tests:\s+.*\d+ failed|"
+                               r"FAILED \((?:failures|errors)=|^FAIL\s", re.M)
 FAILED_STATUSES = ("failed", "timeout", "error")
 _MAX_SCANNED = 10
 

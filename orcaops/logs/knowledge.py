@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from orcaops.logs.literals import Prefiltered
 from orcaops.models import FailurePattern
 
 
@@ -140,8 +141,10 @@ BUILTIN_PATTERNS: list[FailurePattern] = [
 
 
 @lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.M)
+def _compiled(pattern: str) -> Prefiltered:
+    # Prefiltered: most patterns start with \b, (?i) or an alternation, which re tries at
+    # every position; a substring test of their required literals rules most texts out.
+    return Prefiltered(pattern, re.M)
 
 
 def fill(template: str, groups: tuple[str | None, ...]) -> str:
