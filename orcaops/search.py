@@ -110,7 +110,9 @@ def facets_sql(where: str, fields: list[str] | None = None) -> str:
             col = FACET_FIELDS[name]
             parts.append(f"SELECT '{name}' AS facet, {col}::VARCHAR AS value, count(*) AS count "
                          f"FROM hits GROUP BY {col}")
-    return (f"WITH hits AS MATERIALIZED (SELECT * FROM runs WHERE {where})\n"
+    # The shared scan keeps only the columns the facets count (not every column of runs).
+    columns = ", ".join(dict.fromkeys("tags" if n == "tag" else FACET_FIELDS[n] for n in wanted))
+    return (f"WITH hits AS MATERIALIZED (SELECT {columns} FROM runs WHERE {where})\n"
             + "\nUNION ALL ".join(parts))
 
 

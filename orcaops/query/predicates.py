@@ -46,9 +46,15 @@ def compile_term(ctx: Context, term: ast.Term) -> Part:
 def compile_bare(ctx: Context, word: ast.Word) -> Sql:
     """A bare word or phrase: contained in job_id, image, command or intent, or in a tag."""
     like = _contains(word)
-    parts = [fmt("{c} ILIKE {v} ESCAPE '\\'", c=col(c), v=param(like)) for c in BARE_COLUMNS]
-    parts.append(_any_tag("t ILIKE {v} ESCAPE '\\'", param(like)))
+    parts = [fmt(_ilike("{c}", like), c=col(c), v=param(like)) for c in BARE_COLUMNS]
+    parts.append(_any_tag(_ilike("t", like), param(like)))
     return join("OR", parts)
+
+
+def _ilike(target: str, like: str) -> str:
+    """``target ILIKE {v}``, with the ESCAPE clause only when the pattern escapes something:
+    DuckDB's escaping ILIKE runs ~2x slower than the plain one (which it can also simplify)."""
+    return f"{target} ILIKE {{v}}" + (" ESCAPE '\\'" if "\\" in like else "")
 
 
 def _contains(word: ast.Word) -> str:
@@ -65,10 +71,11 @@ def _string_match(ctx: Context, name: str, target: Sql, value: ast.Value, kind: 
         return fmt("regexp_matches({c}, {v}, 'i')", c=target, v=param(_regex(ctx, value)))
     word = _word(ctx, name, kind, value)
     if kind == fields.TEXT:
-        return fmt("{c} ILIKE {v} ESCAPE '\\'", c=target, v=param(_contains(word)))
+        like = _contains(word)
+        return fmt(_ilike("{c}", like), c=target, v=param(like))
     pattern = to_pattern(word.raw, single_char=True)
     if pattern.has_wildcard:
-        return fmt("{c} ILIKE {v} ESCAPE '\\'", c=target, v=param(pattern.like))
+        return fmt(_ilike("{c}", pattern.like), c=target, v=param(pattern.like))
     return fmt("lower({c}) = {v}", c=target, v=param(pattern.literal.lower()))
 
 
@@ -94,6 +101,10 @@ def keyword(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
         pattern = to_pattern(term.value.raw, single_char=True)
         if not pattern.has_wildcard and pattern.literal.lower() not in spec.choices:
             raise ctx.unknown_choice(spec.name, term.value.raw, spec.choices, term.value.pos)
+        if not pattern.has_wildcard:
+            # A closed set is stored exactly as its choices (lower case): a plain equality,
+            # which Parquet statistics can prune and which runs ~2x faster than lower(c) = v.
+            return fmt("{c} = {v}", c=col(spec.column), v=param(pattern.literal.lower()))
     return _string_match(ctx, term.field, col(spec.column), term.value, fields.KEYWORD)
 
 
@@ -110,7 +121,7 @@ def tags(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
         return _any_tag("regexp_matches(t, {v}, 'i')", param(_regex(ctx, value)))
     pattern = to_pattern(_word(ctx, term.field, spec.kind, value).raw, single_char=True)
     if pattern.has_wildcard:
-        return _any_tag("t ILIKE {v} ESCAPE '\\'", param(pattern.like))
+        return _any_tag(_ilike("t", pattern.like), param(pattern.like))
     return fmt(
         "list_contains(list_transform(tags, " + _TAG + "lower(t)), {v})",
         v=param(pattern.literal.lower()),

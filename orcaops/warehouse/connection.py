@@ -81,8 +81,11 @@ def scan_sql(table: TableSnapshot) -> str:
         return f"SELECT {cols} WHERE false"
     cols = ", ".join(f"\"{n}\"" for n, _ in table.columns)
     file_list = "[" + ", ".join(_literal(f) for f in table.files) + "]"
+    # Every file of a table has the table's columns (the tables have one fixed schema, and
+    # deltalake refuses writes that differ), so no union_by_name: it reads every footer at
+    # bind time, ~6 ms per query at 25 files.
     return (f"SELECT {cols} FROM read_parquet({file_list}, hive_partitioning = true, "
-            "hive_types = {'day': DATE}, union_by_name = true)")
+            "hive_types = {'day': DATE})")
 
 
 def first_line(error: BaseException) -> str:
@@ -145,6 +148,9 @@ class Reader:
         self.con = duckdb.connect()
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
         self.con.execute("SET TimeZone = 'UTC'")
+        # Delta data files never change once written: keep their Parquet footers in memory
+        # instead of reading and decoding them again on every query.
+        self.con.execute("SET parquet_metadata_cache = true")
         if sandbox:
             self._sandbox()
         self.versions: dict[str, int] = {}

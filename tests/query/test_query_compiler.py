@@ -13,29 +13,29 @@ from orcaops.query import CompiledQuery, ast, compile_node, compile_query
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)
 
 TABLE: list[tuple[str, str, tuple[object, ...]]] = [
-    ('status:failed', 'lower(status) = ?', ('failed',)),
-    ('image:python*', "image ILIKE ? ESCAPE '\\'", ('python%',)),
-    ('image:py?hon', "image ILIKE ? ESCAPE '\\'", ('py_hon',)),
+    ('status:failed', 'status = ?', ('failed',)),
+    ('image:python*', "image ILIKE ?", ('python%',)),
+    ('image:py?hon', "image ILIKE ?", ('py_hon',)),
     ('image:"a\\*b"', 'lower(image) = ?', ('a*b',)),
     ('tag:ci', 'list_contains(list_transform(tags, lambda t: lower(t)), ?)', ('ci',)),
-    ('tag:c*', "len(list_filter(tags, lambda t: t ILIKE ? ESCAPE '\\')) > 0", ('c%',)),
+    ('tag:c*', "len(list_filter(tags, lambda t: t ILIKE ?)) > 0", ('c%',)),
     ('tag:/^c/', "len(list_filter(tags, lambda t: regexp_matches(t, ?, 'i'))) > 0", ('^c',)),
     ('by:cli', 'lower(triggered_by) = ?', ('cli',)),
     ('triggered_by:api', 'lower(triggered_by) = ?', ('api',)),
     ('category:oom', 'lower(failure_category) = ?', ('oom',)),
     ('meta.branch:main', 'lower(json_extract_string(TRY_CAST(metadata AS JSON), ?)) = ?', ('$."branch"', 'main')),
-    ('meta.build.os:lin*', "json_extract_string(TRY_CAST(metadata AS JSON), ?) ILIKE ? ESCAPE '\\'", ('$."build"."os"', 'lin%')),
+    ('meta.build.os:lin*', "json_extract_string(TRY_CAST(metadata AS JSON), ?) ILIKE ?", ('$."build"."os"', 'lin%')),
     ('meta.retries:>2', 'TRY_CAST(json_extract_string(TRY_CAST(metadata AS JSON), ?) AS DOUBLE) > ?', ('$."retries"', 2.0)),
     ('meta.n:[1 TO 3]', 'TRY_CAST(json_extract_string(TRY_CAST(metadata AS JSON), ?) AS DOUBLE) BETWEEN ? AND ?', ('$."n"', 1.0, 3.0)),
     ('id:r-00', 'starts_with(job_id, ?)', ('r-00',)),
     ('id:r-*1', "job_id LIKE ? ESCAPE '\\'", ('r-%1%',)),
     ('parent:abc', 'starts_with(parent_job_id, ?)', ('abc',)),
-    ('command:pytest', "command ILIKE ? ESCAPE '\\'", ('%pytest%',)),
-    ('cmd:"npm test"', "command ILIKE ? ESCAPE '\\'", ('%npm test%',)),
-    ('intent:"fix*bug"', "intent ILIKE ? ESCAPE '\\'", ('%fix%bug%',)),
+    ('command:pytest', "command ILIKE ?", ('%pytest%',)),
+    ('cmd:"npm test"', "command ILIKE ?", ('%npm test%',)),
+    ('intent:"fix*bug"', "intent ILIKE ?", ('%fix%bug%',)),
     ('command:/py(test)?/', "regexp_matches(command, ?, 'i')", ('py(test)?',)),
     ('command:100%_x', "command ILIKE ? ESCAPE '\\'", ('%100\\%\\_x%',)),
-    ('command:what?', "command ILIKE ? ESCAPE '\\'", ('%what?%',)),
+    ('command:what?', "command ILIKE ?", ('%what?%',)),
     ('exit:1', 'exit_code = ?', (1,)),
     ('exit:>=2', 'exit_code >= ?', (2,)),
     ('exit:=0', 'exit_code = ?', (0,)),
@@ -72,21 +72,21 @@ TABLE: list[tuple[str, str, tuple[object, ...]]] = [
     ('is:running', 'status = ?', ('running',)),
     ('is:flaky', 'baseline_key IN (SELECT baseline_key FROM flaky_keys)', ()),
     ('is:anomalous', 'job_id IN (SELECT job_id FROM anomalous_runs)', ()),
-    ('log:"connection refused"', "job_id IN (SELECT job_id FROM logs WHERE message ILIKE ? ESCAPE '\\')", ('%connection refused%',)),
+    ('log:"connection refused"', "job_id IN (SELECT job_id FROM logs WHERE message ILIKE ?)", ('%connection refused%',)),
     ('log:/time.?out/', "job_id IN (SELECT job_id FROM logs WHERE regexp_matches(message, ?, 'i'))", ('time.?out',)),
-    ('log:conn*refused', "job_id IN (SELECT job_id FROM logs WHERE message ILIKE ? ESCAPE '\\')", ('%conn%refused%',)),
+    ('log:conn*refused', "job_id IN (SELECT job_id FROM logs WHERE message ILIKE ?)", ('%conn%refused%',)),
     ('level:error', 'job_id IN (SELECT job_id FROM logs WHERE level = ?)', ('ERROR',)),
     ('level:WARNING', 'job_id IN (SELECT job_id FROM logs WHERE level = ?)', ('WARN',)),
     ('level:>=warn', 'job_id IN (SELECT job_id FROM logs WHERE level IN (?, ?, ?))', ('WARN', 'ERROR', 'FATAL')),
     ('level:[debug TO info]', 'job_id IN (SELECT job_id FROM logs WHERE level IN (?, ?))', ('DEBUG', 'INFO')),
     ('level:>fatal', 'job_id IN (SELECT job_id FROM logs WHERE FALSE)', ()),
-    ('NOT status:failed', 'NOT coalesce(lower(status) = ?, FALSE)', ('failed',)),
-    ('-status:failed', 'NOT coalesce(lower(status) = ?, FALSE)', ('failed',)),
-    ('status:(failed OR timeout)', '(lower(status) = ?) OR (lower(status) = ?)', ('failed', 'timeout')),
+    ('NOT status:failed', 'NOT coalesce(status = ?, FALSE)', ('failed',)),
+    ('-status:failed', 'NOT coalesce(status = ?, FALSE)', ('failed',)),
+    ('status:(failed OR timeout)', '(status = ?) OR (status = ?)', ('failed', 'timeout')),
     ('tag:(ci AND NOT pr)', '(list_contains(list_transform(tags, lambda t: lower(t)), ?)) AND (NOT coalesce(list_contains(list_transform(tags, lambda t: lower(t)), ?), FALSE))', ('ci', 'pr')),
-    ('log:a log:b', "job_id IN (SELECT job_id FROM logs WHERE (message ILIKE ? ESCAPE '\\') OR (message ILIKE ? ESCAPE '\\') GROUP BY job_id HAVING bool_or(message ILIKE ? ESCAPE '\\') AND bool_or(message ILIKE ? ESCAPE '\\'))", ('%a%', '%b%', '%a%', '%b%')),
-    ('log:a OR log:b', "job_id IN (SELECT job_id FROM logs WHERE (message ILIKE ? ESCAPE '\\') OR (message ILIKE ? ESCAPE '\\'))", ('%a%', '%b%')),
-    ('log:a OR status:failed', "(job_id IN (SELECT job_id FROM logs WHERE message ILIKE ? ESCAPE '\\')) OR (lower(status) = ?)", ('%a%', 'failed')),
+    ('log:a log:b', "job_id IN (SELECT job_id FROM logs WHERE (message ILIKE ?) OR (message ILIKE ?) GROUP BY job_id HAVING bool_or(message ILIKE ?) AND bool_or(message ILIKE ?))", ('%a%', '%b%', '%a%', '%b%')),
+    ('log:a OR log:b', "job_id IN (SELECT job_id FROM logs WHERE (message ILIKE ?) OR (message ILIKE ?))", ('%a%', '%b%')),
+    ('log:a OR status:failed', "(job_id IN (SELECT job_id FROM logs WHERE message ILIKE ?)) OR (status = ?)", ('%a%', 'failed')),
     ('', 'TRUE', ()),]
 
 
@@ -180,7 +180,7 @@ def test_now_in_another_zone_is_converted_to_utc_days() -> None:
 
 def test_hand_built_tree_compiles() -> None:
     tree = ast.Or((ast.Term("status", ast.Word("failed")), ast.Not(ast.Bare(ast.Word("x")))))
-    assert compile_node(tree, now=NOW).where.startswith("(lower(status) = ?) OR (NOT coalesce(")
+    assert compile_node(tree, now=NOW).where.startswith("(status = ?) OR (NOT coalesce(")
     assert compile_node(ast.And(()), now=NOW).where == "TRUE"
     assert compile_node(ast.Or(()), now=NOW).where == "FALSE"
 

@@ -2,11 +2,11 @@
 
 -- query: status:failed image:python* duration:>60
 -- params: 'failed', 'python%', 60.0
-(lower(status) = ?) AND (image ILIKE ? ESCAPE '\') AND (duration_s > ?);
+(status = ?) AND (image ILIKE ?) AND (duration_s > ?);
 
 -- query: status:failed after:-7d
 -- params: 'failed', TIMESTAMPTZ '2026-11-01T12:00:00+00:00'
-(lower(status) = ?) AND (started_at >= ?);
+(status = ?) AND (started_at >= ?);
 
 -- query: tag:ci -tag:nightly meta.branch:main
 -- params: 'ci', 'nightly', '$."branch"', 'main'
@@ -14,23 +14,23 @@
 
 -- query: is:failed log:"connection refused" OR log:/time.?out/
 -- params: 'failed', 'timeout', 'error', '%connection refused%', 'time.?out'
-((status IN (?, ?, ?)) AND (job_id IN (SELECT job_id FROM logs WHERE message ILIKE ? ESCAPE '\'))) OR (job_id IN (SELECT job_id FROM logs WHERE regexp_matches(message, ?, 'i')));
+((status IN (?, ?, ?)) AND (job_id IN (SELECT job_id FROM logs WHERE message ILIKE ?))) OR (job_id IN (SELECT job_id FROM logs WHERE regexp_matches(message, ?, 'i')));
 
 -- query: error:oom OR category:oom memory:>2GB
 -- params: '%oom%', '%oom%', '%oom%', 'oom', 2048.0
-((first_error ILIKE ? ESCAPE '\') OR (error_message ILIKE ? ESCAPE '\') OR (job_id IN (SELECT job_id FROM logs WHERE is_error AND message ILIKE ? ESCAPE '\'))) OR ((lower(failure_category) = ?) AND (memory_peak_mb > ?));
+((first_error ILIKE ?) OR (error_message ILIKE ?) OR (job_id IN (SELECT job_id FROM logs WHERE is_error AND message ILIKE ?))) OR ((lower(failure_category) = ?) AND (memory_peak_mb > ?));
 
 -- query: level:error log:Traceback after:yesterday before:today
 -- params: 'ERROR', '%Traceback%', 'ERROR', '%Traceback%', TIMESTAMPTZ '2026-11-07T00:00:00+00:00', TIMESTAMPTZ '2026-11-08T00:00:00+00:00'
-(job_id IN (SELECT job_id FROM logs WHERE (level = ?) OR (message ILIKE ? ESCAPE '\') GROUP BY job_id HAVING bool_or(level = ?) AND bool_or(message ILIKE ? ESCAPE '\'))) AND (started_at >= ?) AND (started_at < ?);
+(job_id IN (SELECT job_id FROM logs WHERE (level = ?) OR (message ILIKE ?) GROUP BY job_id HAVING bool_or(level = ?) AND bool_or(message ILIKE ?))) AND (started_at >= ?) AND (started_at < ?);
 
 -- query: (status:failed OR status:timeout) image:node* -has:parent
 -- params: 'failed', 'timeout', 'node%'
-((lower(status) = ?) OR (lower(status) = ?)) AND (image ILIKE ? ESCAPE '\') AND (NOT coalesce(coalesce(parent_job_id, '') <> '', FALSE));
+((status = ?) OR (status = ?)) AND (image ILIKE ?) AND (NOT coalesce(coalesce(parent_job_id, '') <> '', FALSE));
 
 -- query: by:mcp:* intent:"fix flaky" missing:parent
 -- params: 'mcp:%', '%fix flaky%'
-(triggered_by ILIKE ? ESCAPE '\') AND (intent ILIKE ? ESCAPE '\') AND (NOT (coalesce(parent_job_id, '') <> ''));
+(triggered_by ILIKE ?) AND (intent ILIKE ?) AND (NOT (coalesce(parent_job_id, '') <> ''));
 
 -- query: duration:[1m TO 5m] queue:>=30s cpu:<2m cost:[* TO 0.01]
 -- params: 60.0, 300.0, 30.0, 120.0, 0.01
@@ -42,7 +42,7 @@
 
 -- query: pytest "connection reset" -r-0001
 -- params: '%pytest%', '%pytest%', '%pytest%', '%pytest%', '%pytest%', '%connection reset%', '%connection reset%', '%connection reset%', '%connection reset%', '%connection reset%', '%r-0001%', '%r-0001%', '%r-0001%', '%r-0001%', '%r-0001%'
-((job_id ILIKE ? ESCAPE '\') OR (image ILIKE ? ESCAPE '\') OR (command ILIKE ? ESCAPE '\') OR (intent ILIKE ? ESCAPE '\') OR (len(list_filter(tags, lambda t: t ILIKE ? ESCAPE '\')) > 0)) AND ((job_id ILIKE ? ESCAPE '\') OR (image ILIKE ? ESCAPE '\') OR (command ILIKE ? ESCAPE '\') OR (intent ILIKE ? ESCAPE '\') OR (len(list_filter(tags, lambda t: t ILIKE ? ESCAPE '\')) > 0)) AND (NOT coalesce((job_id ILIKE ? ESCAPE '\') OR (image ILIKE ? ESCAPE '\') OR (command ILIKE ? ESCAPE '\') OR (intent ILIKE ? ESCAPE '\') OR (len(list_filter(tags, lambda t: t ILIKE ? ESCAPE '\')) > 0), FALSE));
+((job_id ILIKE ?) OR (image ILIKE ?) OR (command ILIKE ?) OR (intent ILIKE ?) OR (len(list_filter(tags, lambda t: t ILIKE ?)) > 0)) AND ((job_id ILIKE ?) OR (image ILIKE ?) OR (command ILIKE ?) OR (intent ILIKE ?) OR (len(list_filter(tags, lambda t: t ILIKE ?)) > 0)) AND (NOT coalesce((job_id ILIKE ?) OR (image ILIKE ?) OR (command ILIKE ?) OR (intent ILIKE ?) OR (len(list_filter(tags, lambda t: t ILIKE ?)) > 0), FALSE));
 
 -- query: is:flaky OR is:anomalous
 -- params: (none)
@@ -50,7 +50,7 @@
 
 -- query: status:(failed OR timeout) level:>=warn log:"deprecated*removed" id:a1b2
 -- params: 'failed', 'timeout', 'WARN', 'ERROR', 'FATAL', '%deprecated%removed%', 'WARN', 'ERROR', 'FATAL', '%deprecated%removed%', 'a1b2'
-((lower(status) = ?) OR (lower(status) = ?)) AND (job_id IN (SELECT job_id FROM logs WHERE (level IN (?, ?, ?)) OR (message ILIKE ? ESCAPE '\') GROUP BY job_id HAVING bool_or(level IN (?, ?, ?)) AND bool_or(message ILIKE ? ESCAPE '\'))) AND (starts_with(job_id, ?));
+((status = ?) OR (status = ?)) AND (job_id IN (SELECT job_id FROM logs WHERE (level IN (?, ?, ?)) OR (message ILIKE ?) GROUP BY job_id HAVING bool_or(level IN (?, ?, ?)) AND bool_or(message ILIKE ?))) AND (starts_with(job_id, ?));
 
 -- query: meta.retries:>2 has:meta.commit meta.build.os:linux
 -- params: '$."retries"', 2.0, '$."commit"', '$."build"."os"', 'linux'
