@@ -39,6 +39,21 @@ def measure(fn: Callable[[], Any], repeat: int = 5, warm: bool = True) -> Stat:
     return stat(times)
 
 
+def measure_pair(ours: Callable[[], Any], base: Callable[[], Any], repeat: int = 5
+                 ) -> tuple[Stat, Stat]:
+    """Both functions timed alternately (a warm-up each, then ``repeat`` rounds), so a burst
+    of load on the shared machine falls on both sides instead of on one."""
+    ours(), base()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(repeat):
+        for fn, out in ((ours, a), (base, b)):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return stat(a), stat(b)
+
+
 @dataclass
 class Row:
     """One line of the table: our figure beside a baseline measured in the same run."""
