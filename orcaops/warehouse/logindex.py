@@ -1,40 +1,48 @@
-"""A block index of log lines, so ``log:"connection refused"`` reads a few blocks, not all.
+"""An index of rare log tokens, so ``log:"connection refused"`` reads a few lines, not all.
 
-Scanning every message with ILIKE was ~2.6x slower than ripgrep over the same text. The
-index keeps a copy of the lines (job_id, line_number, message) cut into blocks of
-``BLOCK_ROWS`` lines (one Parquet row group each), and the postings ``(token, blk)``: which
-blocks hold a line with each token, a token being a maximal run of ASCII letters of
-``lower(message)``. A search for a text pattern asks, for every letter run of the pattern that
-is long enough, for the blocks holding a matching token, and runs the exact ILIKE only over
-those blocks (DuckDB pushes the block list into the Parquet scan as a dynamic filter and skips
-the other row groups). The answer is exactly the scan's: the tokens only choose where to look.
+A token is a maximal run of ASCII letters (at least ``MIN_RUN``) of ``lower(message)``. A
+line matching an ILIKE pattern holds, for every long enough letter run of the pattern, a token
+equal to / starting with / ending with / containing that run (``plan``). The index keeps:
 
-Consistency with the Delta snapshot: the index records which ``logs`` data file each block
-copy came from. A reader uses the copies of the files that are still in its snapshot and scans
-the snapshot's other files (new commits, files rewritten by compaction or ``--replace``)
-directly, so a stale index costs speed, never correctness. ``orcaops compact`` rebuilds it.
+- ``vocab.parquet``: every token with its document frequency (lines holding it) and whether
+  it is *rare* (in at most ``rare_lines`` lines, ~1/512 of all lines).
+- ``postings.parquet``: for every rare token, a copy of each line holding it (source file,
+  row in that file, job_id, line_number, message), sorted by token in small row groups, so
+  one token's lines are a row group or two.
+
+A search picks the pattern's constraint whose tokens are all rare and hold the fewest lines,
+reads just those lines and runs the exact ILIKE over them: the tokens only choose where to
+look, the answer is the scan's. When every constraint involves a frequent token (or too many
+lines), the indexed files are scanned instead, as without an index. Common words ("info",
+"passed") never get postings, so the copy stays a fraction of the logs.
+
+Consistency with the Delta snapshot: postings record which ``logs`` data file each line came
+from. A reader uses the postings of the files still in its snapshot and scans the snapshot's
+other files (new commits, files rewritten by compaction, ``--replace`` or deletes), so a stale
+index costs speed, never correctness. ``orcaops compact`` rebuilds it
+(``orcaops.warehouse.logindex_build``). The build also checks that every run of the indexed
+files has its ``runs`` row at a known ``runs`` version; a reader at that version or later
+needs no semi-join against the visible runs for the indexed lines (runs rows go only after
+their lines, so an indexed file still in the snapshot keeps its runs visible).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 INDEX_DIR = "_logindex"
-INDEX_VIEWS = frozenset({"log_index_lines", "logs_unindexed", "log_postings", "log_vocab"})
+INDEX_VIEWS = frozenset({"log_postings", "log_vocab", "log_index_scan", "logs_unindexed"})
 CURRENT = "current.json"
-BLOCK_ROWS = 2048
-MIN_RUN = 3  # shorter letter runs are in too many blocks to narrow anything
+FORMAT = 2  # of current.json; older builds (block copies) are ignored until rebuilt
+MIN_RUN = 3  # shorter letter runs are in too many lines to narrow anything
 # Letters only: digits, punctuation and non-ASCII characters separate tokens, on both sides.
-TOKEN_REGEX = "[a-z]+"
-LINE_COLUMNS = ("job_id", "day", "line_number", "ts", "stream", "level", "message",
-                "template_id", "template", "parsed", "is_error", "stacktrace_id")
+TOKEN_REGEX = "[a-z]{3,}"
+# What the postings copy of a line holds: the columns a caller of matching_lines_sql may
+# select, and the only column its condition may read besides them is none (``message``).
+INDEX_COLUMNS = ("job_id", "line_number", "message")
 
 
 @dataclass(frozen=True)
@@ -93,55 +101,71 @@ def plan(pattern: str) -> list[Constraint]:
     return out
 
 
+_CLOSED = 2**63 - 1  # no row number reaches it
 _TOKEN_TESTS = {"exact": "token = ?", "prefix": "starts_with(token, ?)",
                 "suffix": "ends_with(token, ?)", "contains": "contains(token, ?)"}
-
-
-def block_filter(pattern: str) -> tuple[str, tuple[Any, ...]] | None:
-    """SQL keeping the blocks that may hold a line matching ``pattern``; None: no narrowing."""
-    cons = plan(pattern)
-    if not cons:
-        return None
-    # One semi-join on the intersected block list: DuckDB pushes it into the scan of the
-    # line copies as a dynamic filter, skipping the row groups (blocks) not in it.
-    parts = [f"SELECT blk FROM log_postings WHERE token IN "
-             f"(SELECT token FROM log_vocab WHERE {_TOKEN_TESTS[c.kind]})" for c in cons]
-    return f"blk IN ({' INTERSECT '.join(parts)})", tuple(c.run for c in cons)
 
 
 def matching_lines_sql(cond: str, params: tuple[Any, ...], pattern: str,
                        columns: str = "job_id") -> tuple[str, tuple[Any, ...]] | None:
     """``SELECT columns FROM logs WHERE cond``, read through the index; None if it cannot help.
 
-    ``cond`` is a condition on one log line whose matches all satisfy ``message ILIKE
-    pattern`` (the compiler's ``log:`` condition), with ``params`` its values.
+    ``cond`` is a condition on ``message`` whose matches all satisfy ``message ILIKE
+    pattern`` (the compiler's ``log:`` condition), with ``params`` its values; ``columns``
+    are some of ``INDEX_COLUMNS``. One statement: the constraint choice, the postings read,
+    the fallback scan and the unindexed files.
     """
-    narrowed = block_filter(pattern)
-    if narrowed is None:
+    cons = plan(pattern)
+    if not cons:
         return None
-    blocks, block_params = narrowed
-    sql = (f"SELECT {columns} FROM log_index_lines WHERE {blocks} AND ({cond}) "
+    hits = " UNION ALL ".join(
+        f"SELECT {k} AS k, token, df, rare, budget FROM log_vocab WHERE {_TOKEN_TESTS[c.kind]}"
+        for k, c in enumerate(cons))
+    # A constraint no indexed token satisfies has no indexed line: it wins with 0 lines.
+    best = (f"SELECT c.k FROM range({len(cons)}) AS c(k) LEFT JOIN hits ON hits.k = c.k "
+            "GROUP BY c.k HAVING coalesce(bool_and(hits.rare) AND sum(hits.df) <= "
+            "max(hits.budget), true) ORDER BY coalesce(sum(hits.df), 0), c.k LIMIT 1")
+    # Without a winner the indexed files are scanned. The gate is a bound on the files' row
+    # numbers that DuckDB pushes into the scan as a dynamic filter: closed, it skips every
+    # row group (a plain `WHERE NOT EXISTS (...)` still read them all).
+    gate = f"SELECT CASE WHEN EXISTS (SELECT 1 FROM best) THEN {_CLOSED} ELSE 0 END"
+    sql = (f"WITH hits AS ({hits}), best AS ({best}) "
+           f"SELECT {columns} FROM (SELECT DISTINCT ON (src, row) * FROM log_postings "
+           "WHERE token IN (SELECT token FROM hits WHERE k = (SELECT k FROM best))) "
+           f"WHERE {cond} "
+           f"UNION ALL SELECT {columns} FROM log_index_scan "
+           f"WHERE file_row_number >= ({gate}) AND ({cond}) "
            f"UNION ALL SELECT {columns} FROM logs_unindexed WHERE {cond}")
-    return sql, block_params + params + params
+    return sql, tuple(c.run for c in cons) + params + params + params
 
 
 # -- the views a reader defines --------------------------------------------------------------
 
 @dataclass(frozen=True)
 class IndexState:
-    """One built index: where it is and which logs files each block copy came from."""
+    """One built index: where it is and what it covers."""
 
     path: Path
-    sources: dict[str, str]  # logs data file -> its block copy (a Parquet file)
+    sources: dict[str, int]  # logs data file (a path) -> its number in the postings
+    runs_version: int | None  # every indexed run is visible from this runs version on
+    budget: int  # most postings lines a search reads before it prefers the scan
+
+
+def _path(file: str) -> str:
+    return file.removeprefix("file://")
 
 
 def load_index(root: Path) -> IndexState | None:
     """The current index of the warehouse at ``root``, or None if there is none (or broken)."""
     try:
         doc = json.loads((root / INDEX_DIR / CURRENT).read_bytes())
-        path = root / INDEX_DIR / doc["build"]
-        return IndexState(path, {k: str(path / v) for k, v in doc["sources"].items()})
-    except (OSError, ValueError, KeyError, TypeError):
+        if doc.get("format") != FORMAT:
+            return None
+        version = doc["runs_version"]
+        return IndexState(root / INDEX_DIR / doc["build"],
+                          {_path(k): int(v) for k, v in doc["sources"].items()},
+                          None if version is None else int(version), int(doc["budget"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -149,100 +173,61 @@ def _files(files: list[str]) -> str:
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 
 
-def view_sql(index: IndexState | None, log_files: tuple[str, ...],
-             empty_logs: str) -> dict[str, str]:
+def _scan(files: list[str], empty_logs: str, row_numbers: bool = False) -> str:
+    if not files:
+        return (f"SELECT *, 0::BIGINT AS file_row_number FROM ({empty_logs}) WHERE false"
+                if row_numbers else empty_logs)
+    extra = ", file_row_number = true" if row_numbers else ""
+    return (f"SELECT * FROM read_parquet({_files(files)}, hive_partitioning = true, "
+            f"hive_types = {{'day': DATE}}{extra})")
+
+
+_VISIBLE = " WHERE job_id IN (SELECT job_id FROM runs)"
+
+
+def view_sql(index: IndexState | None, log_files: tuple[str, ...] | list[str],
+             empty_logs: str, runs_version: int | None = None) -> dict[str, str]:
     """The index views over a snapshot whose logs files are ``log_files``.
 
-    ``empty_logs`` is a SELECT of the logs columns with no rows. Every view exists even
-    without an index (then everything is "unindexed"), so compiled SQL always binds.
+    ``empty_logs`` is a SELECT of the logs columns with no rows; ``runs_version`` the
+    version of ``runs`` the reader shows (None: unknown, so indexed lines are checked
+    against ``runs`` too). Every view exists even without an index (then every file is
+    "unindexed"), so compiled SQL always binds.
     """
-    used = {f: index.sources[f] for f in log_files if index and f in index.sources}
+    used = {f: index.sources[_path(f)] for f in log_files
+            if index is not None and _path(f) in index.sources}
     rest = [f for f in log_files if f not in used]
-    cols = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
-    visible = " WHERE job_id IN (SELECT job_id FROM runs)"
-    if rest:
-        scan = (f"SELECT {cols} FROM read_parquet({_files(rest)}, hive_partitioning = true, "
-                "hive_types = {'day': DATE}, union_by_name = true)")
-    else:
-        scan = empty_logs
-    views = {"logs_unindexed": f"SELECT * FROM ({scan}){visible}"}
-    if used and index is not None:
-        views["log_index_lines"] = (f"SELECT * FROM read_parquet({_files(sorted(used.values()))})"
-                                    f"{visible}")
-        views["log_postings"] = f"SELECT * FROM read_parquet('{index.path / 'postings.parquet'}')"
-        views["log_vocab"] = f"SELECT * FROM read_parquet('{index.path / 'vocab.parquet'}')"
-    else:
-        views["log_index_lines"] = f"SELECT 0::INTEGER AS blk, * FROM ({empty_logs})"
-        views["log_postings"] = "SELECT ''::VARCHAR AS token, 0::INTEGER AS blk WHERE false"
-        views["log_vocab"] = "SELECT ''::VARCHAR AS token WHERE false"
-    return views
+    # Unindexed files may hold lines of runs still committing: always checked against runs.
+    views = {"logs_unindexed": f"SELECT * FROM ({_scan(rest, empty_logs)}){_VISIBLE}"
+             if rest else empty_logs}
+    if index is None or not used:
+        return views | {
+            "log_index_scan": _scan([], empty_logs, row_numbers=True),
+            "log_postings": ("SELECT ''::VARCHAR AS token, 0::INTEGER AS src, 0::BIGINT AS row, "
+                             f"job_id, line_number, message FROM ({empty_logs}) WHERE false"),
+            "log_vocab": ("SELECT ''::VARCHAR AS token, 0::BIGINT AS df, false AS rare, "
+                          "0::BIGINT AS budget WHERE false")}
+    known = (index.runs_version is not None and runs_version is not None
+             and runs_version >= index.runs_version)
+    return views | _index_views(index, used, empty_logs, check=not known)
 
 
-# -- building ------------------------------------------------------------------------------
-
-def build_log_index(root: Path, log_files: list[str]) -> dict[str, Any]:
-    """Build the index of ``log_files`` (the current logs snapshot) and make it current.
-
-    The previous build is kept (a reader may be mid-query on it); older ones are removed.
-    """
-    import duckdb
-
-    start = time.perf_counter()
-    base = root / INDEX_DIR
-    build = f"b-{int(time.time())}-{uuid.uuid4().hex[:8]}"
-    path = base / build
-    path.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")
-    sources, first_blk = {}, 0
-    for i, source in enumerate(sorted(log_files)):
-        out = f"lines-{i:05d}.parquet"
-        first_blk = _copy_lines(con, source, str(path / out), first_blk)
-        sources[source] = out
-    _write_postings(con, sorted(str(path / v) for v in sources.values()), path)
-    con.close()
-    _make_current(base, build, sources)
-    return {"files": len(sources), "blocks": first_blk,
-            "seconds": round(time.perf_counter() - start, 3)}
-
-
-def _copy_lines(con: Any, source: str, out: str, first_blk: int) -> int:
-    """Copy one logs file into blocks numbered from ``first_blk``; returns the next number."""
-    cols = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
-    con.execute(
-        f"COPY (SELECT ({first_blk} + (row_number() OVER () - 1) // {BLOCK_ROWS})::INTEGER "
-        f"AS blk, {cols} FROM read_parquet(?, hive_partitioning = true, "
-        "hive_types = {'day': DATE}, union_by_name = true)) "
-        f"TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {BLOCK_ROWS})",
-        [[source]])
-    rows = con.execute("SELECT count(*) FROM read_parquet(?)", [out]).fetchone()[0]
-    return first_blk + (rows + BLOCK_ROWS - 1) // BLOCK_ROWS
-
-
-def _write_postings(con: Any, line_files: list[str], path: Path) -> None:
-    if not line_files:
-        con.execute("CREATE TABLE p (token VARCHAR, blk INTEGER)")
-    else:
-        con.execute(
-            "CREATE TABLE p AS SELECT DISTINCT unnest(regexp_extract_all(lower(message), "
-            f"'{TOKEN_REGEX}')) AS token, blk FROM read_parquet(?)", [line_files])
-    # Sorted by token so a lookup reads only the row groups holding that token.
-    con.execute(f"COPY (SELECT token, blk FROM p WHERE length(token) >= {MIN_RUN} "
-                f"ORDER BY token, blk) TO '{path / 'postings.parquet'}' "
-                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)")
-    con.execute(f"COPY (SELECT DISTINCT token FROM p WHERE length(token) >= {MIN_RUN} "
-                f"ORDER BY token) TO '{path / 'vocab.parquet'}' (FORMAT parquet)")
-
-
-def _make_current(base: Path, build: str, sources: dict[str, str]) -> None:
-    old = None
-    try:
-        old = json.loads((base / CURRENT).read_bytes()).get("build")
-    except (OSError, ValueError):
-        pass
-    tmp = base / f".{CURRENT}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"build": build, "sources": sources}), encoding="utf-8")
-    os.replace(tmp, base / CURRENT)
-    for child in base.iterdir():
-        if child.is_dir() and child.name not in (build, old):
-            shutil.rmtree(child, ignore_errors=True)
+def _index_views(index: IndexState, used: dict[str, int], empty_logs: str,
+                 check: bool) -> dict[str, str]:
+    """The views over a built index of which the files ``used`` are still in the snapshot."""
+    conds = []
+    srcs = sorted(set(used.values()))
+    if len(srcs) < len(index.sources):
+        conds.append(f"src IN ({', '.join(str(s) for s in srcs)})")
+    if check:
+        conds.append(_VISIBLE.removeprefix(" WHERE "))
+    where = f" WHERE {' AND '.join(conds)}" if conds else ""
+    postings = _files([str(index.path / "postings.parquet")])
+    vocab = _files([str(index.path / "vocab.parquet")])
+    return {
+        "log_index_scan": (f"SELECT * FROM ({_scan(list(used), empty_logs, True)})"
+                           f"{_VISIBLE if check else ''}"),
+        "log_postings": f"SELECT * FROM read_parquet({postings}){where}",
+        "log_vocab": (f"SELECT token, df, rare, {index.budget}::BIGINT AS budget "
+                      f"FROM read_parquet({vocab})"),
+    }

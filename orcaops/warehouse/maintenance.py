@@ -34,9 +34,12 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
                 "files_after": sum(tables.partition_file_counts(name).values()), **kept}
     # Outside the lock: writers need not wait for it, and the index is keyed by data file, so
     # commits made meanwhile are just not indexed yet (searched by scanning) until next time.
-    from orcaops.warehouse.logindex import build_log_index
+    from orcaops.warehouse.logindex_build import build_log_index
 
-    report["log_index"] = build_log_index(tables.root, tables.file_uris("logs"))
+    logs = tables.file_uris("logs")
+    runs = tables.open("runs")  # after the logs listing: their runs committed before it
+    report["log_index"] = build_log_index(tables.root, logs, list(runs.file_uris()),
+                                          int(runs.version()))
     report["seconds"] = round(time.perf_counter() - start, 3)
     return report
 
