@@ -3,22 +3,21 @@
 Each command reads its options, calls one library function and renders the result. Library
 errors (``OrcaOpsError``) are turned into a message on stderr and an exit code here, in one
 place: 2 for bad input, 1 for runtime failures. Anything else is a bug and keeps its traceback.
+
+The typer application (``app``, in ``orcaops.cli.root``) is built on first use: a plain
+``runs search`` runs without typer (``orcaops.cli.fastpath``), everything else through it.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="orcaops", no_args_is_help=True, add_completion=False,
-    pretty_exceptions_enable=False, rich_markup_mode=None,
-    help="Run jobs and turn every run into a queryable data point.\n\n"
-         "Example: orcaops runs search \"status:failed image:python* duration:>60\"")
+    app: typer.Typer
 
 # Command modules, each adding its commands to `app`; imported when the CLI starts.
 COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.run",
@@ -26,16 +25,12 @@ COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.run",
                    "orcaops.cli.report")
 
 
-@app.callback()
-def _root(ctx: typer.Context,
-          home: Optional[Path] = typer.Option(
-              None, "--home", envvar="ORCAOPS_HOME",
-              help="The OrcaOps home (default ~/.orcaops).")) -> None:
-    """Run jobs and turn every run into a queryable data point.
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from orcaops.cli.root import app
 
-    Example: orcaops --home /tmp/oo runs search "status:failed after:-7d"
-    """
-    ctx.ensure_object(dict)["home"] = home
+        return app
+    raise AttributeError(f"module 'orcaops.cli' has no attribute {name!r}")
 
 
 def _register() -> None:
@@ -57,15 +52,31 @@ def _queries_as_arguments(argv: list[str]) -> list[str]:
     return argv
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``orcaops`` console script."""
+def main(argv: list[str] | None = None, *, fast: bool = True) -> None:
+    """Entry point of the ``orcaops`` console script.
+
+    Args:
+        argv: the arguments (default ``sys.argv[1:]``).
+        fast: let a plain ``runs search`` skip typer (``orcaops.cli.fastpath``); tests turn
+            it off to check that both ways answer alike.
+    """
     from orcaops.errors import OrcaOpsError
 
-    _register()
     argv = _queries_as_arguments(list(sys.argv[1:] if argv is None else argv))
     try:
-        # Standalone mode: usage errors exit 2 with click's message; ours propagate to here.
-        app(args=argv, prog_name="orcaops")
+        call = None
+        if fast:
+            from orcaops.cli.fastpath import plan
+
+            call = plan(argv)
+        if call is not None:
+            call.run()
+        else:
+            _register()
+            from orcaops.cli.root import app
+
+            # Standalone mode: usage errors exit 2 with click's message; ours propagate here.
+            app(args=argv, prog_name="orcaops")
     except OrcaOpsError as e:
         sys.stderr.write(f"error: {e}\n")
         sys.exit(e.exit_code)

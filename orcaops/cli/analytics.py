@@ -9,7 +9,8 @@ from typing import Any, Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import FormatOpt, OutputOpt, console, emit, warehouse
+from orcaops.cli.common import console, emit, warehouse
+from orcaops.cli.options import FormatOpt, OutputOpt
 
 BASELINE_COLUMNS = ("key", "sample_count", "trusted", "duration_p50", "duration_p95",
                     "duration_p99", "duration_ema", "memory_max_mb", "success_rate",

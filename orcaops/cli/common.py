@@ -1,20 +1,24 @@
-"""What every command shares: the warehouse, the output options, and how results are shown."""
+"""What every command shares at run time: the warehouse, checking and showing output.
+
+No typer here (the option declarations are in ``orcaops.cli.options``): ``orcaops runs
+search`` can run through ``orcaops.cli.fastpath`` without importing it.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from orcaops.errors import InputError
 
-FormatOpt = typer.Option("table", "--format", "-f",
-                         help="Output format: table, json, jsonl, csv or parquet.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.")
-LimitOpt = typer.Option(50, "--limit", "-n", help="At most this many rows.")
-ShowSqlOpt = typer.Option(False, "--show-sql", help="Print the SQL instead of running it.")
+if TYPE_CHECKING:
+    import typer
+
+    Ctx = typer.Context | dict[str, Any]
+
+DEFAULT_FORMAT = "table"
+DEFAULT_LIMIT = 50
 
 STATUS_STYLE = {"success": "green", "failed": "red", "timeout": "yellow", "error": "red",
                 "cancelled": "magenta", "running": "cyan", "queued": "cyan"}
@@ -22,9 +26,15 @@ RUN_COLUMNS = ("job_id", "status", "image", "command", "started_at", "duration_s
                "tags")
 
 
-def warehouse(ctx: typer.Context) -> Any:
+def state(ctx: Ctx) -> dict[str, Any]:
+    """What this invocation keeps (``home``, the warehouse): ``ctx`` is a typer Context, or
+    the dict itself when the command runs without typer (``orcaops.cli.fastpath``)."""
+    return ctx if isinstance(ctx, dict) else ctx.ensure_object(dict)
+
+
+def warehouse(ctx: Ctx) -> Any:
     """The warehouse of this invocation (opened once, on first use)."""
-    obj = ctx.ensure_object(dict)
+    obj = state(ctx)
     if "wh" not in obj:
         from orcaops.api import open as open_warehouse
 
@@ -32,9 +42,9 @@ def warehouse(ctx: typer.Context) -> Any:
     return obj["wh"]
 
 
-def reader(ctx: typer.Context) -> Any:
+def reader(ctx: Ctx) -> Any:
     """A reader of this invocation's warehouse; cheaper than ``warehouse`` when only reading."""
-    obj = ctx.ensure_object(dict)
+    obj = state(ctx)
     if "wh" in obj:
         return obj["wh"].reader
     if "reader" not in obj:

@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import FormatOpt, OutputOpt, console, emit, out, warehouse
+from orcaops.cli.common import console, emit, out, warehouse
+from orcaops.cli.options import FormatOpt, OutputOpt
 from orcaops.errors import InputError
 
 

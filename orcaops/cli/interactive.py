@@ -25,7 +25,7 @@ def search_loop(wh: Any, query: str, *, limit: int, sort: str,
                 read: Any = input) -> None:
     """Run the interactive loop until the user quits."""
     from orcaops.cli.common import console
-    from orcaops.cli.runs import show_result
+    from orcaops.cli.runsearch import show_result
 
     c = console()
     c.print(HELP)

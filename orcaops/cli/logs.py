@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import FormatOpt, OutputOpt, console, emit, warehouse
+from orcaops.cli.common import console, emit, warehouse
+from orcaops.cli.options import FormatOpt, OutputOpt
 from orcaops.errors import InputError
 
 logs_app = typer.Typer(no_args_is_help=True, help="Parse and analyse log files offline.")

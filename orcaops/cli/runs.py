@@ -8,15 +8,15 @@ from typing import Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import (RUN_COLUMNS, FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt,
-                                check_format, console, emit, out, print_rows, reader,
-                                warehouse)
+from orcaops.cli.common import console, emit, out, warehouse
+from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
+from orcaops.cli.runsearch import DEFAULT_SORT, run_search
 from orcaops.errors import InputError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Search and inspect runs.")
 app.add_typer(runs_app, name="runs")
 
-SortOpt = typer.Option("-started_at", "--sort", "-s",
+SortOpt = typer.Option(DEFAULT_SORT, "--sort", "-s",
                        help="Field to sort by; a leading - sorts descending (e.g. -duration).")
 
 
@@ -37,50 +37,8 @@ def search(
 
     Example: orcaops runs search "status:failed image:python* duration:>60" --facets
     """
-    if show_sql:
-        from orcaops.search import compile_search
-
-        plan = compile_search(query, limit=limit, sort=sort)
-        out(plan.render() + ("\n-- facets:\n" + plan.facets_sql if facets else ""))
-        return
-    check_format(fmt, output)
-    if interactive:
-        from orcaops.cli.interactive import search_loop
-
-        search_loop(warehouse(ctx), query, limit=limit, sort=sort)
-        return
-    if fmt not in ("table", "json"):
-        emit(warehouse(ctx).search(query, limit=limit, sort=sort).runs, fmt, output)
-        return
-    # Table and JSON come straight from DuckDB rows: no polars or pyarrow on this path.
-    from orcaops.search import search_rows
-
-    result = search_rows(reader(ctx), query, limit=limit, sort=sort,
-                         facets=facets or fmt == "json")
-    if fmt == "table":
-        show_result(result, facets)
-    else:
-        emit(result.to_dict(), "json", output)
-
-
-def show_result(result, facets: bool) -> None:  # type: ignore[no-untyped-def]
-    """A table of the page of runs, the total, and the facets when asked.
-
-    ``result`` is a ``SearchRows``, or a ``SearchResult`` (polars) as the interactive loop has.
-    """
-    if hasattr(result, "runs"):
-        names, rows = list(result.runs.columns), result.runs.rows()
-        found = {k: [{"value": v, "count": c} for v, c in f.rows()]
-                 for k, f in result.facets.items()}
-    else:
-        names, rows, found = result.columns, result.rows, result.facets
-    print_rows(names, rows, columns=RUN_COLUMNS,
-               title=f"{result.total:,} runs match (showing {len(rows)})")
-    if facets:
-        for name, items in found.items():
-            if items:
-                print_rows(["value", "count"], [(r["value"], r["count"]) for r in items[:10]],
-                           title=f"by {name}")
+    run_search(ctx, query, limit=limit, sort=sort, facets=facets, fmt=fmt, output=output,
+               show_sql=show_sql, interactive=interactive)
 
 
 @runs_app.command("show")

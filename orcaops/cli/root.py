@@ -1,0 +1,31 @@
+"""The typer application: the root command and its ``--home`` option.
+
+Built on first use of ``orcaops.cli.app`` (typer and click cost a cold call ~50 ms to import,
+and typer builds a pydantic TypeAdapter per parameter it parses): a plain ``runs search``
+runs without it (``orcaops.cli.fastpath``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    name="orcaops", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False, rich_markup_mode=None,
+    help="Run jobs and turn every run into a queryable data point.\n\n"
+         "Example: orcaops runs search \"status:failed image:python* duration:>60\"")
+
+
+@app.callback()
+def _root(ctx: typer.Context,
+          home: Optional[Path] = typer.Option(
+              None, "--home", envvar="ORCAOPS_HOME",
+              help="The OrcaOps home (default ~/.orcaops).")) -> None:
+    """Run jobs and turn every run into a queryable data point.
+
+    Example: orcaops --home /tmp/oo runs search "status:failed after:-7d"
+    """
+    ctx.ensure_object(dict)["home"] = home

@@ -1,0 +1,66 @@
+"""What ``orcaops runs search`` does once its arguments are known.
+
+One function for both ways in: the typer command (``orcaops.cli.runs.search``) and the
+typer-free path of a cold ``runs search`` (``orcaops.cli.fastpath``). No typer here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orcaops.cli.common import RUN_COLUMNS, check_format, emit, out, print_rows, reader, warehouse
+
+if TYPE_CHECKING:
+    from orcaops.cli.common import Ctx
+
+DEFAULT_SORT = "-started_at"
+
+
+def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt: str,
+               output: Path | None, show_sql: bool, interactive: bool) -> None:
+    """Search runs and print them (the body of ``orcaops runs search``)."""
+    if show_sql:
+        from orcaops.search import compile_search
+
+        plan = compile_search(query, limit=limit, sort=sort)
+        out(plan.render() + ("\n-- facets:\n" + plan.facets_sql if facets else ""))
+        return
+    check_format(fmt, output)
+    if interactive:
+        from orcaops.cli.interactive import search_loop
+
+        search_loop(warehouse(ctx), query, limit=limit, sort=sort)
+        return
+    if fmt not in ("table", "json"):
+        emit(warehouse(ctx).search(query, limit=limit, sort=sort).runs, fmt, output)
+        return
+    # Table and JSON come straight from DuckDB rows: no polars or pyarrow on this path.
+    from orcaops.search import search_rows
+
+    result = search_rows(reader(ctx), query, limit=limit, sort=sort,
+                         facets=facets or fmt == "json")
+    if fmt == "table":
+        show_result(result, facets)
+    else:
+        emit(result.to_dict(), "json", output)
+
+
+def show_result(result: Any, facets: bool) -> None:
+    """A table of the page of runs, the total, and the facets when asked.
+
+    ``result`` is a ``SearchRows``, or a ``SearchResult`` (polars) as the interactive loop has.
+    """
+    if hasattr(result, "runs"):
+        names, rows = list(result.runs.columns), result.runs.rows()
+        found = {k: [{"value": v, "count": c} for v, c in f.rows()]
+                 for k, f in result.facets.items()}
+    else:
+        names, rows, found = result.columns, result.rows, result.facets
+    print_rows(names, rows, columns=RUN_COLUMNS,
+               title=f"{result.total:,} runs match (showing {len(rows)})")
+    if facets:
+        for name, items in found.items():
+            if items:
+                print_rows(["value", "count"], [(r["value"], r["count"]) for r in items[:10]],
+                           title=f"by {name}")
