@@ -55,7 +55,7 @@ class Lines:
     explicit: list[str | None]
     level: list[str]
     cand: list[bool]
-    masked: list[str]
+    masked: pl.Series
 
 
 def year_of(timestamps: Sequence[datetime | None] | None) -> int:
@@ -178,8 +178,8 @@ def line_stages(runs: Sequence[RunLines]) -> Lines:
     values, rows = _scan(runs, starts)
     ex = _extract(values, rows, [year_of(r.timestamps) for r in runs], starts)
     explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
-    out = pl.DataFrame({"msg": ex.msg}, schema={"msg": pl.String}).select(
-        _LINE_EXPRS).to_dict(as_series=False)
-    level = _levels(ex.msg, explicit, list(compress(range(len(explicit)), out["hint"])))
+    out = pl.DataFrame({"msg": ex.msg}, schema={"msg": pl.String}).select(_LINE_EXPRS)
+    level = _levels(ex.msg, explicit, list(compress(range(len(explicit)),
+                                                    out["hint"].to_list())))
     return Lines(starts, ex.msg, ex.fmt, ex.fields, ex.ts.to_list(), explicit, level,
-                 out["cand"], out["masked"])
+                 out["cand"].to_list(), out["masked"])

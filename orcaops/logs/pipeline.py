@@ -24,9 +24,12 @@ from orcaops.logs.lines import Lines, line_stages
 from orcaops.logs.model import ParsedLog, RunLines
 from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
 from orcaops.logs.stacktraces import Trace, find_traces
-from orcaops.logs.templates import mine
+from orcaops.logs.templates import mine, mine_many
 
 _ERR = ("ERROR", "FATAL")
+# From this many lines in a batch, templates are mined column-wise (mine_many: a few polars
+# queries, ~1 ms before the first row); below it, per run in Python (mine).
+MINE_MANY_LINES = 5_000
 _EXIT_NOISE = re.compile(r"^(?:exit status \d+|Node\.js v[\d.]+|error Command failed|"
                          r"npm ERR!|make(?:\[\d+\])?: \*\*\*|Process exited|Error: Process)")
 
@@ -122,7 +125,20 @@ def parse_run_logs(runs: Sequence[RunLines]) -> list[ParsedLog]:
     for run in runs:
         _check(run)
     got = line_stages(runs)
-    return [_one(run, got, got.starts[k], got.starts[k + 1]) for k, run in enumerate(runs)]
+    starts = got.starts
+    # Traces first: they set the levels of their lines, and levels group the templates.
+    traced = [_traced(got, starts[k], starts[k + 1]) for k in range(len(runs))]
+    if starts[-1] >= MINE_MANY_LINES:
+        templates, ids = mine_many(got.masked, got.level, starts)
+    else:
+        masked = got.masked.to_list()
+        templates, ids = [], []
+        for a, b in zip(starts, starts[1:]):
+            t, i = mine(masked[a:b], got.level[a:b])
+            templates += t
+            ids += i
+    return [_one(run, got, starts[k], starts[k + 1], *traced[k], templates, ids)
+            for k, run in enumerate(runs)]
 
 
 def _check(run: RunLines) -> None:
@@ -132,17 +148,24 @@ def _check(run: RunLines) -> None:
                          f"{len(timestamps or run.lines)} timestamps: they must be the same length")
 
 
-def _one(run: RunLines, got: Lines, a: int, b: int) -> ParsedLog:
+def _traced(got: Lines, a: int, b: int) -> tuple[list[tuple[Trace, str]], dict[int, int]]:
+    """The stack traces of lines ``a:b``; their lines take the trace's level in ``got``."""
+    levels = got.level[a:b]
+    out = _traces(got.msg[a:b], list(compress(range(b - a), got.cand[a:b])), got.explicit[a:b],
+                  levels)
+    got.level[a:b] = levels
+    return out
+
+
+def _one(run: RunLines, got: Lines, a: int, b: int, traces: list[tuple[Trace, str]],
+         in_trace: dict[int, int], templates: list[str], template_ids: list[str]) -> ParsedLog:
     """The per-run stages over lines ``a:b`` of the batch."""
-    msgs, levels, explicit = got.msg[a:b], got.level[a:b], got.explicit[a:b]
-    traces, in_trace = _traces(msgs, list(compress(range(b - a), got.cand[a:b])), explicit,
-                               levels)
-    templates, template_ids = mine(got.masked[a:b], levels)
+    msgs, levels = got.msg[a:b], got.level[a:b]
     is_error = [lv in _ERR for lv in levels]
     error_rows = [i for i, e in enumerate(is_error) if e]
     events = build_events(msgs, levels, error_rows, traces, in_trace)
-    log = _assemble(got.fields[a:b], msgs, levels, is_error, templates, template_ids, traces,
-                    in_trace, events, run.streams, _final_ts(got.ts[a:b], run.timestamps),
+    log = _assemble(got.fields[a:b], msgs, levels, is_error, templates[a:b], template_ids[a:b],
+                    traces, in_trace, events, run.streams, _final_ts(got.ts[a:b], run.timestamps),
                     run.status, run.exit_code)
     log.analysis = _analysis(log, got.fmt[a:b])
     log.analysis.update(analysis.timing(log.ts))

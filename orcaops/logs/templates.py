@@ -161,3 +161,118 @@ def mine(masked: list[str], groups: list[str], sim_threshold: float = 0.5
     ids = [template_id(t) for t in texts]
     idx = [slot[key] for key in keys]
     return [texts[i] for i in idx], [ids[i] for i in idx]
+
+
+# Caches shared by the runs of a process; bounded (cleared when full). Results never depend
+# on them: they only skip recomputing what a masked message or a mining step always gives.
+_CACHE_LIMIT = 100_000
+# masked message -> (bucket shape (token count, first two tokens) or None if <= 2 tokens,
+# its own template text: the tokens joined by one space)
+_SHAPES: dict[str, tuple[tuple[int, str, str] | None, str]] = {}
+# (group, threshold, a bucket's templates, text) -> (the templates after adding it, its slot)
+_STEPS: dict[tuple[str, float, tuple[str, ...], str], tuple[tuple[str, ...], int]] = {}
+
+
+def clear_caches() -> None:
+    """Forget the template caches (a fresh process's state)."""
+    _IDS.clear()
+    _SHAPES.clear()
+    _STEPS.clear()
+
+
+def _shape(masked: str) -> tuple[tuple[int, str, str] | None, str]:
+    toks = masked.split()
+    # Messages of 2 tokens or fewer are never merged (TemplateMiner._insert).
+    got = ((len(toks), toks[0], toks[1]) if len(toks) > 2 else None, " ".join(toks))
+    if len(_SHAPES) > _CACHE_LIMIT:
+        _SHAPES.clear()
+    _SHAPES[masked] = got
+    return got
+
+
+def _step(group: str, sim_threshold: float, state: tuple[str, ...], text: str
+          ) -> tuple[tuple[str, ...], int]:
+    """One :meth:`TemplateMiner._insert` into a bucket holding the templates ``state``."""
+    key = (group, sim_threshold, state, text)
+    got = _STEPS.get(key)
+    if got is None:
+        miner = TemplateMiner(sim_threshold)
+        toks = text.split()
+        miner.templates = [t.split() for t in state]
+        miner._buckets[(group, len(toks), toks[0], toks[1])] = list(range(len(state)))
+        slot = miner._insert(text, group)
+        got = (tuple(" ".join(t) for t in miner.templates), slot)
+        if len(_STEPS) > _CACHE_LIMIT:
+            _STEPS.clear()
+        _STEPS[key] = got
+    return got
+
+
+def _mine_bucket(group: str, texts: list[str], sim_threshold: float) -> list[str]:
+    """The final template of each of a bucket's distinct messages (given in first-seen order).
+
+    A bucket's state is its template texts in creation order, so one mining step is a
+    function of (state, message), cached: runs of a job repeat the same steps.
+    """
+    state: tuple[str, ...] = ()
+    slots = []
+    for text in texts:
+        state, slot = _step(group, sim_threshold, state, text)
+        slots.append(slot)
+    return [state[i] for i in slots]
+
+
+def mine_many(masked: pl.Series, groups: list[str], starts: list[int],
+              sim_threshold: float = 0.5) -> tuple[list[str], list[str]]:
+    """:func:`mine` of every run of a batch (run ``k`` is lines ``starts[k]:starts[k+1]``).
+
+    The same results, computed per distinct message of the batch where possible: a message
+    only ever meets templates of its own bucket (run, group, token count, first two tokens),
+    so a bucket's templates depend only on its own messages in first-seen order, and a bucket
+    whose messages all have the same tokens (one message, or messages differing in spacing)
+    gives each line its own text. Only buckets of different token sequences are mined, and
+    only shapes with several texts in the batch can hold one.
+
+    Args:
+        masked: Masked message per line of all runs.
+        groups: Group per line (the level).
+        starts: Offsets of the runs (``starts[-1]`` is the number of lines).
+        sim_threshold: See :class:`TemplateMiner`.
+
+    Returns:
+        ``(templates, template_ids)`` per line, as :func:`mine` gives per run.
+    """
+    shapes = _SHAPES
+    info = {m: shapes.get(m) or _shape(m) for m in masked.unique().to_list()}
+    texts_of: dict[tuple[int, str, str], set[str]] = {}
+    for shape, text in info.values():
+        if shape is not None:
+            texts_of.setdefault(shape, set()).add(text)
+    hot = {m for m, (shape, _) in info.items() if shape is not None and len(texts_of[shape]) > 1}
+    values = masked.to_list()
+    texts = [info[m][1] for m in values]
+    if hot:
+        _mine_mixed(values, groups, starts, texts, info,
+                    [i for i, m in enumerate(values) if m in hot], sim_threshold)
+    ids = {t: template_id(t) for t in set(texts)}
+    return texts, [ids[t] for t in texts]
+
+
+def _mine_mixed(values: list[str], groups: list[str], starts: list[int], texts: list[str],
+                info: dict[str, tuple[tuple[int, str, str] | None, str]], rows: list[int],
+                sim_threshold: float) -> None:
+    """Mine the buckets among ``rows`` that hold different token sequences (``texts`` in place)."""
+    buckets: dict[tuple[int, str, object], dict[str, list[int]]] = {}
+    run = 0
+    for i in rows:
+        while starts[run + 1] <= i:
+            run += 1
+        m = values[i]
+        buckets.setdefault((run, groups[i], info[m][0]), {}).setdefault(m, []).append(i)
+    for (_, group, _), lines in buckets.items():
+        distinct = [texts[idx[0]] for idx in lines.values()]
+        if len(set(distinct)) < 2:
+            continue
+        for idx, tmpl in zip(lines.values(), _mine_bucket(group, distinct, sim_threshold)):
+            for i in idx:
+                texts[i] = tmpl

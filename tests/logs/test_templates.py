@@ -5,8 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from orcaops.logs import parse_run_log
-from orcaops.logs.templates import TemplateMiner, mask_text, template_id
+from orcaops.logs.templates import (TemplateMiner, clear_caches, mask_text, mine, mine_many,
+                                    template_id)
 
 
 def test_variables_are_masked():
@@ -60,3 +65,38 @@ def test_repeated_patterns_are_counted():
     lines = [f"heartbeat {i} ok" for i in range(5)] + ["done"]
     top = parse_run_log(lines).analysis["top_patterns"]
     assert top[0]["count"] == 5 and top[0]["template"] == "heartbeat <*> ok"
+
+
+WORDS = ["alpha", "beta", "<*>", "x", "Step", "done", "GET", "in", "ms"]
+message = st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join) | st.sampled_from(
+    ["Step <*> : RUN pip install -r a.txt", "Step <*> : RUN pip install -r b.txt",
+     "Step <*>  :  RUN pip install -r a.txt", "Step <*> : RUN make <*>", "", "a b", "a  b"])
+runs = st.lists(st.lists(st.tuples(message, st.sampled_from(["INFO", "WARN"])), max_size=30),
+                min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs)
+def test_mine_many_equals_mine_per_run(batch: list[list[tuple[str, str]]]) -> None:
+    clear_caches()
+    masked = [m for run in batch for m, _ in run]
+    groups = [g for run in batch for _, g in run]
+    starts = [0]
+    for run in batch:
+        starts.append(starts[-1] + len(run))
+    want_t, want_i = [], []
+    for run in batch:
+        t, i = mine([m for m, _ in run], [g for _, g in run])
+        want_t += t
+        want_i += i
+    for _ in range(2):  # cold, then with every mining step cached
+        assert mine_many(pl.Series(masked, dtype=pl.String), groups, starts) == (want_t, want_i)
+
+
+def test_mine_many_merges_within_a_run_only() -> None:
+    a = ["Step 1 : RUN pip install -r api.txt", "Step 2 : RUN pip install -r db.txt"]
+    b = ["Step 1 : RUN pip install -r api.txt"]
+    masked = [mask_text(x) for x in a + b]
+    got, _ = mine_many(pl.Series(masked), ["INFO"] * 3, [0, 2, 3])
+    assert got == ["Step <*> : RUN pip install -r <*>"] * 2 + [
+        "Step <*> : RUN pip install -r api.txt"]
