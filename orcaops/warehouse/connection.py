@@ -216,7 +216,7 @@ class Reader:
                            "WHERE job_id IN (SELECT job_id FROM runs)")
             if name == "logs":
                 broken_logs = broken
-        self._create_index_views(tables["logs"], broken_logs)
+        self._create_index_views(tables["logs"], broken_logs, tables["runs"].version)
 
     def _create_table_view(self, view: str, name: str, table: TableSnapshot) -> str | None:
         """The view of one child table; over a missing or corrupt data file, a view that
@@ -230,15 +230,19 @@ class Reader:
             self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
             return sql
 
-    def _create_index_views(self, logs: TableSnapshot, broken: str | None = None) -> None:
-        """Views of the log index (``log:`` searches), over the files still in the snapshot."""
+    def _create_index_views(self, logs: TableSnapshot, broken: str | None = None,
+                            runs_version: int | None = None) -> None:
+        """Views of the log index (``log:`` searches), over the files still in the snapshot.
+
+        ``runs_version``: the runs snapshot shown; from the index's version on, indexed
+        lines need no semi-join against ``runs``."""
         from orcaops.warehouse.logindex import load_index, view_sql
 
         if broken is not None:  # every log view fails like the logs table itself
             views = view_sql(None, (), broken)
         else:
             empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
-            views = view_sql(load_index(self.tables.root), logs.files, empty)
+            views = view_sql(load_index(self.tables.root), logs.files, empty, runs_version)
         for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
