@@ -32,12 +32,22 @@ APPEND_ZSTD_LEVEL = 3
 COMPACT_ZSTD_LEVEL = 9
 # Columns of near-unique text: trying a dictionary first only costs time (sizes equal).
 _NO_DICTIONARY = ("message",)
+# `orcaops compact` rewrites each logs partition with the rows of one template side by side
+# (z-order on these columns; a run's lines stay ordered by line_number within a template):
+# the message column then compresses to ~0.13 of the raw text instead of ~0.17 (1M bench
+# lines, zstd 9), so the whole table goes from 0.22 to 0.19 of the raw text. Reads never
+# rely on row order (every query orders by job_id, line_number).
+SORT_COLUMNS: dict[str, tuple[str, ...]] = {"logs": ("template_id", "job_id")}
+# Once sorted, `parsed` (JSON of a line's fields) repeats in runs: plain zstd beats the
+# dictionary (0.25 vs 0.38 MB per 1M lines); unsorted, the dictionary wins (0.63 vs 0.85).
+_NO_DICTIONARY_SORTED = ("message", "parsed")
 
 
-def writer_properties(name: str, level: int) -> Any:
+def writer_properties(name: str, level: int, sorted_rows: bool = False) -> Any:
     """The Parquet writer settings of table ``name`` (zstd at ``level``)."""
     dl = _deltalake()
-    columns = {c: dl.ColumnProperties(dictionary_enabled=False) for c in _NO_DICTIONARY
+    plain = _NO_DICTIONARY_SORTED if sorted_rows else _NO_DICTIONARY
+    columns = {c: dl.ColumnProperties(dictionary_enabled=False) for c in plain
                if c in TABLES[name].names}
     return dl.WriterProperties(compression="ZSTD", compression_level=level,
                                column_properties=columns or None)
@@ -150,6 +160,28 @@ class DeltaTables:
             metrics = self.retry(lambda: self.open(name).optimize.compact(
                 partition_filters=[("day", "=", day)], target_size=256 * 1024 * 1024,
                 writer_properties=props))
+            removed += int(metrics.get("numFilesRemoved", 0))
+        return removed
+
+    def partition_files(self, name: str) -> dict[str, list[str]]:
+        """The data files (paths) of each partition of ``name``."""
+        actions = pa.table(self.open(name).get_add_actions(flatten=True))
+        out: dict[str, list[str]] = {}
+        for path, day in zip(actions.column("path").to_pylist(),
+                             actions.column("partition.day").to_pylist()):
+            key = day.isoformat() if day is not None else ""
+            out.setdefault(key, []).append(str(self.path(name) / path))
+        return out
+
+    def sort_partitions(self, name: str, days: list[str]) -> int:
+        """Rewrite the given partitions with rows ordered by ``SORT_COLUMNS[name]`` (z-order);
+        returns files removed. An optimize commit: a concurrent writer conflicts and retries."""
+        removed = 0
+        props = writer_properties(name, COMPACT_ZSTD_LEVEL, sorted_rows=True)
+        for day in days:
+            metrics = self.retry(lambda day=day: self.open(name).optimize.z_order(  # type: ignore[misc]
+                list(SORT_COLUMNS[name]), partition_filters=[("day", "=", day)],
+                target_size=256 * 1024 * 1024, writer_properties=props))
             removed += int(metrics.get("numFilesRemoved", 0))
         return removed
 
