@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +42,8 @@ class Context:
 
     def unknown_choice(self, name: str, raw: str, choices: Sequence[str], pos: int) -> QueryError:
         """A value outside a closed set (status, level, is): suggest the closest."""
+        import difflib  # only for the error message: not at import
+
         close = difflib.get_close_matches(raw.lower(), [c.lower() for c in choices], n=1)
         guess = next((c for c in choices if close and c.lower() == close[0]), None)
         hint = f"did you mean {guess}?" if guess else ""

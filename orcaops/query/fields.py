@@ -8,7 +8,6 @@ new kind, one handler in ``orcaops.query.predicates``).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 # Kinds. They name what a value means, not a SQL type.
@@ -169,6 +168,8 @@ def lookup(name: str) -> tuple[Field, str | None]:
     if canonical in FIELDS:
         return FIELDS[canonical], None  # "meta" alone: has:meta, or an error naming meta.<key>
     candidates = [n for n in field_names() if n != "meta.<key>"] + ["meta"]
+    import difflib  # only for the error message: not at import
+
     suggestions = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.6)
     suggestions = ["meta.<key>" if s == "meta" else s for s in suggestions]
     raise UnknownFieldError(name, suggestions)

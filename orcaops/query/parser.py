@@ -5,18 +5,24 @@ place where lark's exceptions become :class:`~orcaops.errors.QueryError`.
 from __future__ import annotations
 
 import functools
-import os
-import pickle
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
 from orcaops.errors import QueryError
 from orcaops.query import ast
 from orcaops.query.fields import value_hint
+from orcaops.query.lalr import (
+    Lark,
+    Lark_StandAlone,
+    LarkError,
+    Token,
+    Transformer,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 MAX_QUERY_LENGTH = 10_000
 # Nesting of parentheses and NOT/-: the transformer, compiler and DuckDB's parser all recurse,
@@ -36,30 +42,10 @@ _TOKEN_WORDS = {
 
 @functools.cache
 def _parser() -> Lark:
-    # Loaded on first use and kept: building the LALR tables is the slow part (~0.1-0.25 s,
-    # most of a cold CLI call), so the tables are cached in the user's own cache directory
-    # (lark checks the grammar's hash before using them) rather than rebuilt per process.
-    options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True}
-    cache = _cache_file()
-    if cache is not None:
-        try:
-            return Lark.open_from_package("orcaops.query", "grammar.lark", cache=cache, **options)
-        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
-            pass  # an unwritable or damaged cache only costs the rebuild
-    return Lark.open_from_package("orcaops.query", "grammar.lark", **options)
-
-
-def _cache_file() -> str | None:
-    """Where the parse tables are cached: ``$XDG_CACHE_HOME/orcaops`` (or ``~/.cache``)."""
-    import lark
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "orcaops")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return os.path.join(folder, f"query-grammar-lark{lark.__version__}.cache")
+    # lalr.py is lark's standalone parser for grammar.lark (build_parser.py writes it): the
+    # tables are built already, and importing it costs a cold CLI call a quarter of what
+    # importing lark and loading cached tables did.
+    return Lark_StandAlone()
 
 
 def parse_query(text: str) -> ast.Node:

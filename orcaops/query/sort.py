@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from orcaops.errors import QueryError
 from orcaops.query.fields import ALIASES, REGISTRY
 
@@ -54,6 +52,8 @@ def _one(item: str, spec: str) -> str:
     column = SORT_KEYS.get(name.strip().lower())
     if column is None:
         valid = sorted(SORT_KEYS)
+        import difflib  # only for the error message: not at import
+
         close = difflib.get_close_matches(name.lower(), valid, n=1)
         guess = f" (did you mean {close[0]}?)" if close else ""
         raise QueryError(

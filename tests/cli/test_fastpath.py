@@ -160,7 +160,8 @@ def test_option_table_is_the_typer_command():
     assert set(fastpath.DEFAULTS) == {p.name for p in search.params} - {"help"}
 
 
-HEAVY = ("typer", "click", "pydantic", "polars", "pyarrow", "deltalake", "rich")
+HEAVY = ("typer", "click", "pydantic", "polars", "pyarrow", "deltalake", "rich", "lark",
+         "regex")
 
 
 def test_cold_search_imports_nothing_heavy(filled, home):
