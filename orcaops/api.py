@@ -85,6 +85,16 @@ class Warehouse(AnalyticsAPI):
         reader = Reader(self.tables, sandbox=False)
         return reader.frame(query, list(params or []))
 
+    def sql_page(self, query: str, params: Iterable[Any] | None = None, *, limit: int = 1000
+                 ) -> tuple[pl.DataFrame, int]:
+        """Read-only SQL like :meth:`sql`, but only its first ``limit`` rows are fetched:
+        ``(first rows, total row count)``. What the HTTP API and MCP tool use, so a
+        ``SELECT * FROM logs`` answers a page instead of loading every line."""
+        if not isinstance(limit, int) or limit < 0:
+            raise InputError(f"limit must be a whole number >= 0, got {limit!r}")
+        check_read_only(query)
+        return self.reader.frame_page(query, list(params or []), limit)
+
     def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
                ) -> pl.DataFrame:
         return self.reader.frame(sql, params)

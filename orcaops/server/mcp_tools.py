@@ -217,9 +217,9 @@ class OrcaOpsTools:
         limit: Limit = 100,
     ) -> dict[str, Any]:
         """Run read-only SQL (DuckDB) over the warehouse; statements that write are refused."""
-        frame = self.wh.sql(sql)
-        rows = [{k: clip(v, 500) for k, v in r.items()} for r in clean(frame.head(limit))]
-        return {"columns": frame.columns, **page(rows, limit, total=frame.height, name="rows")}
+        frame, total = self.wh.sql_page(sql, limit=limit)
+        rows = [{k: clip(v, 500) for k, v in r.items()} for r in clean(frame)]
+        return {"columns": frame.columns, **page(rows, limit, total=total, name="rows")}
 
     def orcaops_analyze_log(
         self,

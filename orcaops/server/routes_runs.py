@@ -140,8 +140,8 @@ def job_debug(wh: WH, job_id: str) -> Response:
 @router.post("/sql", response_model=SqlResponse, tags=["runs"])
 def run_sql(wh: WH, body: SqlRequest) -> Response:
     """Read-only SQL over the views (``orcaops sql``); writes are refused."""
-    frame = wh.sql(body.sql, body.params)
-    rows = page(clean(frame.head(body.limit)), body.limit, total=frame.height, name="rows")
+    frame, total = wh.sql_page(body.sql, body.params, limit=body.limit)
+    rows = page(clean(frame), body.limit, total=total, name="rows")
     return ok({"columns": frame.columns, **rows})
 
 

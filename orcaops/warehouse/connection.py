@@ -270,6 +270,22 @@ class Reader:
         """Run ``sql`` on the current snapshot; the result as tuples."""
         return self._fetch(sql, params, lambda rel: rel.fetchall() if rel is not None else [])
 
+    def frame_page(self, sql: str, params: list[Any] | tuple[Any, ...] | None, limit: int
+                   ) -> tuple[pl.DataFrame, int]:
+        """The first ``limit`` rows of ``sql`` as a DataFrame, and how many rows it has in
+        all: only ``limit + 1`` rows are fetched, and the total costs a count only when the
+        result is longer than the page."""
+        def take(rel: Any) -> tuple[pl.DataFrame, int]:
+            import polars as pl
+
+            if rel is None:
+                return pl.DataFrame(), 0
+            frame = rel.limit(limit + 1).pl()
+            if frame.height <= limit:
+                return frame, frame.height
+            return frame.head(limit), int(rel.aggregate("count(*)").fetchall()[0][0])
+        return self._fetch(sql, params, take)
+
     def records(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
                 ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run ``sql``; the column names and the rows as tuples (no polars, no pyarrow)."""
