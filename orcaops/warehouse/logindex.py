@@ -139,6 +139,20 @@ def matching_lines_sql(cond: str, params: tuple[Any, ...], pattern: str,
     return sql, tuple(c.run for c in cons) + params + params + params
 
 
+def matching_runs_sql(cond: str, params: tuple[Any, ...], pattern: str
+                      ) -> tuple[str, tuple[Any, ...]] | None:
+    """The job ids of runs with a line matching ``cond``, each once; None if no narrowing.
+
+    For ``job_id IN (...)``: grouped, DuckDB estimates the subquery small and builds its
+    hash table on the few job ids; ungrouped it built it on ``runs`` with every column
+    (the Q4 search page at 10M lines: 754 -> 168 ms).
+    """
+    found = matching_lines_sql(cond, params, pattern, "job_id")
+    if found is None:
+        return None
+    return f"SELECT job_id FROM ({found[0]}) GROUP BY job_id", found[1]
+
+
 # -- the views a reader defines --------------------------------------------------------------
 
 @dataclass(frozen=True)
