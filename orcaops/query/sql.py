@@ -55,9 +55,9 @@ class LogLine:
                 the result is the same, only faster.
         """
         if indexed and self.pattern is not None:
-            from orcaops.warehouse.logindex import INDEX_VIEWS, matching_lines_sql
+            from orcaops.warehouse.logindex import INDEX_VIEWS, matching_runs_sql
 
-            found = matching_lines_sql(self.cond.text, self.cond.params, self.pattern)
+            found = matching_runs_sql(self.cond.text, self.cond.params, self.pattern)
             if found is not None:
                 return Sql(f"job_id IN ({found[0]})", found[1],
                            self.cond.views | {LOGS} | INDEX_VIEWS)
