@@ -2,4 +2,4 @@
 
 from orcaops.cli import main
 
-main()
+main(exiting=True)

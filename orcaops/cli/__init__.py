@@ -52,13 +52,15 @@ def _queries_as_arguments(argv: list[str]) -> list[str]:
     return argv
 
 
-def main(argv: list[str] | None = None, *, fast: bool = True) -> None:
+def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = False) -> None:
     """Entry point of the ``orcaops`` console script.
 
     Args:
         argv: the arguments (default ``sys.argv[1:]``).
         fast: let a plain ``runs search`` skip typer (``orcaops.cli.fastpath``); tests turn
             it off to check that both ways answer alike.
+        exiting: the process ends when this returns (``python -m orcaops``): a fast
+            ``runs search`` then leaves its imported objects to the operating system.
     """
     from orcaops.errors import OrcaOpsError
 
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None, *, fast: bool = True) -> None:
 
             call = plan(argv)
         if call is not None:
-            call.run()
+            call.run(exiting=exiting)
         else:
             _register()
             from orcaops.cli.root import app
