@@ -93,13 +93,36 @@ def first_line(error: BaseException) -> str:
     return (str(error).splitlines() or [""])[0]
 
 
-def broken_sql(name: str, table: TableSnapshot, error: BaseException) -> str:
+def unreadable_file(files: tuple[str, ...]) -> str | None:
+    """The first data file that is missing or not a whole Parquet file, described; else None.
+
+    A stat and the last four bytes per file (a Parquet file ends with ``PAR1``): DuckDB reads
+    only the first file's footer when a view is bound, so a file deleted or truncated behind
+    the warehouse's back would otherwise surface mid-query as a bare driver error.
+    """
+    for uri in files:
+        path = uri.removeprefix("file://")
+        try:
+            with open(path, "rb") as f:
+                f.seek(-4, 2)
+                if f.read(4) == b"PAR1":
+                    continue
+            return f"{path} is not a whole Parquet file (truncated?)"
+        except FileNotFoundError:
+            return f"{path} is missing"
+        except OSError as e:
+            return f"{path} cannot be read ({e.strerror or e})"
+    return None
+
+
+def broken_sql(name: str, table: TableSnapshot, error: BaseException | str) -> str:
     """A SELECT with ``table``'s columns that raises, naming what is broken, when run."""
     # Every column and the filter depend on error(): no plan can answer without raising
     # (a constant NULL column let DuckDB fold `WHERE job_id = ?` to an empty, silent result).
     cols = ", ".join(f"CAST(e AS {t}) AS \"{n}\"" for n, t in table.columns)
     message = (f"{BROKEN_TABLE} the {name} table has a missing or corrupt data file "
-               f"({first_line(error)}); run `orcaops doctor`")
+               f"({error if isinstance(error, str) else first_line(error)}); "
+               "run `orcaops doctor`")
     return f"SELECT {cols} FROM (SELECT error({_literal(message)}) AS e) WHERE e IS NULL"
 
 
@@ -189,7 +212,7 @@ class Reader:
             # tries again instead of running on views of two different snapshots.
             self.versions = {}
             if self._lazy_views and not self._rest_created:
-                self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(snap.tables['runs'])}")
+                self._create_runs_view(snap.tables['runs'])
                 self.versions = snap.versions
                 return
             self._create_base_views()
@@ -206,7 +229,7 @@ class Reader:
 
     def _create_base_views(self) -> None:
         tables = self.snapshot.tables if self.snapshot else {}
-        self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(tables['runs'])}")
+        self._create_runs_view(tables["runs"])
         broken_logs = None
         for name in ("logs", "samples", "actions"):
             view = name if name == "actions" else f"{name}_all"
@@ -222,13 +245,24 @@ class Reader:
         """The view of one child table; over a missing or corrupt data file, a view that
         fails when (and only when) a query reads it, so queries of other tables go on.
         Returns that failing view's SQL, or None when the table is readable."""
-        try:
-            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
-            return None
-        except duckdb.Error as e:
-            sql = broken_sql(name, table, e)
-            self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
-            return sql
+        problem: BaseException | str | None = unreadable_file(table.files)
+        if problem is None:
+            try:
+                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
+                return None
+            except duckdb.Error as e:
+                problem = e
+        sql = broken_sql(name, table, problem)
+        self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
+        return sql
+
+    def _create_runs_view(self, table: TableSnapshot) -> None:
+        """The ``runs`` view; a broken runs file fails every read (and import) right away."""
+        problem = unreadable_file(table.files)
+        if problem is not None:
+            raise WarehouseError(f"DuckDB could not read the warehouse: {problem}; "
+                                 "run `orcaops doctor`")
+        self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(table)}")
 
     def _create_index_views(self, logs: TableSnapshot, broken: str | None = None,
                             runs_version: int | None = None) -> None:

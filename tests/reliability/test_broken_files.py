@@ -95,3 +95,21 @@ def test_broken_runs_file_stops_imports_not_doctor(home: Path, cli, tmp_path: Pa
     assert done.exit_code == 1, (done.stdout, done.stderr)
     assert done.stderr.startswith("error: ") and "orcaops doctor" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("how", ["missing", "truncated"])
+@pytest.mark.parametrize("position", [0, -1])
+def test_every_file_of_a_table_is_checked(home: Path, how: str, position: int) -> None:
+    """DuckDB binds a scan with the first file's footer only: a broken file anywhere in the
+    snapshot's list, not just the first, still makes the table's reads fail clearly."""
+    fresh(home).import_records(records("ev", 12))
+    wh = fresh(home)
+    wh.reader.refresh()
+    files = wh.reader.files["logs"]
+    assert len(files) > 1
+    victim = Path(files[position].removeprefix("file://"))
+    _break(victim, how)
+    wh = fresh(home)
+    with pytest.raises(WarehouseError, match=victim.name):
+        wh.sql("SELECT count(*) FROM logs")
+    assert wh.search("tag:rel", limit=None).total == 12
