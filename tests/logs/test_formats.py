@@ -185,3 +185,12 @@ def test_a_format_needs_a_message_group():
 
     with pytest.raises(ValueError, match="msg"):
         LogFormat("bad", r"^(?P<level>\w+) (?P<text>.*)$")
+
+
+def test_line_shapes_are_the_same_in_python_and_rust():
+    from orcaops.logs.extract import _RUST_SHAPES, _shapes
+
+    lines = [c[0] for c in CASES] + ["", "12345678901234567", "é1 ü9 ½ ٣ x", "\t0\u00a09"]
+    many = lines * (_RUST_SHAPES // len(lines) + 1)
+    assert _shapes(many)[:len(lines)] == _shapes(lines)
+    assert _shapes(["2024-03-01 10:00:00 x"]) == ["0000-00-00 0"]
