@@ -188,8 +188,10 @@ def cold_start(home: Path, size: str, repeat: int) -> list[Row]:
             "f\"SELECT * EXCLUDE (queued_at, started_at, finished_at, recorded_at) FROM "
             "read_parquet({files!r}) WHERE status = 'failed' ORDER BY "
             "started_at DESC LIMIT 50\").fetchall()[:0])")
-    ours_cmd = [sys.executable, "-m", "orcaops", "--home", str(home), "runs", "search",
-                "status:failed", "-f", "json"]
+    # The console script users run (the one installed beside this interpreter).
+    script = shutil.which("orcaops", path=str(Path(sys.executable).parent))
+    entry = [script] if script else [sys.executable, "-m", "orcaops"]
+    ours_cmd = [*entry, "--home", str(home), "runs", "search", "status:failed", "-f", "json"]
     bare_cmd = [sys.executable, "-c", bare, json.dumps(files)]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
 

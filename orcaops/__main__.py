@@ -1,5 +1,5 @@
 """``python -m orcaops`` runs the CLI."""
 
-from orcaops.cli import main
+from orcaops.cli import run
 
-main(exiting=True)
+run()

@@ -52,15 +52,22 @@ def _queries_as_arguments(argv: list[str]) -> list[str]:
     return argv
 
 
+def run() -> None:
+    """Entry point of the ``orcaops`` console script and of ``python -m orcaops``: the
+    process ends when the command does."""
+    main(exiting=True)
+
+
 def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = False) -> None:
-    """Entry point of the ``orcaops`` console script.
+    """Run the CLI (in-process callers and tests; the console script calls :func:`run`).
 
     Args:
         argv: the arguments (default ``sys.argv[1:]``).
         fast: let a plain ``runs search`` skip typer (``orcaops.cli.fastpath``); tests turn
             it off to check that both ways answer alike.
-        exiting: the process ends when this returns (``python -m orcaops``): a fast
-            ``runs search`` then leaves its imported objects to the operating system.
+        exiting: the process ends when this returns (the console script, ``python -m
+            orcaops``): a fast ``runs search`` then leaves its imported objects to the
+            operating system.
     """
     from orcaops.errors import OrcaOpsError
 

@@ -7,22 +7,22 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orcaops.errors import QueryError
 from orcaops.query import ast
 from orcaops.query.fields import value_hint
-from orcaops.query.lalr import (
-    Lark,
-    Lark_StandAlone,
-    LarkError,
-    Token,
-    Transformer,
-    Tree,
-    UnexpectedCharacters,
-    UnexpectedInput,
-    UnexpectedToken,
-)
+from orcaops.query.standalone import load
+
+if TYPE_CHECKING:  # the same classes, from lark itself, for the type checker
+    from lark import Lark, Token, Transformer, Tree
+    from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedInput,
+                                 UnexpectedToken)
+else:
+    _lalr = load()
+    Lark, Token, Transformer, Tree = _lalr.Lark, _lalr.Token, _lalr.Transformer, _lalr.Tree
+    LarkError, UnexpectedInput = _lalr.LarkError, _lalr.UnexpectedInput
+    UnexpectedCharacters, UnexpectedToken = _lalr.UnexpectedCharacters, _lalr.UnexpectedToken
 
 MAX_QUERY_LENGTH = 10_000
 # Nesting of parentheses and NOT/-: the transformer, compiler and DuckDB's parser all recurse,
@@ -42,10 +42,10 @@ _TOKEN_WORDS = {
 
 @functools.cache
 def _parser() -> Lark:
-    # lalr.py is lark's standalone parser for grammar.lark (build_parser.py writes it): the
-    # tables are built already, and importing it costs a cold CLI call a quarter of what
-    # importing lark and loading cached tables did.
-    return Lark_StandAlone()
+    # lark's standalone module for grammar.lark (orcaops.query.standalone): the tables are
+    # built already, and importing it costs a cold CLI call a quarter of what importing lark
+    # and loading cached tables did.
+    return load().Lark_StandAlone()  # type: ignore[no-any-return]
 
 
 def parse_query(text: str) -> ast.Node:
