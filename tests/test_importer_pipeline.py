@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 import orcaops
+import orcaops.importer as importer_module
 from orcaops.demo import DemoHistory
 from orcaops.importer import Importer
 from orcaops.logs import RunLines, parse_run_logs
@@ -43,6 +44,7 @@ def _import(home: Path, recs: list[dict], **options) -> Importer:
 
 
 def test_pipelined_import_equals_sequential(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(importer_module, "WORKER_AFTER_LINES", 0)
     recs = _records()
     _import(tmp_path / "seq", recs, parse_worker=False, batch_runs=10_000)
     # The importer takes back chunks the worker has not started (it may still be starting):
@@ -58,7 +60,8 @@ def test_pipelined_import_equals_sequential(tmp_path: Path, monkeypatch) -> None
     assert seq["logs"].height > 1000
 
 
-def test_a_killed_worker_leaves_parsing_to_the_importer(tmp_path: Path) -> None:
+def test_a_killed_worker_leaves_parsing_to_the_importer(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(importer_module, "WORKER_AFTER_LINES", 0)
     recs = _records(120)
     _import(tmp_path / "seq", recs, parse_worker=False)
     importer = Importer(orcaops.open(tmp_path / "piped").writer, replace=True,
@@ -96,3 +99,13 @@ def test_worker_answers_what_parse_run_logs_gives_and_gives_back_unsent_chunks()
     finally:
         worker.close()
     assert not worker.alive and worker.submit(runs).state == "failed"
+
+
+def test_a_small_import_starts_no_worker(tmp_path: Path) -> None:
+    importer = Importer(orcaops.open(tmp_path).writer, parse_worker=True, chunk_lines=50)
+    for rec in _records(60):
+        importer.feed(dict(rec))
+    assert importer._worker is None  # under WORKER_AFTER_LINES: parsed here, in one pass
+    importer.flush()
+    importer.close()
+    assert importer.report.imported == 60
