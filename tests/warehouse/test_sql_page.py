@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_run
+from tests.conftest import make_run
 from orcaops.errors import InputError
 
 
