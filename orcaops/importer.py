@@ -9,38 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
-import re
-import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from orcaops.errors import InputError
-from orcaops.models import (STATUSES, EnvironmentSnapshot, ResourceUsage, RunRecord)
-from orcaops.warehouse.rows import SAMPLE_FIELDS, RunBatch
+from orcaops.records import ParsedRun, decode, parse_record, redact_command, redact_environment
+from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.writer import CommitResult, Writer
 
 if TYPE_CHECKING:
     from orcaops.logs import ParsedLog, RunLines
     from orcaops.logs.worker import ParseWorker
 
-RUN_FIELDS = frozenset({
-    "job_id", "status", "image", "image_digest", "command", "triggered_by", "intent",
-    "parent_job_id", "tags", "metadata", "queued_at", "started_at", "finished_at", "exit_code",
-    "error_message", "failure_category", "first_error", "error_fingerprint", "executor", "host",
-    "resources", "environment",
-    "logs", "samples",
-})
-MAX_LINE_BYTES = 256 * 1024 * 1024
 BATCH_RUNS = 5000
 BATCH_LOG_LINES = 500_000
 # A batch's runs are parsed in chunks of about this many lines (see Importer).
@@ -81,175 +67,11 @@ class ImportReport:
                 "seconds": round(self.seconds, 3)}
 
 
-@dataclass
-class ParsedRun:
-    """One valid input record, split into what the tables need."""
-
-    run: RunRecord
-    lines: list[str]
-    streams: list[str]
-    timestamps: list[datetime | None]
-    samples: list[dict[str, Any]]
-
-
-def parse_time(value: Any, what: str) -> datetime | None:
-    """An ISO-8601 string or epoch seconds as an aware UTC datetime."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise InputError(f"{what}: expected an ISO-8601 timestamp, got {value!r}")
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    if not isinstance(value, str):
-        raise InputError(f"{what}: expected an ISO-8601 timestamp, got {type(value).__name__}")
-    try:
-        ts = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what}: {value[:60]!r} is not an ISO-8601 timestamp "
-                         "(e.g. 2026-11-01T10:00:00Z)") from None
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
-
-
-def _logs(raw: Any) -> tuple[list[str], list[str], list[datetime | None]]:
-    if not isinstance(raw, list):
-        raise InputError("logs: expected a list of {ts, stream, line} objects")
-    lines: list[str] = []
-    streams: list[str] = []
-    stamps: list[datetime | None] = []
-    last: Any = None
-    last_ts: datetime | None = None
-    for i, entry in enumerate(raw):
-        if isinstance(entry, str):
-            entry = {"line": entry}
-        if not isinstance(entry, dict):
-            raise InputError(f"logs[{i}]: expected an object with a 'line', got {entry!r:.40}")
-        text = entry.get("line", entry.get("message"))
-        if not isinstance(text, str):
-            raise InputError(f"logs[{i}]: 'line' must be a string")
-        stream = entry.get("stream") or "stdout"
-        if stream not in ("stdout", "stderr"):
-            raise InputError(f"logs[{i}]: stream must be 'stdout' or 'stderr', got {stream!r}")
-        value = entry.get("ts")
-        if value is None:
-            ts = None
-        elif value.__class__ is str and value == last:  # neighbours often share a timestamp
-            ts = last_ts
-        else:
-            ts = parse_time(value, f"logs[{i}].ts")
-            last, last_ts = value, ts
-        for part in text.split("\n") if "\n" in text else (text,):
-            lines.append(part)
-            streams.append(stream)
-            stamps.append(ts)
-    return lines, streams, stamps
-
-
-_SAMPLE_KEYS = frozenset(SAMPLE_FIELDS)
-_NUMBER = (int, float)
-
-
-def _samples(raw: Any) -> list[dict[str, Any]]:
-    if not isinstance(raw, list):
-        raise InputError("samples: expected a list of objects")
-    out = []
-    names = SAMPLE_FIELDS[1:]
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            raise InputError(f"samples[{i}]: expected an object")
-        if not _SAMPLE_KEYS.issuperset(entry):  # a set per sample cost more than the rest
-            unknown = sorted(set(entry) - _SAMPLE_KEYS)
-            raise InputError(f"samples[{i}]: unknown field {unknown[0]!r} "
-                             f"(valid: {', '.join(SAMPLE_FIELDS)})")
-        sample: dict[str, Any] = {"ts": parse_time(entry.get("ts"), f"samples[{i}].ts")}
-        if sample["ts"] is None:
-            raise InputError(f"samples[{i}]: 'ts' is required")
-        for name in names:
-            value = entry.get(name)
-            if value is not None and (value.__class__ is bool or not isinstance(value, _NUMBER)):
-                raise InputError(f"samples[{i}].{name}: expected a number, got {value!r:.40}")
-            sample[name] = value
-        out.append(sample)
-    return out
-
-
-def parse_record(obj: Any) -> ParsedRun:
-    """Validate one decoded JSON line; raises InputError saying what is wrong."""
-    if not isinstance(obj, dict):
-        raise InputError(f"expected a JSON object, got {type(obj).__name__}")
-    unknown = sorted(set(obj) - RUN_FIELDS)
-    if unknown:
-        raise InputError(f"unknown field {unknown[0]!r} (valid fields: {', '.join(sorted(RUN_FIELDS))};"
-                         " put custom data in 'metadata')")
-    if not isinstance(obj.get("job_id"), str) or not obj["job_id"].strip():
-        raise InputError("'job_id' is required and must be a non-empty string")
-    if obj.get("status") not in STATUSES:
-        raise InputError(f"'status' must be one of {', '.join(STATUSES)}; "
-                         f"got {obj.get('status')!r}")
-    fields = {k: v for k, v in obj.items() if k not in ("resources", "environment", "logs",
-                                                        "samples")}
-    for key in ("queued_at", "started_at", "finished_at"):
-        fields[key] = parse_time(obj.get(key), key)
-    lines, streams, stamps = _logs(obj.get("logs") or [])
-    samples = _samples(obj.get("samples") or [])
-    try:
-        fields["resources"] = ResourceUsage.model_validate(obj.get("resources") or {})
-        env = obj.get("environment")
-        fields["environment"] = EnvironmentSnapshot.model_validate(env) if env else None
-        run = RunRecord.model_validate(fields)
-    except ValidationError as e:
-        raise InputError(_validation_message(e)) from None
-    return ParsedRun(run, lines, streams, stamps, samples)
-
-
-def _validation_message(e: ValidationError) -> str:
-    first = e.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "record"
-    return f"{where}: {first['msg']}" + (f" ({len(e.errors()) - 1} more)" if len(e.errors()) > 1
-                                         else "")
-
-
-def _secrets(item: ParsedRun) -> list[str]:
-    """Redact the run's environment in place; the values redacted are masked in its log."""
-    run = item.run
-    if not (run.environment and run.environment.env):
-        return []
-    from orcaops.logs import redact_env
-
-    clean = redact_env(run.environment.env)
-    secrets = [v for k, v in run.environment.env.items() if clean.get(k) != v and len(v) >= 4]
-    run.environment.env = clean
-    return secrets
-
-
-def redact_command(run: RunRecord, secrets: list[str]) -> None:
-    """Redact credentials in the command and argv (``mysql --password X``, a token in a URL).
-
-    The argv is redacted as one shell line, so a flag and its value in separate elements are
-    seen together; if the redacted line no longer splits into as many words, each element is
-    redacted alone. (The command hash, and so the baseline key, is of the redacted command.)
-    """
-    from orcaops.logs import redact_text
-
-    if run.command:
-        run.command = redact_text(run.command, secrets)
-    if run.argv:
-        line = shlex.join(run.argv)
-        clean = redact_text(line, secrets)
-        if clean != line:
-            try:
-                argv = shlex.split(clean)
-            except ValueError:
-                argv = []
-            if len(argv) != len(run.argv):
-                argv = [redact_text(a, secrets) for a in run.argv]
-            run.argv = argv
-
-
 def prepare_runs(items: Sequence[ParsedRun]) -> list[RunLines]:
     """Redact each run's environment and command (in place); the parser input of each run."""
     from orcaops.logs import RunLines
 
-    secrets = [_secrets(it) for it in items]
+    secrets = [redact_environment(it) for it in items]
     for item, found in zip(items, secrets):
         redact_command(item.run, found)
     return [RunLines(it.lines, it.streams, it.timestamps, status=it.run.status,
@@ -306,30 +128,6 @@ def open_sources(paths: Iterable[str]) -> list[str]:
         if p != "-" and not Path(p).is_file():
             raise InputError(f"{p}: no such file (give a JSON Lines file, or - for stdin)")
     return paths
-
-
-# A \uD800-\uDFFF escape: JSON allows it, but alone it decodes to a string no UTF-8 encoder
-# (Arrow, Parquet) accepts, which would fail the whole batch at commit time.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def decode(raw: bytes) -> Any:
-    if len(raw) > MAX_LINE_BYTES:
-        raise InputError(f"line is {len(raw)} bytes; the limit is {MAX_LINE_BYTES}")
-    try:
-        obj = json.loads(raw)
-        if _SURROGATE_ESCAPE.search(raw):
-            json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        return obj
-    except UnicodeEncodeError:
-        raise InputError("a string holds an unpaired UTF-16 surrogate escape (\\uD800-"
-                         "\\uDFFF), which is not valid Unicode text") from None
-    except UnicodeDecodeError:
-        raise InputError("not valid UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"not valid JSON ({e.msg} at column {e.colno})") from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply") from None
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from orcaops.demo import DemoHistory
 from orcaops.errors import InputError
-from orcaops.importer import _logs
+from orcaops.records import _logs
 from orcaops.logs import RunLines, parse_run_log, parse_run_logs, split_lines
 
 DATA = Path(__file__).parent / "data"

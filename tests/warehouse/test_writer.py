@@ -7,7 +7,7 @@ import json
 import polars as pl
 
 import orcaops
-from orcaops.importer import parse_record
+from orcaops.records import parse_record
 from orcaops.warehouse.rows import RunBatch
 from tests.conftest import make_run
 
