@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNS ?= 20000
 
-.PHONY: install demo test typecheck bench report notebooks clean
+.PHONY: install demo test typecheck bench eval report notebooks clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ notebooks: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Accuracy on the real third-party dev data in ../shared/eval/dev, beside its baselines.
+eval: install
+	$(BIN)/python -m bench.eval
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache
