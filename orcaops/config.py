@@ -4,9 +4,34 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 DEFAULT_HOME = "~/.orcaops"
+NOW_VARIABLE = "ORCAOPS_NOW"
+
+
+def analysis_now() -> datetime:
+    """The instant that relative dates (``after:-7d``, ``--since 30d``) and ages are measured from.
+
+    The clock, unless ``$ORCAOPS_NOW`` holds an ISO instant: then every analysis, search and
+    report is evaluated as of that instant, so a saved history answers the same way on any day
+    (a report re-made later, a test). Recording runs always uses the real clock.
+
+    Raises:
+        InputError: ``$ORCAOPS_NOW`` is set but is not an ISO date or timestamp.
+    """
+    raw = os.environ.get(NOW_VARIABLE, "").strip()
+    if not raw:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        from orcaops.errors import InputError
+
+        raise InputError(f"bad {NOW_VARIABLE}={raw!r}: use an ISO timestamp such as "
+                         "2026-11-20T12:00:00Z, or unset it to use the clock") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:

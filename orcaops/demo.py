@@ -13,9 +13,10 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from orcaops.config import analysis_now
 from orcaops.demo_catalog import AGENTS, BRANCHES, FAILURE_LOGS, JOBS, Job
 
 # Relative arrival rate by hour of day (UTC) and by weekday (Mon=0).
@@ -50,7 +51,7 @@ class DemoHistory:
         self.n = runs
         self.rng = random.Random(seed)
         self.seed = seed
-        self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+        self.now = (now or analysis_now()).replace(microsecond=0)
         self.days = days or max(7, min(90, math.ceil(runs / RUNS_PER_DAY)))
         self.start = self.now - timedelta(days=self.days)
         weights = [j.weight for j in JOBS]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from orcaops.config import analysis_now
 from orcaops.query import ast, predicates
 from orcaops.query.context import Context
 from orcaops.query.parser import parse_query, printable
@@ -71,7 +72,7 @@ def compile_query(text: str, *, now: datetime | None = None,
 def compile_node(node: ast.Node, *, text: str = "", now: datetime | None = None,
                  log_index: bool = False) -> CompiledQuery:
     """Compile an already parsed (or hand-built) syntax tree; see :func:`compile_query`."""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or analysis_now()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     ctx = Context(printable(text), moment.astimezone(timezone.utc), log_index)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 
 import polars as pl
 
+from orcaops.config import analysis_now
 from orcaops.errors import OrcaOpsError
 from orcaops.report import data, html, sections
 
@@ -75,7 +76,7 @@ def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None =
     Raises:
         InputError: a ``since`` that is neither a span nor a date.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or analysis_now()
     start = data.resolve_since(since, now)
     anomalies = wh.anomalies(since=start)
     patterns = data.failure_patterns(wh, start, limit=10)

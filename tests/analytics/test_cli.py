@@ -25,7 +25,11 @@ def home(filled_home):
 
 
 @pytest.fixture
-def filled(cli):
+def filled(cli, monkeypatch):
+    """The CLI evaluated as of the history's end, so baselines and windows never age out."""
+    from analytics_history import NOW
+
+    monkeypatch.setenv("ORCAOPS_NOW", NOW.isoformat())
     return cli
 
 
@@ -91,3 +95,14 @@ def test_every_command_help_ends_with_an_example():
         subs = list(getattr(cmd, "commands", {}).values())
         for c in [cmd, *subs]:
             assert (c.help or "").strip().splitlines()[-1].startswith("Example: "), c.name
+
+
+def test_orcaops_now_pins_the_analysis_clock(filled, monkeypatch):
+    """As of the history's end its keys have baselines; a year later every one has aged out."""
+    assert json.loads(filled("baselines", "--format", "json").stdout)
+    monkeypatch.setenv("ORCAOPS_NOW", "2027-11-20T12:00:00Z")
+    assert json.loads(filled("baselines", "--format", "json").stdout) == []
+    monkeypatch.setenv("ORCAOPS_NOW", "next tuesday")
+    r = filled("baselines")
+    assert r.exit_code == 2 and "bad ORCAOPS_NOW='next tuesday'" in r.stderr
+    assert "Traceback" not in r.stderr
