@@ -18,6 +18,19 @@ VALID_FIELDS = (
 )
 
 MESSAGES: list[tuple[str, str]] = [
+    # Queries that used to match everything or nothing with exit 0.
+    ('log:""', 'Empty value for log at column 5: expected a value after log: (an empty one '
+               'would match every run)\n  log:""\n      ^'),
+    ('""', 'Empty phrase at column 1: expected text inside the quotes (an empty one would '
+           'match every run)\n  ""\n  ^'),
+    (":failed", "Missing field name before ':' at column 1: expected field:value such as "
+                "status:failed (quote text that starts with ':')\n  :failed\n  ^"),
+    ("duration:[120 TO 60]", "Empty range for duration: 120 is above 60 at column 10: expected "
+                             "the lower bound first, as in [60 TO 120]\n"
+                             "  duration:[120 TO 60]\n           ^"),
+    ("tag:ci AND AND tag:pr", 'AND where a search term should be at column 12: expected a term '
+                              'such as tag:pr (quote "and" to search for the word)\n'
+                              "  tag:ci AND AND tag:pr\n             ^"),
     (
         "status:failed image:python* duration:>",
         (
