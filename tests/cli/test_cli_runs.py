@@ -72,7 +72,15 @@ def test_show_sql_runs_nothing(cli):
     res = cli("runs", "search", "status:failed image:python*", "--show-sql")
     assert res.exit_code == 0
     assert "SELECT * FROM runs WHERE" in res.stdout and "'failed'" in res.stdout
-    assert "python*" not in res.stdout.split("-- params")[0]
+    assert "'python%'" in res.stdout and "?" not in res.stdout
+
+
+def test_show_sql_runs_as_printed_in_orcaops_sql(cli, filled):
+    query = 'tag:ci log:"error" -status:success'
+    shown = cli("runs", "search", query, "--show-sql", "--limit", "100").stdout
+    via_sql = json.loads(cli("sql", shown, "--format", "json").stdout)
+    found = json.loads(cli("runs", "search", query, "--format", "json").stdout)["runs"]
+    assert [r["job_id"] for r in via_sql] == [r["job_id"] for r in found] != []
 
 
 def test_table_output(cli, filled):
