@@ -61,6 +61,9 @@ def check_format(fmt: str, output: Path | None) -> None:
         raise InputError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "parquet" and output is None:
         raise InputError("--format parquet needs --output FILE (Parquet is binary)")
+    if fmt == "table" and output is not None:
+        raise InputError("--output needs a file format: add --format json, jsonl, csv or "
+                         "parquet (a table is for the terminal)")
 
 
 def out(text: str) -> None:
@@ -93,8 +96,6 @@ def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] |
         return
     frame = as_frame(data)
     if fmt == "table":
-        if output:
-            raise InputError("--output needs a file format: --format json, jsonl, csv or parquet")
         print_table(frame, columns=columns, title=title)
         return
     written = write_frame(frame, fmt, output)

@@ -135,3 +135,14 @@ def test_total_counts_every_match_not_the_page(filled):
         res = filled.search("", limit=10, facets=facets)
         assert (res.total, res.runs.height) == (4, 4)
     assert filled.search("status:failed", limit=1).total == 2
+
+
+@pytest.mark.parametrize("args", [["runs", "search", "tag:ci"], ["anomalies"]])
+def test_output_file_needs_a_file_format(cli, filled, tmp_path, args):
+    """A table is for the terminal: -o without --format is exit 2, never a silent stdout."""
+    target = tmp_path / "out.txt"
+    res = cli(*args, "-o", str(target))
+    assert res.exit_code == 2 and "--output needs a file format" in res.stderr
+    assert res.stdout == "" and not target.exists()
+    assert cli(*args, "-o", str(target), "--format", "csv").exit_code == 0
+    assert target.read_text().count("\n") >= 1
