@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
 
+# How many of the runs an ambiguous job id prefix matches are named in its error.
+AMBIGUOUS_SHOWN = 5
+
 
 class Warehouse(AnalyticsAPI):
     """Run history on disk: three Delta tables, DuckDB views over them, and what uses both.
@@ -130,14 +133,18 @@ class Warehouse(AnalyticsAPI):
         import polars as pl
 
         rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
-                           "LIMIT 2", [job_id])
+                           f"LIMIT {AMBIGUOUS_SHOWN + 1}", [job_id])
         exact = rows.filter(pl.col("job_id") == job_id)
         if exact.height:
             return exact.row(0, named=True)
         if rows.height == 1:
             return rows.row(0, named=True)
         if rows.height > 1:
-            raise InputError(f"job id prefix {job_id!r} matches several runs; give more of it")
+            ids = rows["job_id"].to_list()
+            shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", ..." if len(ids) > AMBIGUOUS_SHOWN
+                                                          else "")
+            raise InputError(f"job id prefix {job_id!r} matches several runs ({shown}); "
+                             "give more of it")
         raise NotFoundError(f"no run with job id {job_id!r} (try `orcaops runs search`)")
 
     def logs(self, job_id: str | None = None, query: str | None = None,

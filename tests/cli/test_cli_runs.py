@@ -146,3 +146,9 @@ def test_output_file_needs_a_file_format(cli, filled, tmp_path, args):
     assert res.stdout == "" and not target.exists()
     assert cli(*args, "-o", str(target), "--format", "csv").exit_code == 0
     assert target.read_text().count("\n") >= 1
+
+
+def test_ambiguous_prefix_names_the_runs_it_matches(cli, filled):
+    res = cli("runs", "show", "a")
+    assert res.exit_code == 2
+    assert "job id prefix 'a' matches several runs (a1, a2); give more of it" in res.stderr
