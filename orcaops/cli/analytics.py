@@ -122,9 +122,15 @@ def _show(model: Any, fmt: str) -> None:
     if fmt == "json":
         emit(model, "json", None)
         return
+    from rich.markup import escape
+
+    from orcaops.cli.pairs import field_lines
+
+    lines = field_lines(model)
+    width = max((len(name) for name, _ in lines), default=0)
     c = console()
-    for name, value in model.model_dump().items():
-        c.print(f"[bold]{name:>18}[/] {value}")
+    for name, text in lines:
+        c.print(f"[bold]{escape(name):>{width}}[/]  {escape(text)}")
 
 
 anomalies_app = typer.Typer(no_args_is_help=False)

@@ -106,3 +106,15 @@ def test_orcaops_now_pins_the_analysis_clock(filled, monkeypatch):
     r = filled("baselines")
     assert r.exit_code == 2 and "bad ORCAOPS_NOW='next tuesday'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_single_records_read_as_units_not_raw_values(filled):
+    """predict printed a Python dict, baselines show 65.7287891156462."""
+    import re
+
+    shown = filled("predict", "--image", "python:3.11", "--", "pytest", "-q").stdout
+    assert "{" not in shown and "duration.estimated_seconds" in shown
+    key = json.loads(filled("baselines", "--format", "json").stdout)[0]["key"]
+    base = filled("baselines", "show", key).stdout
+    assert "duration_p50" in base and "success_rate" in base
+    assert not re.search(r"\d\.\d{5,}", shown + base), shown + base
