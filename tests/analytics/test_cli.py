@@ -118,3 +118,14 @@ def test_single_records_read_as_units_not_raw_values(filled):
     base = filled("baselines", "show", key).stdout
     assert "duration_p50" in base and "success_rate" in base
     assert not re.search(r"\d\.\d{5,}", shown + base), shown + base
+
+
+def test_anomalies_list_is_bounded(filled):
+    everything = json.loads(filled("anomalies", "--limit", "0", "--format", "json").stdout)
+    assert len(everything) > 3
+    few = json.loads(filled("anomalies", "--limit", "3", "--format", "json").stdout)
+    assert [a["id"] for a in few] == [a["id"] for a in everything[:3]]
+    table = filled("anomalies", "--limit", "3").stdout
+    assert f"{len(everything)} anomalies (newest 3; --limit N for more)" in table
+    bad = filled("anomalies", "--limit", "-1")
+    assert bad.exit_code == 2 and "--limit must be 0 or more" in bad.stderr
