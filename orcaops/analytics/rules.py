@@ -9,6 +9,7 @@ it), a slim image at least 10% faster on 10+ runs each.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from orcaops.analytics.common import human_mb, human_seconds, job_label
@@ -146,7 +147,15 @@ def flaky(rows: list[Row]) -> list[Found]:
 
 
 def idle_executors(rows: list[Row]) -> list[Found]:
-    """Hosts nearly idle over the last week while others work."""
+    """Hosts nearly idle over the last week while others work.
+
+    Only hosts seen for the whole week count: a machine that ran its first job yesterday (a
+    laptop after `orcaops run`) is new, not idle.
+    """
+    if not rows:
+        return []
+    end = max(r["last_run_at"] for r in rows)
+    rows = [r for r in rows if r["first_run_at"] <= end - timedelta(days=7)]
     if len(rows) < 2:
         return []
     mean = sum(r["utilization_7d"] for r in rows) / len(rows)
@@ -161,7 +170,8 @@ def idle_executors(rows: list[Row]) -> list[Found]:
                                f"{100 * mean:.0f}%",
                 "impact": "one less machine to pay for and patch",
                 "action": f"drain {r['host']} or give it fewer slots",
-                "evidence": _pick(r, "host", "runs_7d", "busy_s_7d", "utilization_7d")}))
+                "evidence": _pick(r, "host", "runs_7d", "busy_s_7d", "utilization_7d",
+                                  "first_run_at")}))
     return out
 
 
