@@ -35,9 +35,36 @@ def analysis_now() -> datetime:
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
-    """The OrcaOps home: ``home`` if given, else ``$ORCAOPS_HOME``, else ``~/.orcaops``."""
+    """The OrcaOps home: ``home`` if given, else ``$ORCAOPS_HOME``, else ``~/.orcaops``.
+
+    The folder is created when missing.
+
+    Raises:
+        InputError: the home is a file, cannot be created, or cannot be read (every command
+            says so the same way, instead of failing on the first file it touches).
+    """
     raw = home if home is not None else os.environ.get("ORCAOPS_HOME") or DEFAULT_HOME
-    return Path(raw).expanduser().resolve()
+    path = Path(raw).expanduser().resolve()
+    problem = _home_problem(path)
+    if problem:
+        from orcaops.errors import InputError
+
+        raise InputError(f"OrcaOps home {path} {problem}; pass --home (or set ORCAOPS_HOME "
+                         "to) a folder you can read and write; it is created if missing")
+    return path
+
+
+def _home_problem(path: Path) -> str | None:
+    """What is wrong with ``path`` as a home, or None."""
+    if path.exists() and not path.is_dir():
+        return "is a file, not a folder"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"cannot be created ({e.strerror})"
+    if not os.access(path, os.R_OK | os.X_OK):
+        return "is not readable"
+    return None
 
 
 @dataclass(frozen=True)

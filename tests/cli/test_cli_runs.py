@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -152,3 +153,24 @@ def test_ambiguous_prefix_names_the_runs_it_matches(cli, filled):
     res = cli("runs", "show", "a")
     assert res.exit_code == 2
     assert "job id prefix 'a' matches several runs (a1, a2); give more of it" in res.stderr
+
+
+@pytest.mark.parametrize("home_kind", ["file", "proc"])
+@pytest.mark.parametrize("args", [["runs", "search", "x"], ["runs", "search", "x", "-f", "json"],
+                                  ["anomalies"], ["doctor"], ["sql", "select 1"]])
+def test_unusable_home_is_one_clear_message(tmp_path, home_kind, args):
+    """A home that is a file or cannot be made: exit 2 and one message, from every command."""
+    import subprocess
+    import sys
+
+    if home_kind == "file":
+        home = tmp_path / "home"
+        home.write_text("not a folder")
+        why = "is a file, not a folder"
+    else:
+        home = Path("/proc/orcaops-home")
+        why = "cannot be created"
+    res = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), *args],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stderr
+    assert f"OrcaOps home {home} {why}" in res.stderr and "Traceback" not in res.stderr
