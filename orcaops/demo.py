@@ -148,6 +148,8 @@ class DemoHistory:
         }
         if status == "error":
             rec["error_message"] = "container failed to start: no space left on device"
+        elif status == "timeout":  # what the executors record when they stop a job
+            rec["error_message"] = f"timed out after {math.ceil(duration / 60) * 60}s"
         if k % 17 == 0 and k > 0:
             rec["parent_job_id"] = f"r-{self.seed:x}{k - 1:07d}"
         return rec

@@ -105,3 +105,8 @@ def test_test_counts_add_up(demo_wh):
             assert failed + int(summary.group(2)) == int(collected.group(1)), text
             checked += 1
     assert checked > 100
+
+
+def test_the_readmes_search_finds_both_kinds(demo_wh):
+    found = demo_wh.search('log:"connection refused" OR category:timeout', limit=None).runs
+    assert {"failed", "timeout"} <= set(found["status"])
