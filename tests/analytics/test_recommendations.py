@@ -52,7 +52,8 @@ def test_each_situation_gets_its_recommendation(recs_wh):
     assert 0.25 < slim.evidence["saved_share"] < 0.5
     assert found["caching"].evidence["install_step"] == "pip install"
     timeout = found["timeout"]
-    assert timeout.title.startswith("Lower the timeout of npx playwright test")
+    assert timeout.title.startswith("Lower the timeout to ")
+    assert timeout.title.endswith("for npx playwright test on node:20")
     assert timeout.evidence["suggested_timeout_s"] == math.ceil(
         timeout.evidence["duration_p99"] * 1.5)
     mem = found["memory_lower"]
