@@ -135,16 +135,45 @@ def print_rows(names: list[str], rows: list[tuple[Any, ...]], *,
 
     cols = [c for c in (columns or names) if c in names] or list(names)
     index = [names.index(c) for c in cols]
+    shown = [[_cell(c, values[i]) for c, i in zip(cols, index)] for values in rows]
+    con = console()
+    if _too_wide(cols, shown, con.width):
+        _print_vertical(con, cols, shown, title)
+        return
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in cols:
         wide = c in ("command", "message", "description", "title", "intent", "first_error")
         table.add_column(c, overflow="ellipsis", no_wrap=not wide,
                          max_width=60 if wide else None)
-    for values in rows:
+    for values, cells in zip(rows, shown):
         row = {c: values[i] for c, i in zip(cols, index)}
-        cells = [_cell(c, row[c]) for c in cols]
         if "status" in row and row["status"] in STATUS_STYLE:
             i = cols.index("status")
             cells[i] = f"[{STATUS_STYLE[row['status']]}]{cells[i]}[/]"
         table.add_row(*cells)
-    console().print(table)
+    con.print(table)
+
+
+# A column narrower than this shows too little of its values to be worth a table.
+_MIN_COLUMN = 10
+
+
+def _too_wide(cols: list[str], cells: list[list[str]], width: int) -> bool:
+    """Whether a table would squeeze its columns below readable widths (``SELECT *``)."""
+    need = sum(min(max([len(c)] + [len(r[k]) for r in cells[:50]]), _MIN_COLUMN) + 3
+               for k, c in enumerate(cols))
+    return len(cols) > 4 and need > width
+
+
+def _print_vertical(con: Any, cols: list[str], cells: list[list[str]], title: str | None
+                    ) -> None:
+    """One block of ``name  value`` lines per row (psql's expanded display)."""
+    from rich.markup import escape
+
+    if title:
+        con.print(f"[bold]{escape(title)}[/]")
+    pad = max(len(c) for c in cols)
+    for n, row in enumerate(cells, 1):
+        con.print(f"[dim]-[ row {n} ]{'-' * max(pad - 8, 4)}[/]")
+        for c, text in zip(cols, row):
+            con.print(f"[bold]{escape(c):<{pad}}[/] | {escape(text)}")

@@ -174,3 +174,13 @@ def test_unusable_home_is_one_clear_message(tmp_path, home_kind, args):
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2, res.stderr
     assert f"OrcaOps home {home} {why}" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_wide_sql_rows_print_one_field_per_line(cli, filled, monkeypatch):
+    """SELECT * squeezed 40 columns into one line; now each row is a block of fields."""
+    monkeypatch.setenv("COLUMNS", "100")
+    wide = cli("sql", "select * from runs order by job_id limit 2").stdout
+    assert "-[ row 1 ]" in wide and "-[ row 2 ]" in wide
+    assert any(line.startswith("job_id") and line.endswith("| a1") for line in wide.splitlines())
+    narrow = cli("sql", "select status, count(*) n from runs group by 1 order by 1").stdout
+    assert "-[ row" not in narrow and "failed" in narrow
