@@ -80,3 +80,20 @@ def test_alarms_use_only_earlier_points():
     full = detect(x)["is_anomaly"].to_list()
     for k in (701, 1333, 1901, 2600):
         assert detect(x[:k])["is_anomaly"].to_list() == full[:k]
+
+
+def test_samples_of_a_run_one_alarm_per_episode(wh):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.conftest import make_run
+
+    t0 = datetime(2026, 11, 18, 10, tzinfo=timezone.utc)
+    rng = np.random.default_rng(7)
+    memory = 300 + rng.normal(0, 3, 200)
+    memory[120:126] += 400  # a 6-sample blowup: one episode
+    samples = [{"ts": (t0 + timedelta(seconds=i)).isoformat(), "memory_mb": float(m)}
+               for i, m in enumerate(memory)]
+    wh.import_records([make_run("r-mem", samples=samples)])
+    frame = wh.series_anomalies(job_id="r-mem")
+    flagged = [i for i, hit in enumerate(frame["is_anomaly"].to_list()) if hit]
+    assert flagged == [120]
