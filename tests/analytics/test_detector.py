@@ -97,3 +97,14 @@ def test_samples_of_a_run_one_alarm_per_episode(wh):
     frame = wh.series_anomalies(job_id="r-mem")
     flagged = [i for i, hit in enumerate(frame["is_anomaly"].to_list()) if hit]
     assert flagged == [120]
+
+
+def test_heavy_tailed_noise_raises_few_alarms():
+    rng = np.random.default_rng(8)
+    n = 8000
+    for name, x in (("lognormal", np.exp(rng.normal(3, 0.6, n))),
+                    ("student t3", 100 + 5 * rng.standard_t(3, n)),
+                    ("bursty counts", rng.negative_binomial(2, 0.1, n).astype(float))):
+        rate = detect(x)["is_anomaly"].sum() / n
+        print(f"{name}: {rate:.3%} of points flagged")
+        assert rate < 0.004, name  # the point detector flagged 0.8-1.5 % of these
