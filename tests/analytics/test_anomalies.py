@@ -56,6 +56,22 @@ def test_flaky_key_is_one_anomaly_per_week_counting_its_flips(injected):
                for t in text)
 
 
+def test_a_flaky_week_keeps_its_anomaly_as_it_fills(injected, tmp_path):
+    from analytics_history import injected_history, open_with
+
+    wh, _ = injected
+    early = [r for r in injected_history().records if int(r["job_id"].split("-")[1]) < 250]
+    partial = open_with(tmp_path / "early", early).anomalies(type="flaky",
+                                                             include_acknowledged=True)
+    full = wh.anomalies(type="flaky", include_acknowledged=True)
+    assert partial.height >= 1
+    # the same ids (an ack holds), the later one counting at least as many flips
+    assert set(partial["id"].to_list()) <= set(full["id"].to_list())
+    n_partial = dict(zip(partial["id"].to_list(), partial["description"].to_list()))
+    n_full = dict(zip(full["id"].to_list(), full["description"].to_list()))
+    assert any(n_partial[i] != n_full[i] for i in n_partial)  # the open week grew
+
+
 def test_false_alarms_in_injected_history(injected):
     wh, h = injected
     injected_ids = set().union(*h.injected.values())
