@@ -104,7 +104,8 @@ def report(dev: Path) -> str:
              "per category:"]
     for cat in sorted({r.category for r in rows}):
         f = _figures([r for r in rows if r.category == cat])
-        lines.append(f"  {cat:<24} {f['recall']:.2f} / {f['false_alarm_rate']:.2%}")
+        recall = f"{f['recall']:.2f}" if f["windows"] else "  — "  # no labelled windows
+        lines.append(f"  {cat:<24} {recall} / {f['false_alarm_rate']:.2%}")
     lines.append("per series (windows hit, false flags / points outside):")
     for r in rows:
         lines.append(f"  {r.name:<58} {sum(r.hit)}/{len(r.windows)}  "
