@@ -43,14 +43,13 @@ def flaky(frame: pl.DataFrame) -> str:
 
 def _solutions(example: str | None) -> str:
     """The knowledge base's fixes for an error text (empty when nothing is known)."""
-    from orcaops.logs.knowledge import match_patterns
+    from orcaops.analytics.advice import known_fixes
 
-    found = match_patterns(example or "")
+    found = known_fixes(example or "")
     if not found:
         return ""
-    pattern, fixes = found[0]
-    items = "".join(f"<li>{esc(s)}</li>" for s in fixes[:3])
-    return f'<div class="kb"><b>{esc(pattern.title)}</b><ul>{items}</ul></div>'
+    items = "".join(f"<li>{esc(s)}</li>" for s in found[0].solutions[:3])
+    return f'<div class="kb"><b>{esc(found[0].pattern.title)}</b><ul>{items}</ul></div>'
 
 
 def failure_patterns(frame: pl.DataFrame, listed: set[str]) -> str:
