@@ -48,16 +48,23 @@ def time_axis(times: pl.Series) -> alt.Axis:
     Args:
         times: the values drawn on the axis (their span picks the format).
     """
-    span = (times.max() - times.min()) if times.len() and times.null_count() < times.len() \
-        else timedelta(days=30)  # type: ignore[operator]
-    if span > timedelta(days=2):  # type: ignore[operator]
+    span = _span(times)
+    if span > timedelta(days=2):
         fmt = "%b %d"
-    elif span > timedelta(hours=20):  # type: ignore[operator]
+    elif span > timedelta(hours=20):
         fmt = "%a %H:%M"
     else:
         fmt = "%H:%M"
     return alt.Axis(format=fmt, tickCount=8, labelOverlap="greedy", labelSeparation=8,
                     labelFlush=False)
+
+
+def _span(times: pl.Series) -> timedelta:
+    """How long ``times`` spans (30 days when it is empty, the report's usual window)."""
+    lo, hi = times.min(), times.max()
+    if isinstance(lo, (datetime, date)) and isinstance(hi, (datetime, date)):
+        return hi - lo  # type: ignore[operator]  # both datetimes or both dates
+    return timedelta(days=30)
 
 
 def _legend(title: str | None = None, symbol: str | None = None) -> alt.Legend:
@@ -293,11 +300,11 @@ def forecast(wh: Warehouse, metric: str = "runs", horizon: str = "3d",
     x = alt.X("ts:T", title="time (UTC)",
               axis=time_axis(pl.concat([past["ts"], ahead["ts"].cast(past["ts"].dtype)])))
     # The two lines share a legend (colour and dash); the band has its own swatch.
-    series = {"domain": ["actual", "forecast"]}
+    series = ["actual", "forecast"]
     color = alt.Color("series:N", legend=_legend(None, "stroke"),
-                      scale=alt.Scale(**series, range=["#333333", LINE]))
+                      scale=alt.Scale(domain=series, range=["#333333", LINE]))
     dash = alt.StrokeDash("series:N", legend=_legend(None, "stroke"),
-                          scale=alt.Scale(**series, range=[[1, 0], [5, 3]]))
+                          scale=alt.Scale(domain=series, range=[[1, 0], [5, 3]]))
     band = alt.Chart(ahead).transform_calculate(series="'90% interval'").mark_area(
         opacity=0.35).encode(x=x, y=alt.Y("yhat_lower:Q", title=unit), y2="yhat_upper:Q",
                              fill=_band_fill("90% interval"))
