@@ -40,15 +40,21 @@ BAND, LINE, ALERT = "#9ecae9", "#4c78a8", "#e45756"
 LABEL_CHARS = 52  # failure-pattern labels: long enough to tell errors apart, short enough to fit
 
 
-def time_axis(times: pl.Series) -> alt.Axis:
+def time_axis(times: pl.Series, daily: bool = False) -> alt.Axis:
     """A time axis whose labels never run into each other: one format for every tick (Vega's
     default mixes ``Nov 29``, ``December`` and ``Thu 03``), about eight ticks, and the labels
     that would still touch dropped (``greedy``).
 
     Args:
         times: the values drawn on the axis (their span picks the format).
+        daily: the values are days (per-day buckets): ticks fall on whole days only.
     """
     span = _span(times)
+    if daily:
+        step = max(1, -(-span.days // 8))  # at most ~8 ticks, never between two days
+        return alt.Axis(format="%b %d",
+                        tickCount=alt.TimeIntervalStep(interval="day", step=step),
+                        labelOverlap="greedy", labelSeparation=8, labelFlush=False)
     if span > timedelta(days=2):
         fmt = "%b %d"
     elif span > timedelta(hours=20):
@@ -129,7 +135,7 @@ def success_rate(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Char
         "bucket", "runs", "succeeded", "failed", "success_rate")
     counts = frame.unpivot(index="bucket", on=["succeeded", "failed"],
                            variable_name="outcome", value_name="count")
-    axis = time_axis(frame["bucket"])
+    axis = time_axis(frame["bucket"], daily=True)
     # One colour legend for the bars and the line: every mark drawn is named in it.
     color = alt.Color("outcome:N", legend=_legend(), scale=alt.Scale(
         domain=["succeeded", "failed", "success rate"],
@@ -159,7 +165,8 @@ def duration_trend(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Ch
     frame = _utc_naive(_metrics(source, since)).select(
         "bucket", "runs", "duration_p50_s", "duration_p95_s")
     base = alt.Chart(frame).encode(
-        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)", axis=time_axis(frame["bucket"])))
+        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)",
+                axis=time_axis(frame["bucket"], daily=True)))
     band = base.transform_calculate(series="'p50–p95 band'").mark_area(opacity=0.45).encode(
         y=alt.Y("duration_p50_s:Q", title="duration (s)", axis=alt.Axis(format=",d")),
         y2="duration_p95_s:Q", fill=_band_fill("p50–p95 band"))
@@ -355,7 +362,8 @@ def cost_by_day(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Chart
     """
     frame = _utc_naive(_metrics(source, since)).select("bucket", "runs", "cost_usd")
     return alt.Chart(frame).mark_bar(color="#72b7b2").encode(
-        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)", axis=time_axis(frame["bucket"])),
+        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)",
+                axis=time_axis(frame["bucket"], daily=True)),
         y=alt.Y("cost_usd:Q", title="cost (USD)"),
         tooltip=["yearmonthdate(bucket):T", alt.Tooltip("cost_usd:Q", format="$.3f"),
                  "runs:Q"],

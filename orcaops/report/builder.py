@@ -110,8 +110,8 @@ def load_charts(wh: Warehouse, start: datetime | None, patterns: pl.DataFrame,
     plan: list[tuple[str, str, Callable[[], Any]]] = [
         ("success_rate", "Success rate by day", lambda: charts.success_rate(metrics)),
         ("duration", "Duration by day", lambda: charts.duration_trend(metrics)),
-        ("baseline", f"Durations of {charts.job_name(wh, key)} against its baseline "
-         "(the job with the most duration anomalies)",
+        ("baseline", (f"Durations of {charts.job_name(wh, key)} against its baseline "
+                      "(the job with the most duration anomalies)"),
          lambda: charts.duration_vs_baseline(wh, key, since=start, anomalies=anomalies)),
         ("heatmap", "When runs start", lambda: charts.runs_heatmap(wh, since=start)),
         ("forecast", "Capacity: runs per hour ahead",

@@ -23,10 +23,9 @@ from orcaops.report.data import failure_patterns
 from orcaops.report.sections import evidence_text
 
 
-
 def figures(page: str) -> dict[str, str]:
     return dict(re.findall(r'<figure class="chart" data-chart="([^"]+)">(.*?)</figure>',
-                           page, re.S))
+                           page, re.DOTALL))
 
 
 def svg_texts(svg: str) -> list[str]:
@@ -103,6 +102,11 @@ def test_time_axis_format_follows_the_span() -> None:
         assert axis["format"] == fmt
         assert axis["labelOverlap"] == "greedy" and axis["tickCount"] <= 10
     assert charts.time_axis(pl.Series([], dtype=pl.Datetime)).to_dict()["format"] == "%b %d"
+    # Per-day buckets: ticks on whole days only, even over two days (never "Wed 12:00").
+    for days, step in ((1, 1), (30, 4)):
+        daily = charts.time_axis(pl.Series([t0, t0 + timedelta(days=days)]), daily=True)
+        assert daily.to_dict()["format"] == "%b %d"
+        assert daily.to_dict()["tickCount"] == {"interval": "day", "step": step}
 
 
 def test_every_band_and_line_is_named_in_a_legend(demo_wh: Warehouse, report_html: str
