@@ -41,6 +41,25 @@ def search(
                show_sql=show_sql, interactive=interactive)
 
 
+@runs_app.command("diff")
+def diff(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
+         other: Optional[str] = typer.Argument(
+             None, help="The run to compare with (default: the job's last success before it)."),
+         limit: int = typer.Option(40, "--limit", "-n", help="At most this many new lines."),
+         fmt: str = FormatOpt) -> None:
+    """Compare two runs: what changed, and the log lines new since the run that worked.
+
+    Example: orcaops runs diff r-70019042
+    """
+    from orcaops.cli.rundiff import print_diff
+
+    result = warehouse(ctx).diff(job_id, other)
+    if fmt != "table":
+        emit(result, fmt, None)
+        return
+    print_diff(result, limit)
+
+
 @runs_app.command("show")
 def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
          fmt: str = FormatOpt) -> None:
