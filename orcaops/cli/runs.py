@@ -60,6 +60,33 @@ def diff(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or
     print_diff(result, limit)
 
 
+@runs_app.command("watch")
+def watch(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix.")
+          ) -> None:
+    """Follow a running job's output until it ends, then print how it ended.
+
+    Example: orcaops runs watch r-20261203-1849-3fa2
+    """
+    import sys
+
+    from orcaops.executors.watch import find_spool, follow
+
+    wh = warehouse(ctx)
+    spool = find_spool(wh.settings.spool, job_id)
+    if spool is None:
+        run = wh.run(job_id)  # NotFoundError when it never ran
+        console(stderr=True).print(f"{run['job_id']} is not running: it ended {run['status']}"
+                                   f" (orcaops runs logs {run['job_id']})")
+        return
+    for line in follow(spool):
+        target = sys.stderr if line.stream == "stderr" else sys.stdout
+        target.write(line.text + "\n")
+        target.flush()
+    from orcaops.cli.run import print_outcome
+
+    print_outcome(wh, spool.name)
+
+
 @runs_app.command("show")
 def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
          fmt: str = FormatOpt) -> None:
