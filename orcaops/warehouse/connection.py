@@ -162,13 +162,15 @@ class Reader:
     """A DuckDB connection whose views follow the tables' latest committed versions."""
 
     def __init__(self, tables: TablesLike, views_dir: Path | None = None, *,
-                 sandbox: bool = True, lazy_views: bool = False) -> None:
+                 sandbox: bool = True, lazy_views: bool = False,
+                 database: str = ":memory:") -> None:
         self.tables = tables
         # Creating views reads every file's footer and the stored views cost ~0.1 s more; a
         # one-shot CLI search mostly reads runs alone, so a lazy reader defines ``runs`` and
         # creates the rest only when a query names a view it does not find.
         self._lazy_views = lazy_views
-        self.con = duckdb.connect()
+        # ``database``: a file when the views are built for read-only user SQL (usersql.py).
+        self.con = duckdb.connect(database)
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
         self.con.execute("SET TimeZone = 'UTC'")
         # Delta data files never change once written: keep their Parquet footers in memory
