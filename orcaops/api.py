@@ -222,11 +222,14 @@ class Warehouse(AnalyticsAPI):
         exactly as on import.
 
         Raises:
-            InputError: the job id is already stored and ``replace`` is false.
+            InputError: the job id is already stored and ``replace`` is false, or a number
+                does not fit its column, or metadata nests too deeply.
         """
         from orcaops.importer import ParsedRun, add_parsed
+        from orcaops.records import check_run
         from orcaops.warehouse.rows import RunBatch
 
+        check_run(run)
         entries = logs or []
         item = ParsedRun(
             run=run.model_copy(deep=True),
