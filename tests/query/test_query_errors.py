@@ -8,8 +8,13 @@ from datetime import datetime, timezone
 import pytest
 
 from orcaops.errors import InputError, QueryError
-from orcaops.query import (MAX_QUERY_LENGTH, MAX_QUERY_TERMS, compile_query, compile_sort,
-                           parse_query)
+from orcaops.query import (
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_TERMS,
+    compile_query,
+    compile_sort,
+    parse_query,
+)
 
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)
 VALID_FIELDS = (

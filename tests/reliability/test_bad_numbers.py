@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import orcaops
 from orcaops.errors import InputError
 from orcaops.models import RunRecord
 from orcaops.server.http import create_app
@@ -32,23 +31,23 @@ BAD: list[tuple[str, str]] = [
     ('{"job_id": "x3", "status": "success", "started_at": 1e20}', "started_at: 1e+20"),
     ('{"job_id": "x4", "status": "success", "finished_at": "9999-12-31T23:30:00-05:00"}',
      "outside years 1 to 9999"),
-    ('{"job_id": "x5", "status": "success", "exit_code": %d}' % 2 ** 40,
+    (f'{{"job_id": "x5", "status": "success", "exit_code": {2 ** 40}}}',
      "exit_code: 1099511627776 does not fit a 32-bit integer"),
-    ('{"job_id": "x6", "status": "success", "resources": {"network_rx_bytes": %d}}' % 2 ** 64,
+    (f'{{"job_id": "x6", "status": "success", "resources": {{"network_rx_bytes": {2 ** 64}}}}}',
      "resources.network_rx_bytes: 18446744073709551616 does not fit a 64-bit integer"),
     ('{"job_id": "x7", "status": "success", "resources": {"cpu_seconds": 1e400}}',
      "resources.cpu_seconds: inf is not a finite number"),
-    ('{"job_id": "x8", "status": "success", "samples": [{"ts": "2026-11-01T00:00:00Z", '
-     '"memory_mb": NaN}]}', "samples[0].memory_mb: nan is not a finite number"),
-    ('{"job_id": "x9", "status": "success", "samples": [{"ts": "2026-11-01T00:00:00Z", '
-     '"pids": %d}]}' % 2 ** 40, "samples[0].pids"),
+    (('{"job_id": "x8", "status": "success", "samples": [{"ts": "2026-11-01T00:00:00Z", '
+      '"memory_mb": NaN}]}'), "samples[0].memory_mb: nan is not a finite number"),
+    ((f'{{"job_id": "x9", "status": "success", "samples": [{{"ts": "2026-11-01T00:00:00Z", '
+      f'"pids": {2 ** 40}}}]}}'), "samples[0].pids"),
     ('{"job_id": "y1", "status": "success", "logs": [{"line": "x", "ts": -1e300}]}',
      "logs[0].ts"),
     ('{"job_id": "y2", "status": "success", "metadata": {"x": NaN}}',
      "metadata: nan is not a finite number"),
-    ('{"job_id": "y3", "status": "success", "metadata": %s}' % DEEP,
+    (f'{{"job_id": "y3", "status": "success", "metadata": {DEEP}}}',
      "metadata: nested deeper than 32 levels"),
-    ('{"job_id": "y4", "status": "success", "environment": {"network": %s}}' % DEEP,
+    (f'{{"job_id": "y4", "status": "success", "environment": {{"network": {DEEP}}}}}',
      "environment: nested deeper than 32 levels"),
 ]
 

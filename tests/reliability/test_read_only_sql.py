@@ -33,10 +33,10 @@ def _attacks(live_file: str) -> list[str]:
     """The issue's reproductions, and the same statements dressed to dodge a keyword check."""
     return [
         "EXPLAIN ANALYZE CREATE TABLE keep AS SELECT * FROM runs WHERE status <> 'failed'",
-        "EXPLAIN ANALYZE CREATE OR REPLACE VIEW runs AS SELECT * FROM runs "
-        "WHERE status <> 'failed'",
-        f"EXPLAIN ANALYZE COPY (SELECT * FROM runs WHERE status <> 'failed') TO '{live_file}' "
-        "(FORMAT parquet)",
+        ("EXPLAIN ANALYZE CREATE OR REPLACE VIEW runs AS SELECT * FROM runs "
+         "WHERE status <> 'failed'"),
+        (f"EXPLAIN ANALYZE COPY (SELECT * FROM runs WHERE status <> 'failed') TO '{live_file}' "
+         "(FORMAT parquet)"),
         "EXPLAIN ANALYZE DROP VIEW logs",
         "explain /* why not */ analyze drop view logs",
         "EXPLAIN (FORMAT json) CREATE TABLE keep AS SELECT 1",
