@@ -18,6 +18,7 @@ Two independent guards, so that a hole in one does not let user SQL write:
 from __future__ import annotations
 
 import atexit
+import os
 import re
 import shutil
 import tempfile
@@ -38,6 +39,8 @@ T = TypeVar("T")
 _READ_KINDS = frozenset({"SELECT", "EXPLAIN", "PRAGMA"})
 _EXPLAIN_WORDS = frozenset({"explain", "analyze", "analyse"})
 _TOKEN = re.compile(r"\w+|\S")
+# Views databases live in private temporary directories named after the owning process.
+_PREFIX = "orcaops-sql-"
 _USER_ERRORS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException,
                 duckdb.ConversionException, duckdb.InvalidInputException,
                 duckdb.PermissionException, duckdb.OutOfRangeException)
@@ -121,7 +124,8 @@ class UserSQL:
         self._lock = threading.Lock()
         self._builder: Reader | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._dir = Path(tempfile.mkdtemp(prefix="orcaops-sql-"))
+        _remove_orphans()
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
         self._generation = 0
         atexit.register(shutil.rmtree, self._dir, True)
 
@@ -238,6 +242,24 @@ class UserSQL:
             if not old.name.startswith(path.name):
                 old.unlink(missing_ok=True)  # open cursors keep reading the unlinked file
         return con
+
+
+def _remove_orphans() -> None:
+    """Remove views directories of processes that are gone (killed before their atexit)."""
+    for old in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        pid = old.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _read_only_reason(e: BaseException) -> str:

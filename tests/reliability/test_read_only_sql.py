@@ -150,3 +150,25 @@ def test_the_connection_refuses_writes_without_the_check(home: Path) -> None:
     assert wh.sql("SELECT count(*) FROM runs").item() == RUNS
     assert not outside.exists()
     assert _state(home) == before
+
+
+def test_views_files_of_dead_processes_are_removed(home: Path) -> None:
+    """A server killed -9 leaves its views directory behind; the next one removes it, and
+    never the directory of a process still running."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    tmp = Path(tempfile.gettempdir())
+    orphan = tmp / f"orcaops-sql-{dead.pid}-left"
+    orphan.mkdir()
+    (orphan / "views-1.duckdb").write_bytes(b"x")
+    live = orcaops.open(home).user_sql
+    assert live.connection().cursor().execute("SELECT count(*) FROM runs").fetchall() == [(RUNS,)]
+    assert not orphan.exists()
+    mine = list(tmp.glob(f"orcaops-sql-{os.getpid()}-*"))
+    assert orcaops.open(home).user_sql.timeout is None  # another one removes nothing of ours
+    assert mine and all(d.exists() for d in mine)
