@@ -176,8 +176,8 @@ class UserSQL:
             if BROKEN_TABLE in str(e):
                 raise WarehouseError(first_line(e).split(BROKEN_TABLE, 1)[1].strip()) from e
             raise InputError(f"SQL error: {_read_only_reason(e)}") from e
-        except _USER_ERRORS as e:
-            raise InputError(f"SQL error: {first_line(e)}") from e
+        except _USER_ERRORS as e:  # whole: DuckDB's LINE 1 and caret show where
+            raise InputError(f"SQL error: {e}") from e
         except duckdb.IOException:
             raise
         except duckdb.Error as e:
