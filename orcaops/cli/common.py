@@ -6,6 +6,7 @@ search`` can run through ``orcaops.cli.fastpath`` without importing it.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,9 @@ STATUS_STYLE = {"success": "green", "failed": "red", "timeout": "yellow", "error
                 "cancelled": "magenta", "running": "cyan", "queued": "cyan"}
 RUN_COLUMNS = ("job_id", "status", "image", "command", "started_at", "duration_s", "exit_code",
                "tags")
+# C0 and C1 control characters but tab and newline: a stored ``\r``, BEL or stray ESC must
+# not move the cursor or ring the terminal of whoever looks at a run.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def state(ctx: Ctx) -> dict[str, Any]:
@@ -103,6 +107,23 @@ def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] |
         sys.stdout.write(written)
 
 
+def inert(text: str) -> str:
+    """``text`` that cannot drive a terminal: ANSI escape sequences removed as in log lines
+    (``orcaops.logs.clean.ANSI_RE``), any other control character shown as ``\\xNN``."""
+    if "\x1b" in text or "\x9b" in text:  # rare: the log cleaner (and polars) only then
+        from orcaops.logs.clean import ANSI_RE
+
+        text = re.sub(ANSI_RE, "", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def printable(text: str) -> str:
+    """:func:`inert` text with rich markup (``[red]``) escaped, so it prints as written."""
+    from rich.markup import escape
+
+    return escape(inert(text))
+
+
 def _cell(name: str, value: Any) -> str:
     from orcaops.render import human_duration
 
@@ -131,11 +152,12 @@ def print_table(frame: Any, *, columns: tuple[str, ...] | None = None,
 def print_rows(names: list[str], rows: list[tuple[Any, ...]], *,
                columns: tuple[str, ...] | None = None, title: str | None = None) -> None:
     """A rich table of ``rows`` named ``names`` (only ``columns`` where given and present)."""
+    from rich.markup import escape
     from rich.table import Table
 
     cols = [c for c in (columns or names) if c in names] or list(names)
     index = [names.index(c) for c in cols]
-    shown = [[_cell(c, values[i]) for c, i in zip(cols, index)] for values in rows]
+    shown = [[inert(_cell(c, values[i])) for c, i in zip(cols, index)] for values in rows]
     con = console()
     if _too_wide(cols, shown, con.width):
         _print_vertical(con, cols, shown, title)
@@ -147,6 +169,7 @@ def print_rows(names: list[str], rows: list[tuple[Any, ...]], *,
                          max_width=60 if wide else None)
     for values, cells in zip(rows, shown):
         row = {c: values[i] for c, i in zip(cols, index)}
+        cells = [escape(cell) for cell in cells]  # stored text is never rich markup
         if "status" in row and row["status"] in STATUS_STYLE:
             i = cols.index("status")
             cells[i] = f"[{STATUS_STYLE[row['status']]}]{cells[i]}[/]"

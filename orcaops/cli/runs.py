@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import console, emit, out, warehouse
+from orcaops.cli.common import console, emit, out, printable, warehouse
 from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
 from orcaops.cli.runsearch import DEFAULT_SORT, run_search
 from orcaops.errors import InputError
@@ -101,7 +101,7 @@ def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or
     c = console()
     for key, value in run.items():
         if value not in (None, "", [], "{}"):
-            c.print(f"[bold]{key:>20}[/] {value}")
+            c.print(f"[bold]{key:>20}[/] {printable(str(value))}")
 
 
 @runs_app.command("logs")

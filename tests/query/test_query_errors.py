@@ -8,7 +8,13 @@ from datetime import datetime, timezone
 import pytest
 
 from orcaops.errors import InputError, QueryError
-from orcaops.query import MAX_QUERY_LENGTH, compile_query, compile_sort, parse_query
+from orcaops.query import (
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_TERMS,
+    compile_query,
+    compile_sort,
+    parse_query,
+)
 
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)
 VALID_FIELDS = (
@@ -290,7 +296,19 @@ def test_too_long_query() -> None:
         QueryError, match=r"Query is too long \(10,001 characters; the limit is 10,000\)"
     ):
         compile_query("a" * (MAX_QUERY_LENGTH + 1))
-    assert compile_query("a " * (MAX_QUERY_LENGTH // 2)).where  # at the limit: fine
+    assert compile_query("a" * MAX_QUERY_LENGTH).where  # at the limit: fine
+
+
+def test_too_many_terms() -> None:
+    """Each term is a predicate over every run: a bound on them bounds a query's cost."""
+    assert compile_query(" ".join(["a"] * MAX_QUERY_TERMS)).where  # at the limit: fine
+    text = " OR ".join(f"exit:{i}" for i in range(700))
+    with pytest.raises(QueryError) as info:
+        compile_query(text)
+    assert str(info.value).startswith(
+        f"Query has too many terms (700; the limit is {MAX_QUERY_TERMS}): narrow it, or "
+        "match a long list with `orcaops sql`")
+    assert info.value.position == text.index(f"exit:{MAX_QUERY_TERMS} ") + len("exit:")
 
 
 def test_not_a_string_is_a_type_error() -> None:
