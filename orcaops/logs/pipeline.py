@@ -19,6 +19,7 @@ from itertools import compress
 from orcaops.errors import InputError
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
+from orcaops.logs.failure import RootCause, find_root_cause, reports_failure
 from orcaops.logs.levels import normalize_level
 from orcaops.logs.lines import Lines, line_stages
 from orcaops.logs.model import ParsedLog, RunLines
@@ -189,7 +190,10 @@ def _assemble(fields: list[str | None], msgs: list[str], levels: list[str], is_e
         st_ids[i] = ids[k]
     known = status is not None or exit_code is not None
     root = select_root(events, failed=known and is_failed(status, exit_code, None))
-    failed = is_failed(status, exit_code, root)
+    failed = is_failed(status, exit_code, root) or not known and reports_failure(msgs)
+    cause = find_root_cause(msgs) if failed else _event_block(root, msgs)
+    if failed and cause is not None:
+        root = _event_at(events, cause, msgs, levels)
     # WARN lines outside traces, plus each WARN trace once.
     n_warn = levels.count("WARN") + sum(1 - (t.last - t.first + 1) for t, lvl in traces
                                         if lvl == "WARN")
@@ -199,13 +203,35 @@ def _assemble(fields: list[str | None], msgs: list[str], levels: list[str], is_e
         level=levels, message=msgs, template_id=template_ids, template=templates,
         parsed=fields, is_error=is_error, stacktrace_id=st_ids,
         n_error=len(events), n_warn=n_warn,
-        first_error=root.text.strip() if root else None,
-        first_error_line=root.index + 1 if root else None,
-        failure_category=categorize(status, exit_code, root, events, msgs) if failed else None,
+        first_error=msgs[cause.line].strip() if cause else None,
+        first_error_line=cause.line + 1 if cause else None,
+        failure_category=categorize(status, exit_code, root, events, msgs, cause)
+        if failed else None,
         error_fingerprint=fingerprint(root) if root else None,
         stack_traces=[t.to_dict(ids[k]) for k, (t, _) in enumerate(traces)],
-        analysis={})
+        root_cause=cause.to_dict(msgs) if cause else None, analysis={})
     return log
+
+
+def _event_block(ev: ErrorEvent | None, msgs: list[str]) -> RootCause | None:
+    """The block of a run that did not fail: its first unrecovered error, if any."""
+    if ev is None:
+        return None
+    first, last = (ev.trace.first, ev.trace.last) if ev.trace else (ev.index, ev.index)
+    return RootCause(first, min(last, first + 29), ev.index,
+                     "the first error the run did not recover from (it did not fail)",
+                     kind="event")
+
+
+def _event_at(events: list[ErrorEvent], cause: RootCause, msgs: list[str], levels: list[str]
+              ) -> ErrorEvent:
+    """The error event the root-cause block holds (its fingerprint identifies the failure);
+    a block without one (a failing step that printed no error line) is an event of its own."""
+    for ev in events:
+        first, last = (ev.trace.first, ev.trace.last) if ev.trace else (ev.index, ev.index)
+        if first <= cause.line <= last or cause.first <= ev.index <= cause.last:
+            return ev
+    return ErrorEvent(cause.line, cause.line, msgs[cause.line], levels[cause.line])
 
 
 def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:

@@ -1,0 +1,189 @@
+"""Failure evidence in a step's output, ranked by how specifically it says what went wrong.
+
+Each rule is a regex over one cleaned line, a rank and a kind. A test framework's failure
+section names the failing test; a compiler or linter diagnostic names a file and line; a
+dependency error names what is missing; an exception says what broke; any other error line is
+weaker still. Lines that only report that something *else* failed (``npm ERR! code
+ELIFECYCLE``, ``make: *** [all] Error 2``, ``3 failing``, ``error: could not compile``) are the
+weakest: they are consequences, and the cause is printed above them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from orcaops.logs.rootcause import GIVEUP_RE, RECOVER_RE, WRAPPER_RE
+
+BLOCK_MAX = 30
+NEAR = 60
+_CASCADE_GAP = 3
+_CLUSTER_GAP = 5
+
+# (regex, rank, kind, label). Rank decides; among equal ranks the first line of the step wins
+# (compilers and test runners print the first failure first; later ones are often fallout).
+_RULES: tuple[tuple[str, int, str, str], ...] = (
+    # Test frameworks' failure sections (pytest, go, JUnit/Gradle, Surefire, RSpec/mocha/
+    # PHPUnit/ExUnit/Jasmine numbered failures, minitest, cargo test, TAP, Pester, Perl).
+    (r"^_{3,} \S.* _{3,}$", 6, "test", "pytest failure"),
+    (r"^\s*(?:--- )?FAIL: \S", 6, "test", "go test failure"),
+    (r"^\S+ > .+ FAILED$|<<< (?:FAILURE|ERROR)!", 6, "test", "JUnit failure"),
+    (r"^\s{0,6}1\) \S", 6, "test", "first failed test"),
+    (r"^(?:Failure|Error):$", 6, "test", "minitest failure"),
+    (r"^---- \S+ stdout ----$", 6, "test", "cargo test failure"),
+    (r"^\s*not ok \d+", 6, "test", "TAP failure"),
+    (r"^\s*\[-\] \S|^#\s+Failed test\b", 6, "test", "test failure"),
+    (r"^\s*Found errors in \w+|^\s*FAILED TESTS?:?$", 6, "test", "test failure"),
+    # Compiler and linter diagnostics (a warning only where nothing else is found).
+    (r"^\S+?:\d+:(?:\d+:)?\s*(?:\[?\w+\]?\s*)?warning\b", 2, "compile", "warning"),
+    (r"^\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|^error(?:\[E\d+\])?: |^\[error\] \S|"
+     r"\berror TS\d+:|^ERROR in |^CMake Error|undefined reference to|^\s*\d+:\d+\s+error\s|"
+     r"[❌✖✗]\s+\S|^\S+\.\w+:\d+: \S|^\S+?:\d+:\d+: [A-Z]+\d+ ", 5, "compile",
+     "compiler or linter error"),
+    # Dependencies, tools and files that are not there.
+    (r"PackagesNotFoundError|Could NOT find|Unable to find image|manifest (?:for \S+ )?"
+     r"(?:not found|unknown)|No matching distribution|Could not find (?:a version|compatible "
+     r"versions)|can't find crate|\bERESOLVE\b|Could not resolve (?:dependencies|host)|"
+     r"Could not find remote branch|not found in upstream|ModuleNotFoundError|"
+     r"Cannot find module|No Rakefile found|is currently not installed|command not found|"
+     r"No such file or directory|unable to access|\b404 Not Found\b|\[404\]|"
+     r"Permission denied", 4, "dependency", "missing dependency, file or right"),
+    (r"^\s*Error: \S|^\s*ERROR: \S|^\S+: error: ", 4, "error", "error"),
+    # Exceptions, crashes, aborts.
+    (r"^\s*Traceback \(most recent call last\)|^\s*\*\* \(\w+|panicked at|"
+     r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|^fatal: |"
+     r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|[Tt]imed? ?out\b",
+     3, "exception", "exception"),
+    (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)\b|\bERR!|\baborted!", 2, "error",
+     "error line"),
+)
+_COMPILED = [(re.compile(rx), rank, kind, label) for rx, rank, kind, label in _RULES]
+# One pass finds the lines any rule can match; only those are ranked.
+_ANY = re.compile("|".join(f"(?:{rx})" for rx, *_ in _RULES))
+_CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory)|"
+                      r"^note: Run with `RUST_BACKTRACE|^\s*at \S+ \(.*\)$|^error Command failed|"
+                      r"^info Visit https://yarnpkg")
+_PENDING = re.compile(r"^\s*(?:Pending|Skipped):?")
+_NEW_ITEM = re.compile(r"^\s{0,6}\d+\) \S|^_{3,} \S.* _{3,}$|^\s*--- FAIL|^\S+ > .+ FAILED$|"
+                       r"^(?:Failure|Error):$|^---- \S+ stdout ----$|^\s*not ok \d+")
+
+
+def _pending(line: str) -> bool:
+    return bool(_PENDING.match(line))
+
+
+def rank(line: str) -> tuple[int, str, str] | None:
+    """How specific a line is as failure evidence.
+
+    Args:
+        line: A cleaned message.
+
+    Returns:
+        ``(rank, kind, label)``, rank 1 for a consequence line (``make: ***``), None when the
+        line is no evidence.
+    """
+    if not _ANY.search(line):
+        return None
+    for rx, r, kind, label in _COMPILED:
+        if rx.search(line):
+            break
+    else:
+        return None
+    if r < 6 and WRAPPER_RE.search(line.strip()):
+        return 1, "exit", "consequence line"
+    if RECOVER_RE.search(line) and not GIVEUP_RE.search(line):
+        return 1, "exit", "recovered error"  # "Error: connection reset, retrying"
+    if kind == "test" and _pending(line):
+        return None
+    return r, kind, label
+
+
+def failure_point(messages: list[str], start: int, end: int) -> int:
+    """Where the step's final cascade of consequence lines begins (``end`` when there is none).
+
+    ``npm ERR! code ELIFECYCLE``, ``make: *** Error 2``, ``error: could not compile``: a
+    failing step ends with lines that only say that something above failed. The cause was
+    printed just before the first of them.
+    """
+    i = end - 1
+    while i >= start and not messages[i].strip():
+        i -= 1
+    first = end
+    gap = 0
+    while i >= start and gap <= _CASCADE_GAP:
+        m = messages[i]
+        if m.strip() and (WRAPPER_RE.search(m.strip()) or _CASCADE.search(m)):
+            first, gap = i, 0
+        else:
+            gap += 1
+        i -= 1
+    return first
+
+
+def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, str] | None:
+    """The most specific evidence of the step ``messages[start:end]``.
+
+    Test failure sections count anywhere in the step (a runner prints them long before its
+    summary), the first one winning. Weaker evidence counts only near the step's failure
+    point (:func:`failure_point`): error-looking lines far above it are noise the run went on
+    from. Among equal ranks the last cluster wins, from its first line (a compiler's first
+    error of the burst that ended the build).
+
+    Args:
+        messages: Cleaned messages.
+        start: First line of the step.
+        end: The anchor (excluded).
+
+    Returns:
+        ``(index, kind, label)`` or None when the step holds no evidence.
+    """
+    point = failure_point(messages, start, end)
+    near = max(start, point - NEAR)
+    best: tuple[int, int, str, str] | None = None
+    prev = -1
+    for i in range(start, point):
+        got = rank(messages[i])
+        if got is None or got[0] < 2 or (got[0] < 6 and i < near):
+            continue
+        r = got[0]
+        if best is None or r > best[0] or (r == best[0] < 6 and i - prev > _CLUSTER_GAP):
+            best = (r, i, got[1], got[2])
+        if best[0] == r:
+            prev = i
+    if best is not None:
+        return best[1], best[2], best[3]
+    if point < end:  # no evidence: the lines printed just before the cascade
+        i = point - 1
+        while i >= start and not messages[i].strip():
+            i -= 1
+        j = i
+        while j > start and j > i - 4 and messages[j - 1].strip():
+            j -= 1
+        if i >= start:
+            return j, "error", "output before the failure"
+    return None
+
+
+def block_end(messages: list[str], first: int, stop: int) -> int:
+    """The last line of the block that starts at ``first``.
+
+    The block runs to a blank line (across blank lines when the text after them is indented:
+    a test's failure section), stops before the next failure item and before ``stop``, and
+    is at most :data:`BLOCK_MAX` lines.
+    """
+    end, i = first, first + 1
+    limit = min(stop, len(messages), first + BLOCK_MAX)
+    while i < limit:
+        m = messages[i]
+        if not m.strip():
+            j = i + 1
+            while j < limit and not messages[j].strip():
+                j += 1
+            if j >= limit or not messages[j][:1].isspace():
+                break
+            i = j
+            continue
+        if _NEW_ITEM.match(m):
+            break
+        end = i
+        i += 1
+    return end

@@ -1,0 +1,145 @@
+"""Where a run failed: the failing step, and the lines in it a person should read first.
+
+A CI log holds many error-looking lines the run survived (apt warnings, retried downloads, a
+linter run with ``|| true``). What made it fail is found from the end, as a person reads it:
+
+1. the **anchor**, where the run failed: the first step that exited non-zero (Travis' ``The
+   command "..." exited with 1.``, GitHub Actions' ``Process completed with exit code 1``),
+   else ``Done. Your build exited with 1``, else the end of the log;
+2. the **step**: the lines between the step's echoed command (``$ make test``) and the anchor;
+3. in the step, the **cause**: the most specific failure evidence (a test framework's failure
+   section, a compiler/linter diagnostic, an exception, then any error line), the first of its
+   kind, and the block of lines that belong to it (:mod:`orcaops.logs.evidence`).
+
+When the step printed nothing that looks like a failure, the anchor line itself is the cause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from orcaops.logs.evidence import BLOCK_MAX, block_end, best_evidence
+
+STEP_EXIT_RE = re.compile(
+    r'^\s*(?:The command "(?P<cmd>.*)" (?:failed and )?exited with (?P<code>\d+)'
+    r"|(?:##\[error\])?Process completed with exit code (?P<gha>\d+))")
+BUILD_DONE_RE = re.compile(r"^\s*Done\. Your build exited with (\d+)|^ERROR: Job failed\b")
+COMMAND_ECHO = "$ "
+
+
+@dataclass
+class RootCause:
+    """The lines a person should read first (0-based, inclusive indexes).
+
+    Attributes:
+        first: First line of the block.
+        last: Last line of the block.
+        line: The line stating the error (``first_error``), inside the block.
+        reason: Why these lines: what kind of evidence, in which step.
+        step: The failing step's command, when the log echoed it.
+        kind: Kind of evidence (``test``, ``compile``, ``dependency``, ``exception``,
+            ``error``, ``exit``); the category starts from it.
+    """
+
+    first: int
+    last: int
+    line: int
+    reason: str
+    step: str | None = None
+    kind: str = "error"
+    code: int | None = None
+
+    def to_dict(self, messages: list[str]) -> dict[str, object]:
+        """The JSON record (1-based line numbers, the block's text)."""
+        return {"first_line": self.first + 1, "last_line": self.last + 1,
+                "text": "\n".join(messages[self.first:self.last + 1]), "reason": self.reason}
+
+
+def find_anchor(messages: list[str]) -> tuple[int, str | None, int | None]:
+    """Where the run failed.
+
+    Args:
+        messages: Cleaned messages.
+
+    Returns:
+        ``(index, command, exit_code)``: the first step that exited non-zero (its command and
+        code), else the build's final verdict line, else ``len(messages)`` with no command.
+    """
+    done = None
+    for i, m in enumerate(messages):
+        if "exit" not in m and "Done" not in m and "Job failed" not in m:
+            continue  # the regexes are only worth running on these few lines
+        hit = STEP_EXIT_RE.match(m)
+        if hit:
+            code = int(hit.group("code") or hit.group("gha"))
+            if code != 0:
+                return i, hit.group("cmd"), code
+            continue
+        if done is None and BUILD_DONE_RE.match(m):
+            done = i
+    return (done if done is not None else len(messages)), None, None
+
+
+def reports_failure(messages: list[str]) -> bool:
+    """Whether the log itself says the run failed (a step or the build exited non-zero)."""
+    anchor, _, code = find_anchor(messages)
+    if code is not None:
+        return True
+    if anchor < len(messages):
+        done = BUILD_DONE_RE.match(messages[anchor])
+        return done is not None and (done.group(1) is None or done.group(1) != "0")
+    return False
+
+
+def step_start(messages: list[str], anchor: int, command: str | None) -> int:
+    """The first line of the failing step's output.
+
+    The step starts after its echoed command (``$ cmd``); a log that does not echo it starts
+    after the previous step's exit line, or after the last echoed command before the anchor.
+    """
+    echo = COMMAND_ECHO + command[:60] if command else None
+    last_echo = None
+    for i in range(anchor - 1, -1, -1):
+        m = messages[i]
+        if echo is not None and m.startswith(echo):
+            return i + 1
+        if STEP_EXIT_RE.match(m):
+            return i + 1
+        if last_echo is None and m.startswith(COMMAND_ECHO):
+            last_echo = i
+            if echo is None:
+                break
+    return last_echo + 1 if last_echo is not None else 0
+
+
+def find_root_cause(messages: list[str]) -> RootCause | None:
+    """The root-cause block of a failed run.
+
+    Args:
+        messages: Cleaned messages (one per line).
+
+    Returns:
+        The block, or None for an empty log.
+    """
+    if not messages:
+        return None
+    anchor, command, code = find_anchor(messages)
+    start = step_start(messages, anchor, command)
+    where = f'in step "{command[:80]}"' if command else "before the end of the log"
+    found = best_evidence(messages, start, anchor)
+    if found is None and start > 0:  # the step printed nothing: look before it
+        found = best_evidence(messages, max(0, start - 200), anchor)
+    if found is not None:
+        line, kind, label = found
+        end = block_end(messages, line, anchor)
+        return RootCause(line, end, line, f"{label} {where}", command, kind, code)
+    if anchor < len(messages):
+        return RootCause(anchor, anchor, anchor,
+                         f"the step exited with {code}" if code is not None
+                         else "the build's final verdict", command, "exit", code)
+    last = len(messages) - 1
+    while last > 0 and not messages[last].strip():
+        last -= 1
+    return RootCause(max(0, last - BLOCK_MAX + 1), last, last,
+                     "no failure evidence: the last lines of the log", None, "exit")
