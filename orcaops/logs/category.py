@@ -65,12 +65,23 @@ def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | Non
     """
     if status == "timeout" or exit_code == 124:
         return "timeout"
-    if cause is not None and cause.kind != "event":
-        return classify(cause, messages, exit_code)
     tail = "\n".join(messages[-30:])
     live = [e for e in events if not e.recovered]
     if exit_code == 137 or _OOM_RE.search(tail) or any(_OOM_RE.search(e.text) for e in live):
         return "oom"
+    guess = None
+    if cause is not None and cause.kind != "event":
+        guess, sure = classify(cause, messages, exit_code)
+        if sure:
+            return guess
+    found = _from_events(status, exit_code, root, events, messages, live, tail)
+    return guess if guess is not None and found == "unknown" else found
+
+
+def _from_events(status: str | None, exit_code: int | None, root: ErrorEvent | None,
+                 events: list[ErrorEvent], messages: list[str], live: list[ErrorEvent],
+                 tail: str) -> str:
+    """The category from the knowledge base over the error events (no decisive block)."""
     if root is not None:
         found = match_patterns(event_text(messages, root))
         if found:

@@ -49,7 +49,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
      r"Permission denied", 4, "dependency", "missing dependency, file or right"),
     (r"^\s*Error: \S|^\s*ERROR: \S|^\S+: error: ", 4, "error", "error"),
     # Exceptions, crashes, aborts.
-    (r"^\s*Traceback \(most recent call last\)|^\s*\*\* \(\w+|panicked at|"
+    (r"^\s*Traceback \(most recent call last\)|^\s*\*\* \(\w+|panicked at|^E {2,}\S|"
      r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|^fatal: |"
      r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|[Tt]imed? ?out\b",
      3, "exception", "exception"),
@@ -62,6 +62,7 @@ _ANY = re.compile("|".join(f"(?:{rx})" for rx, *_ in _RULES))
 _CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory)|"
                       r"^note: Run with `RUST_BACKTRACE|^\s*at \S+ \(.*\)$|^error Command failed|"
                       r"^info Visit https://yarnpkg")
+_RULE_LINE = re.compile(r"^[=\-]{5,}")
 _PENDING = re.compile(r"^\s*(?:Pending|Skipped):?")
 _NEW_ITEM = re.compile(r"^\s{0,6}\d+\) \S|^_{3,} \S.* _{3,}$|^\s*--- FAIL|^\S+ > .+ FAILED$|"
                        r"^(?:Failure|Error):$|^---- \S+ stdout ----$|^\s*not ok \d+")
@@ -163,12 +164,12 @@ def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, 
     return None
 
 
-def block_end(messages: list[str], first: int, stop: int) -> int:
+def block_end(messages: list[str], first: int, stop: int, section: bool = False) -> int:
     """The last line of the block that starts at ``first``.
 
-    The block runs to a blank line (across blank lines when the text after them is indented:
-    a test's failure section), stops before the next failure item and before ``stop``, and
-    is at most :data:`BLOCK_MAX` lines.
+    The block runs to a blank line (across blank lines when the text after them is indented,
+    or always in a test's failure ``section``), stops before the next failure item, a rule
+    line (``=====``) and ``stop``, and is at most :data:`BLOCK_MAX` lines.
     """
     end, i = first, first + 1
     limit = min(stop, len(messages), first + BLOCK_MAX)
@@ -178,11 +179,11 @@ def block_end(messages: list[str], first: int, stop: int) -> int:
             j = i + 1
             while j < limit and not messages[j].strip():
                 j += 1
-            if j >= limit or not messages[j][:1].isspace():
+            if j >= limit or not (section or messages[j][:1].isspace()):
                 break
             i = j
             continue
-        if _NEW_ITEM.match(m):
+        if _NEW_ITEM.match(m) or _RULE_LINE.match(m):
             break
         end = i
         i += 1

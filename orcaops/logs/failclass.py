@@ -42,7 +42,8 @@ _STEP_LINT = re.compile(r"(?i)lint|prettier|format|fmt\b|style|critic|rubocop|fl
 _STEP_TEST = re.compile(r"(?i)\btest|spec\b|\bcheck\b|jest|mocha|pytest|karma|prove|phpunit")
 
 
-def classify(cause: RootCause, messages: list[str], exit_code: int | None = None) -> str:
+def classify(cause: RootCause, messages: list[str], exit_code: int | None = None
+             ) -> tuple[str, bool]:
     """The category of a failed run from its root-cause block.
 
     Args:
@@ -51,25 +52,28 @@ def classify(cause: RootCause, messages: list[str], exit_code: int | None = None
         exit_code: The run's exit code, when known (124 is ``timeout(1)``).
 
     Returns:
-        One of ``FAILURE_CATEGORIES``.
+        ``(category, sure)``: one of ``FAILURE_CATEGORIES``, and whether the block's text or
+        evidence decided it (not only the step's name or a default).
     """
     text = "\n".join(messages[cause.first:cause.last + 1])
     step = cause.step or ""
     if exit_code == 124 or cause.code == 124:
-        return "timeout"
+        return "timeout", True
     for rx, cat in _TEXT_RULES:
         if rx.search(text):
-            return cat
+            return cat, True
     if cause.kind == "test":
-        return "test"
+        return "test", True
     if _TIMEOUT.search(text):
-        return "test" if _STEP_TEST.search(step) else "timeout"
-    if cause.kind == "compile" or _STEP_LINT.search(step):
-        return "build"
+        return ("test" if _STEP_TEST.search(step) else "timeout"), True
+    if cause.kind == "compile":
+        return "build", True
     if _CRASH.search(text):
-        return "runtime"
+        return "runtime", True
+    if _STEP_LINT.search(step):
+        return "build", False
     if _STEP_TEST.search(step):
-        return "test"
+        return "test", False
     if cause.kind == "exception":
-        return "runtime"
-    return "build" if cause.kind != "exit" or step else "unknown"
+        return "runtime", False
+    return ("build" if step else "unknown"), False

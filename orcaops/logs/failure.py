@@ -19,13 +19,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from orcaops.logs.evidence import BLOCK_MAX, block_end, best_evidence
+from orcaops.logs.evidence import BLOCK_MAX, block_end, best_evidence, rank
 
 STEP_EXIT_RE = re.compile(
     r'^\s*(?:The command "(?P<cmd>.*)" (?:failed and )?exited with (?P<code>\d+)'
     r"|(?:##\[error\])?Process completed with exit code (?P<gha>\d+))")
 BUILD_DONE_RE = re.compile(r"^\s*Done\. Your build exited with (\d+)|^ERROR: Job failed\b")
 COMMAND_ECHO = "$ "
+_STATED_WITHIN = 8
 
 
 @dataclass
@@ -113,6 +114,21 @@ def step_start(messages: list[str], anchor: int, command: str | None) -> int:
     return last_echo + 1 if last_echo is not None else 0
 
 
+def stated_error(messages: list[str], first: int, last: int, kind: str) -> int:
+    """The line of a block that states the error (``first_error``).
+
+    A test section's header names the test; the assertion or exception printed just under it
+    says what went wrong. Other blocks start with their error.
+    """
+    if kind != "test":
+        return first
+    for i in range(first + 1, min(last, first + _STATED_WITHIN) + 1):
+        got = rank(messages[i])
+        if got is not None and got[0] >= 3 and got[1] != "test":
+            return i
+    return first
+
+
 def find_root_cause(messages: list[str]) -> RootCause | None:
     """The root-cause block of a failed run.
 
@@ -132,8 +148,9 @@ def find_root_cause(messages: list[str]) -> RootCause | None:
         found = best_evidence(messages, max(0, start - 200), anchor)
     if found is not None:
         line, kind, label = found
-        end = block_end(messages, line, anchor)
-        return RootCause(line, end, line, f"{label} {where}", command, kind, code)
+        end = block_end(messages, line, anchor, section=kind == "test")
+        return RootCause(line, end, stated_error(messages, line, end, kind), f"{label} {where}",
+                         command, kind, code)
     if anchor < len(messages):
         return RootCause(anchor, anchor, anchor,
                          f"the step exited with {code}" if code is not None
