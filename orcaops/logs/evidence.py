@@ -60,8 +60,8 @@ _COMPILED = [(re.compile(rx), rank, kind, label) for rx, rank, kind, label in _R
 # One pass finds the lines any rule can match; only those are ranked.
 _ANY = re.compile("|".join(f"(?:{rx})" for rx, *_ in _RULES))
 _CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory)|"
-                      r"^note: Run with `RUST_BACKTRACE|^\s*at \S+ \(.*\)$|^error Command failed|"
-                      r"^info Visit https://yarnpkg")
+                      r"^note: Run with `RUST_BACKTRACE|^error Command failed|"
+                      r"^info Visit https://yarnpkg|^\s*\d+ (?:passing|failing|pending)\b")
 _RULE_LINE = re.compile(r"^[=\-]{5,}")
 _PENDING = re.compile(r"^\s*(?:Pending|Skipped):?")
 _NEW_ITEM = re.compile(r"^\s{0,6}\d+\) \S|^_{3,} \S.* _{3,}$|^\s*--- FAIL|^\S+ > .+ FAILED$|"

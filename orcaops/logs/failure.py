@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from orcaops.logs.evidence import BLOCK_MAX, block_end, best_evidence, rank
+from orcaops.logs.evidence import BLOCK_MAX, best_evidence, block_end, failure_point, rank
 
 STEP_EXIT_RE = re.compile(
     r'^\s*(?:The command "(?P<cmd>.*)" (?:failed and )?exited with (?P<code>\d+)'
@@ -143,12 +143,14 @@ def find_root_cause(messages: list[str]) -> RootCause | None:
     anchor, command, code = find_anchor(messages)
     start = step_start(messages, anchor, command)
     where = f'in step "{command[:80]}"' if command else "before the end of the log"
+    point = failure_point(messages, start, anchor)
     found = best_evidence(messages, start, anchor)
     if found is None and start > 0:  # the step printed nothing: look before it
         found = best_evidence(messages, max(0, start - 200), anchor)
     if found is not None:
         line, kind, label = found
-        end = block_end(messages, line, anchor, section=kind == "test")
+        end = block_end(messages, line, point if line < point else anchor,
+                        section=kind == "test")
         return RootCause(line, end, stated_error(messages, line, end, kind), f"{label} {where}",
                          command, kind, code)
     if anchor < len(messages):

@@ -10,7 +10,6 @@ trace regions, distinct masked messages).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from itertools import compress
 from orcaops.errors import InputError
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
+from orcaops.logs.evidence import BLOCK_MAX
 from orcaops.logs.failure import RootCause, find_root_cause, reports_failure
 from orcaops.logs.levels import normalize_level
 from orcaops.logs.lines import Lines, line_stages
@@ -31,14 +31,16 @@ _ERR = ("ERROR", "FATAL")
 # From this many lines in a batch, templates are mined column-wise (mine_many: a few polars
 # queries, ~1 ms before the first row); below it, per run in Python (mine).
 MINE_MANY_LINES = 5_000
-_EXIT_NOISE = re.compile(r"^(?:exit status \d+|Node\.js v[\d.]+|error Command failed|"
-                         r"npm ERR!|make(?:\[\d+\])?: \*\*\*|Process exited|Error: Process)")
+_AFTER = 11
 
 
-def _output_after(msgs: list[str], t: Trace) -> bool:
-    """Whether the run printed more than exit noise after a trace (so it went on)."""
-    after = [m for m in msgs[t.last + 1:t.last + 12] if m.strip()]
-    return any(not _EXIT_NOISE.search(m) for m in after)
+def _logging_after(explicit: list[str | None], t: Trace) -> bool:
+    """Whether the logger went on writing records after a trace (so the process survived it).
+
+    Plain output after a trace (a ``print``, a shell's cleanup, the other stream flushed at
+    exit) says nothing: an uncaught exception is followed by it as often as not.
+    """
+    return any(lv is not None for lv in explicit[t.last + 1:t.last + 1 + _AFTER])
 
 
 def _trace_level(t: Trace, msgs: list[str], explicit: list[str | None], levels: list[str]
@@ -46,14 +48,16 @@ def _trace_level(t: Trace, msgs: list[str], explicit: list[str | None], levels: 
     """A trace takes the level of the log record that printed it, if one did.
 
     ``logger.warning("...", exc_info=True)`` prints a WARN record and then a traceback: that is
-    recovered noise, unless nothing but exit noise follows the trace (the process died of it).
+    recovered noise when the logger goes on writing records after it. Otherwise the trace is
+    an error of its own: a script that printed ``WARNING: retrying after 1s`` and then died of
+    an uncaught exception failed with that exception, whatever it printed after.
     """
     own = explicit[t.first]
     if own is not None:
         return own
     prev = t.first - 1
     owner = explicit[prev] if prev >= 0 else None
-    if owner is not None and levels[prev] not in _ERR and _output_after(msgs, t):
+    if owner is not None and levels[prev] not in _ERR and _logging_after(explicit, t):
         return owner
     return "FATAL" if t.fatal else "ERROR"
 
@@ -194,6 +198,10 @@ def _assemble(fields: list[str | None], msgs: list[str], levels: list[str], is_e
     cause = find_root_cause(msgs) if failed else _event_block(root, msgs)
     if failed and cause is not None:
         root = _event_at(events, cause, msgs, levels)
+        if root.trace is not None and root.trace.first == cause.first:
+            # A trace is one block; its statement is the error (Python prints it last).
+            cause.last = min(root.trace.last, cause.first + BLOCK_MAX - 1)
+            cause.line = min(root.index, cause.last)
     # WARN lines outside traces, plus each WARN trace once.
     n_warn = levels.count("WARN") + sum(1 - (t.last - t.first + 1) for t, lvl in traces
                                         if lvl == "WARN")
