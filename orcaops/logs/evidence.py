@@ -62,14 +62,28 @@ _ANY = re.compile("|".join(f"(?:{rx})" for rx, *_ in _RULES))
 _CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory)|"
                       r"^note: Run with `RUST_BACKTRACE|^error Command failed|"
                       r"^info Visit https://yarnpkg|^\s*\d+ (?:passing|failing|pending)\b")
+# Consequence lines of build tools beyond WRAPPER_RE: cargo's, sbt's task summary, xcodebuild's.
+_CONSEQUENCE = re.compile(r"(?i)^error: could not compile|^\[error\] \(.*\) |"
+                          r"^\[error\] Total time|\*\* [A-Z ]*FAILED \*\*")
 _RULE_LINE = re.compile(r"^[=\-]{5,}")
-_PENDING = re.compile(r"^\s*(?:Pending|Skipped):?")
+_PENDING = re.compile(r"^\s*(?:Pending|Skipped)\b.*:\s*(?:\(.*\))?$")
+_FAILURES = re.compile(r"^\s*(?:Failures|Errors|Failed examples)\s*:|\d+ failing\b|"
+                       r"^There (?:was|were) \d+ (?:failure|error)")
+_SECTION_BACK = 300
 _NEW_ITEM = re.compile(r"^\s{0,6}\d+\) \S|^_{3,} \S.* _{3,}$|^\s*--- FAIL|^\S+ > .+ FAILED$|"
                        r"^(?:Failure|Error):$|^---- \S+ stdout ----$|^\s*not ok \d+")
 
 
-def _pending(line: str) -> bool:
-    return bool(_PENDING.match(line))
+def _pending(messages: list[str], i: int, start: int) -> bool:
+    """Whether the numbered item at ``i`` lists a pending or skipped test, not a failure
+    (RSpec prints ``Pending:`` items numbered like its ``Failures:``)."""
+    for j in range(i - 1, max(start, i - _SECTION_BACK) - 1, -1):
+        m = messages[j]
+        if _PENDING.match(m):
+            return True
+        if _FAILURES.match(m):
+            return False
+    return False
 
 
 def rank(line: str) -> tuple[int, str, str] | None:
@@ -89,12 +103,10 @@ def rank(line: str) -> tuple[int, str, str] | None:
             break
     else:
         return None
-    if r < 6 and WRAPPER_RE.search(line.strip()):
+    if r < 6 and (WRAPPER_RE.search(line.strip()) or _CONSEQUENCE.search(line)):
         return 1, "exit", "consequence line"
     if RECOVER_RE.search(line) and not GIVEUP_RE.search(line):
         return 1, "exit", "recovered error"  # "Error: connection reset, retrying"
-    if kind == "test" and _pending(line):
-        return None
     return r, kind, label
 
 
@@ -146,22 +158,36 @@ def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, 
         if got is None or got[0] < 2 or (got[0] < 6 and i < near):
             continue
         r = got[0]
+        if r == 6 and got[2] == "first failed test" and _pending(messages, i, start):
+            continue
         if best is None or r > best[0] or (r == best[0] < 6 and i - prev > _CLUSTER_GAP):
             best = (r, i, got[1], got[2])
         if best[0] == r:
             prev = i
     if best is not None:
-        return best[1], best[2], best[3]
-    if point < end:  # no evidence: the lines printed just before the cascade
+        return _first_repeat(messages, start, best[1]), best[2], best[3]
+    if point <= end:  # no evidence: the lines printed just before the cascade or the exit
         i = point - 1
         while i >= start and not messages[i].strip():
             i -= 1
         j = i
-        while j > start and j > i - 4 and messages[j - 1].strip():
+        # Before a step's exit line, its last paragraph; at the end of a log that stops
+        # without one, its last line.
+        while end < len(messages) and j > start and j > i - 4 and messages[j - 1].strip():
             j -= 1
         if i >= start:
             return j, "error", "output before the failure"
     return None
+
+
+def _first_repeat(messages: list[str], start: int, i: int) -> int:
+    """The first time the step printed line ``i`` (a retried command repeats its error: the
+    first attempt is where it started)."""
+    text = messages[i]
+    for j in range(start, i):
+        if messages[j] == text:
+            return j
+    return i
 
 
 def block_end(messages: list[str], first: int, stop: int, section: bool = False) -> int:

@@ -27,6 +27,7 @@ STEP_EXIT_RE = re.compile(
 BUILD_DONE_RE = re.compile(r"^\s*Done\. Your build exited with (\d+)|^ERROR: Job failed\b")
 COMMAND_ECHO = "$ "
 _STATED_WITHIN = 8
+TIMEOUT_EXIT = 124
 
 
 @dataclass
@@ -144,6 +145,9 @@ def find_root_cause(messages: list[str]) -> RootCause | None:
     start = step_start(messages, anchor, command)
     where = f'in step "{command[:80]}"' if command else "before the end of the log"
     point = failure_point(messages, start, anchor)
+    if code == TIMEOUT_EXIT:  # killed by timeout(1): where it stopped is not a cause
+        return RootCause(anchor, anchor, anchor, f"the step timed out (exit {code})", command,
+                         "exit", code)
     found = best_evidence(messages, start, anchor)
     if found is None and start > 0:  # the step printed nothing: look before it
         found = best_evidence(messages, max(0, start - 200), anchor)
