@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 from orcaops.logs.rootcause import GIVEUP_RE, RECOVER_RE, WRAPPER_RE
+from orcaops.logs.rx import ascii_rx
 
 BLOCK_MAX = 30
 NEAR = 60
@@ -57,8 +60,13 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
      "error line"),
 )
 _COMPILED = [(re.compile(rx), rank, kind, label) for rx, rank, kind, label in _RULES]
-# One pass finds the lines any rule can match; only those are ranked.
-_ANY = re.compile("|".join(f"(?:{rx})" for rx, *_ in _RULES))
+# One pass finds the lines any rule can match; only those are ranked. Over a long step the pass
+# runs in Rust (polars): Python's re tried the alternation at every position of every line
+# (measured: 2/3 of analysing the 205 LogChunks logs).
+_ANY_TEXT = "|".join(f"(?:{rx})" for rx, *_ in _RULES)
+_ANY = re.compile(_ANY_TEXT)
+_ANY_RUST = "(?m)" + ascii_rx(_ANY_TEXT)
+_RUST_FROM = 200
 _CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory)|"
                       r"^note: Run with `RUST_BACKTRACE|^error Command failed|"
                       r"^info Visit https://yarnpkg|^\s*\d+ (?:passing|failing|pending)\b")
@@ -132,6 +140,14 @@ def failure_point(messages: list[str], start: int, end: int) -> int:
     return first
 
 
+def _candidates(messages: list[str], start: int, end: int) -> list[int]:
+    """Indexes in ``start:end`` of lines some rule may match (all of them for a short step)."""
+    if end - start < _RUST_FROM:
+        return list(range(start, end))
+    hits = pl.Series(messages[start:end], dtype=pl.String).str.contains(_ANY_RUST)
+    return [start + int(k) for k in hits.arg_true().to_list()]
+
+
 def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, str] | None:
     """The most specific evidence of the step ``messages[start:end]``.
 
@@ -153,7 +169,7 @@ def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, 
     near = max(start, point - NEAR)
     best: tuple[int, int, str, str] | None = None
     prev = -1
-    for i in range(start, point):
+    for i in _candidates(messages, start, point):
         got = rank(messages[i])
         if got is None or got[0] < 2 or (got[0] < 6 and i < near):
             continue
