@@ -19,8 +19,9 @@ from orcaops.logs.rx import ascii_rx
 
 BLOCK_MAX = 30
 NEAR = 60
+NEAR_BELOW = 6
 _CASCADE_GAP = 3
-_CLUSTER_GAP = 5
+_CLUSTER_GAP = 15
 
 # (regex, rank, kind, label). Rank decides; among equal ranks the first line of the step wins
 # (compilers and test runners print the first failure first; later ones are often fallout).
@@ -44,7 +45,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
      "compiler or linter error"),
     # Dependencies, tools and files that are not there.
     (r"PackagesNotFoundError|Could NOT find|Unable to find image|manifest (?:for \S+ )?"
-     r"(?:not found|unknown)|No matching distribution|Could not find (?:a version|compatible "
+     r"(?:not found|unknown)|No matching distribution|[Cc]ould not find (?:a version|compatible "
      r"versions)|can't find crate|\bERESOLVE\b|Could not resolve (?:dependencies|host)|"
      r"Could not find remote branch|not found in upstream|ModuleNotFoundError|"
      r"Cannot find module|No Rakefile found|is currently not installed|command not found|"
@@ -56,7 +57,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
      r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|^fatal: |"
      r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|[Tt]imed? ?out\b",
      3, "exception", "exception"),
-    (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)\b|\bERR!|\baborted!", 2, "error",
+    (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)(?:$|[^.\w]|\.(?:$|[^a-z]))|\bERR!|\baborted!", 2, "error",
      "error line"),
 )
 _COMPILED = [(re.compile(rx), rank, kind, label) for rx, rank, kind, label in _RULES]
@@ -171,7 +172,7 @@ def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, 
     prev = -1
     for i in _candidates(messages, start, point):
         got = rank(messages[i])
-        if got is None or got[0] < 2 or (got[0] < 6 and i < near):
+        if got is None or got[0] < 2 or (got[0] < NEAR_BELOW and i < near):
             continue
         r = got[0]
         if r == 6 and got[2] == "first failed test" and _pending(messages, i, start):
