@@ -19,7 +19,7 @@ from orcaops.logs.rx import ascii_rx
 
 BLOCK_MAX = 30
 NEAR = 60
-NEAR_BELOW = 6
+NEAR_BELOW = 5
 _CASCADE_GAP = 3
 _CLUSTER_GAP = 15
 
@@ -39,7 +39,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
     (r"^\s*Found errors in \w+|^\s*FAILED TESTS?:?$", 6, "test", "test failure"),
     # Compiler and linter diagnostics (a warning only where nothing else is found).
     (r"^\S+?:\d+:(?:\d+:)?\s*(?:\[?\w+\]?\s*)?warning\b", 2, "compile", "warning"),
-    (r"^\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|^error(?:\[E\d+\])?: |^\[error\] \S|"
+    (r"^\s*\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|^error(?:\[E\d+\])?: |^\[error\] \S|"
      r"\berror TS\d+:|^ERROR in |^CMake Error|undefined reference to|^\s*\d+:\d+\s+error\s|"
      r"[❌✖✗]\s+\S|^\S+\.\w+:\d+: \S|^\S+?:\d+:\d+: [A-Z]+\d+ ", 5, "compile",
      "compiler or linter error"),
@@ -74,6 +74,7 @@ _CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory
 # Consequence lines of build tools beyond WRAPPER_RE: cargo's, sbt's task summary, xcodebuild's.
 _CONSEQUENCE = re.compile(r"(?i)^error: could not compile|^\[error\] \(.*\) |"
                           r"^\[error\] Total time|\*\* [A-Z ]*FAILED \*\*")
+_NO_ERRORS = re.compile(r"\b0 errors?\b")
 _RULE_LINE = re.compile(r"^[=\-]{5,}")
 _PENDING = re.compile(r"^\s*(?:Pending|Skipped)\b.*:\s*(?:\(.*\))?$")
 _FAILURES = re.compile(r"^\s*(?:Failures|Errors|Failed examples)\s*:|\d+ failing\b|"
@@ -114,6 +115,8 @@ def rank(line: str) -> tuple[int, str, str] | None:
         return None
     if r < 6 and (WRAPPER_RE.search(line.strip()) or _CONSEQUENCE.search(line)):
         return 1, "exit", "consequence line"
+    if _NO_ERRORS.search(line):
+        return None  # "✖ 1 problem (0 errors, 1 warning)": a summary of warnings
     if RECOVER_RE.search(line) and not GIVEUP_RE.search(line):
         return 1, "exit", "recovered error"  # "Error: connection reset, retrying"
     return r, kind, label

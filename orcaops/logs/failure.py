@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from orcaops.logs.evidence import BLOCK_MAX, best_evidence, block_end, failure_point, rank
 
 STEP_EXIT_RE = re.compile(
-    r'^\s*(?:The command "(?P<cmd>.*)" (?:failed and )?exited with (?P<code>\d+)'
+    r'^\s*(?:The command "(?P<cmd>.*?)" (?:failed and )?exited with (?P<code>\d+)'
     r"|(?:##\[error\])?Process completed with exit code (?P<gha>\d+))")
+STEP_EXIT_TAIL_RE = re.compile(r'^\s*" (?:failed and )?exited with \d+\.?\s*$')
+_MULTILINE_COMMAND = 'The command "'
+_COMMAND_LINES = 60
 BUILD_DONE_RE = re.compile(r"^\s*Done\. Your build exited with (\d+)|^ERROR: Job failed\b")
 COMMAND_ECHO = "$ "
 _STATED_WITHIN = 8
@@ -70,7 +73,9 @@ def find_anchor(messages: list[str]) -> tuple[int, str | None, int | None]:
     """
     done = None
     for i, m in enumerate(messages):
-        if "exit" not in m and "Done" not in m and "Job failed" not in m:
+        if m.startswith(_MULTILINE_COMMAND) and "exited with" not in m:
+            m = _joined_command(messages, i)
+        elif "exit" not in m and "Done" not in m and "Job failed" not in m:
             continue  # the regexes are only worth running on these few lines
         hit = STEP_EXIT_RE.match(m)
         if hit:
@@ -81,6 +86,14 @@ def find_anchor(messages: list[str]) -> tuple[int, str | None, int | None]:
         if done is None and BUILD_DONE_RE.match(m):
             done = i
     return (done if done is not None else len(messages)), None, None
+
+
+def _joined_command(messages: list[str], i: int) -> str:
+    """A ``The command "..." exited with N.`` line whose command spans lines, as one line."""
+    for j in range(i + 1, min(len(messages), i + _COMMAND_LINES)):
+        if STEP_EXIT_TAIL_RE.search(messages[j]):
+            return " ".join(messages[i:j + 1])
+    return messages[i]
 
 
 def reports_failure(messages: list[str]) -> bool:
