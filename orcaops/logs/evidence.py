@@ -39,7 +39,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
     (r"^\s*Found errors in \w+|^\s*FAILED TESTS?:?$", 6, "test", "test failure"),
     # Compiler and linter diagnostics (a warning only where nothing else is found).
     (r"^\S+?:\d+:(?:\d+:)?\s*(?:\[?\w+\]?\s*)?warning\b", 2, "compile", "warning"),
-    (r"^\s*\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|^error(?:\[E\d+\])?: |^\[error\] \S|"
+    (r"^\s*\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|^error(?:\[E\d+\])?: |^\[error\]\s+\S|"
      r"\berror TS\d+:|^ERROR in |^CMake Error|undefined reference to|^\s*\d+:\d+\s+error\s|"
      r"[❌✖✗]\s+\S|^\S+\.\w+:\d+: \S|^\S+?:\d+:\d+: [A-Z]+\d+ ", 5, "compile",
      "compiler or linter error"),
@@ -186,18 +186,30 @@ def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, 
             prev = i
     if best is not None:
         return _first_repeat(messages, start, best[1]), best[2], best[3]
-    if point <= end:  # no evidence: the lines printed just before the cascade or the exit
-        i = point - 1
-        while i >= start and not messages[i].strip():
-            i -= 1
-        j = i
-        # Before a step's exit line, its last paragraph; at the end of a log that stops
-        # without one, its last line.
-        while end < len(messages) and j > start and j > i - 4 and messages[j - 1].strip():
-            j -= 1
-        if i >= start:
-            return j, "error", "output before the failure"
-    return None
+    if point == end:  # no final cascade: a sub-task's cascade inside the step, if any
+        point = _last_consequence(messages, start, end)
+    i = point - 1
+    while i >= start and not messages[i].strip():
+        i -= 1
+    if i < start:
+        return None
+    # No evidence: what was printed just before the cascade or the exit line (its last two
+    # lines: a linter's file name and its complaint); at the end of a log that stops
+    # without either, its last line.
+    j = i - 1 if end < len(messages) and i > start and messages[i - 1].strip() else i
+    return j, "error", "output before the failure"
+
+
+def _last_consequence(messages: list[str], start: int, end: int) -> int:
+    """Where the last cascade of consequence lines in ``start:end`` begins (``end`` if none)."""
+    for i in range(end - 1, start - 1, -1):
+        m = messages[i].strip()
+        if m and (WRAPPER_RE.search(m) or _CONSEQUENCE.search(m)):
+            while i > start and (WRAPPER_RE.search(messages[i - 1].strip())
+                                 or _CASCADE.search(messages[i - 1])):
+                i -= 1
+            return i
+    return end
 
 
 def _first_repeat(messages: list[str], start: int, i: int) -> int:
