@@ -21,11 +21,12 @@ ANSI_RE = (
 _ANSI_PY = re.compile(ANSI_RE)
 # CI markers a terminal does not show: Travis folds and step timers (written straight before the
 # text, often with only an escape between: ``travis_time:end:...duration=123\x1b[0KThe command``)
-# and GitHub Actions group markers. Removed before the escapes, which delimit them.
+# and GitHub Actions group markers (after the runner's timestamp when it wrote one: the
+# timestamp stays for format detection). Removed before the escapes, which delimit them.
 CI_MARKER_RE = (
     r"travis_fold:(?:start|end):[^\s\x1b]*"
     r"|travis_time:(?:start|end):[0-9a-f]*(?::start=\d+,finish=\d+,duration=\d+(?:,event=\w+)?)?"
-    r"|^##\[(?:end)?group\]"
+    r"|##\[(?:end)?group\]"
 )
 _CI_MARKER_PY = re.compile(CI_MARKER_RE)
 

@@ -25,6 +25,7 @@ STEP_EXIT_RE = re.compile(
     r'^\s*(?:The command "(?P<cmd>.*?)" (?:failed and )?exited with (?P<code>\d+)'
     r"|(?:##\[error\])?Process completed with exit code (?P<gha>\d+))")
 STEP_EXIT_TAIL_RE = re.compile(r'^\s*" (?:failed and )?exited with \d+\.?\s*$')
+_ACTIONS_RUN = re.compile(r"^Run (\S.*)$")
 _MULTILINE_COMMAND = 'The command "'
 _COMMAND_LINES = 60
 BUILD_DONE_RE = re.compile(r"^\s*Done\. Your build exited with (\d+)|^ERROR: Job failed\b")
@@ -128,6 +129,15 @@ def step_start(messages: list[str], anchor: int, command: str | None) -> int:
     return last_echo + 1 if last_echo is not None else 0
 
 
+def _actions_step(messages: list[str], anchor: int, start: int) -> tuple[int, str | None]:
+    """A GitHub Actions step: it starts after its group header ``Run <command>``."""
+    for i in range(anchor - 1, start - 1, -1):
+        hit = _ACTIONS_RUN.match(messages[i])
+        if hit:
+            return i + 1, hit.group(1)
+    return start, None
+
+
 def stated_error(messages: list[str], first: int, last: int, kind: str) -> int:
     """The line of a block that states the error (``first_error``).
 
@@ -156,6 +166,8 @@ def find_root_cause(messages: list[str]) -> RootCause | None:
         return None
     anchor, command, code = find_anchor(messages)
     start = step_start(messages, anchor, command)
+    if command is None and anchor < len(messages) and "Process completed" in messages[anchor]:
+        start, command = _actions_step(messages, anchor, start)
     where = f'in step "{command[:80]}"' if command else "before the end of the log"
     point = failure_point(messages, start, anchor)
     if code == TIMEOUT_EXIT:  # killed by timeout(1): where it stopped is not a cause

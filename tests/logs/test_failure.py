@@ -129,3 +129,20 @@ def test_terminal_lines_fold_markers_and_crlf():
     assert log.message == ["installing", "Downloading 100%", "Run npm test", "",
                            'The command "x" exited with 1.']
     assert log.line_number == [1, 2, 3, 4, 5]
+
+
+def test_github_actions_step_timestamps_and_groups():
+    text = ("2024-01-15T10:00:00.1234567Z ##[group]Run npm ci\n"
+            "2024-01-15T10:00:00.2234567Z error: old lockfile, retrying\n"
+            "2024-01-15T10:00:01.0000000Z ##[endgroup]\n"
+            "2024-01-15T10:00:01.5000000Z ##[group]Run npx tsc\n"
+            "2024-01-15T10:00:01.6000000Z ##[endgroup]\n"
+            "2024-01-15T10:00:02.0000000Z src/a.ts(3,5): error TS2322: Type 'string' is not "
+            "assignable to type 'number'.\n"
+            "2024-01-15T10:00:03.0000000Z ##[error]Process completed with exit code 2.\n")
+    log = parse_text(text)
+    assert log.message[0] == "Run npm ci" and log.message[2] == ""
+    assert log.ts[0] is not None and log.ts[0].isoformat().startswith("2024-01-15T10:00:00")
+    assert log.first_error_line == 6
+    assert log.root_cause is not None and 'step "npx tsc"' in log.root_cause["reason"]
+    assert log.failure_category == "build"
