@@ -55,7 +55,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
     # Exceptions, crashes, aborts.
     (r"^\s*Traceback \(most recent call last\)|^\s*\*\* \(\w+|panicked at|^E {2,}\S|"
      r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|^fatal: |"
-     r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|[Tt]imed? ?out\b",
+     r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|\btimed out\b",
      3, "exception", "exception"),
     (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)(?:$|[^.\w]|\.(?:$|[^a-z]))|\bERR!|\baborted!", 2, "error",
      "error line"),
@@ -152,7 +152,8 @@ def _candidates(messages: list[str], start: int, end: int) -> list[int]:
     return [start + int(k) for k in hits.arg_true().to_list()]
 
 
-def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, str] | None:
+def best_evidence(messages: list[str], start: int, end: int, *, anywhere: bool = False
+                  ) -> tuple[int, str, str] | None:
     """The most specific evidence of the step ``messages[start:end]``.
 
     Test failure sections count anywhere in the step (a runner prints them long before its
@@ -165,12 +166,14 @@ def best_evidence(messages: list[str], start: int, end: int) -> tuple[int, str, 
         messages: Cleaned messages.
         start: First line of the step.
         end: The anchor (excluded).
+        anywhere: Count weak evidence anywhere in the lines (a log without steps, such as a
+            job's own output, has no noise from other steps).
 
     Returns:
         ``(index, kind, label)`` or None when the step holds no evidence.
     """
     point = failure_point(messages, start, end)
-    near = max(start, point - NEAR)
+    near = start if anywhere else max(start, point - NEAR)
     best: tuple[int, int, str, str] | None = None
     prev = -1
     for i in _candidates(messages, start, point):

@@ -173,7 +173,10 @@ def find_root_cause(messages: list[str]) -> RootCause | None:
     if code == TIMEOUT_EXIT:  # killed by timeout(1): where it stopped is not a cause
         return RootCause(anchor, anchor, anchor, f"the step timed out (exit {code})", command,
                          "exit", code)
-    found = best_evidence(messages, start, anchor)
+    # A log that marks no step or verdict (a job's own output, not a CI log) has no other
+    # steps' noise: its weak evidence counts anywhere.
+    found = best_evidence(messages, start, anchor,
+                          anywhere=anchor == len(messages) and start == 0)
     if found is None and start > 0:  # the step printed nothing: look before it
         found = best_evidence(messages, max(0, start - 200), anchor)
     if found is not None:

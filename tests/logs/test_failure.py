@@ -146,3 +146,10 @@ def test_github_actions_step_timestamps_and_groups():
     assert log.first_error_line == 6
     assert log.root_cause is not None and 'step "npx tsc"' in log.root_cause["reason"]
     assert log.failure_category == "build"
+
+
+def test_job_output_without_steps_blames_its_error_however_much_follows():
+    lines = ["starting", *TRACE, *[f"cleanup {i}" for i in range(100)]]
+    log = parse_run_log(lines, status="failed", exit_code=1)
+    assert log.first_error == "RuntimeError: db down" and log.first_error_line == 7
+    assert log.root_cause is not None and log.root_cause["first_line"] == 2
