@@ -35,7 +35,7 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
     (r"^(?:Failure|Error):$", 6, "test", "minitest failure"),
     (r"^---- \S+ stdout ----$", 6, "test", "cargo test failure"),
     (r"^\s*not ok \d+", 6, "test", "TAP failure"),
-    (r"^\s*\[-\] \S|^#\s+Failed test\b", 6, "test", "test failure"),
+    (r"^\s*\[-\] \S|^#\s+Failed test\b|^\s*[✗✕✖]\s+test", 6, "test", "test failure"),
     (r"^\s*Found errors in \w+|^\s*FAILED TESTS?:?$", 6, "test", "test failure"),
     # Compiler and linter diagnostics (a warning only where nothing else is found).
     (r"^\S+?:\d+:(?:\d+:)?\s*(?:\[?\w+\]?\s*)?warning\b", 2, "compile", "warning"),

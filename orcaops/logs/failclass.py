@@ -24,7 +24,7 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"\bECONN\w+|\bETIMEDOUT\b|\bENOTFOUND\b|failed to download|unable to access|"
          r"temporary failure in name|TLS handshake", "network"),
         (r"PackagesNotFoundError|Could NOT find|Unable to find image|manifest (?:for \S+ )?"
-         r"(?:not found|unknown)|No matching distribution|Could not find (?:a version|"
+         r"(?:not found|unknown)|No matching distribution|[Cc]ould not find (?:a version|"
          r"compatible versions)|can't find crate|\bERESOLVE\b|Could not resolve dependencies|"
          r"ModuleNotFoundError|No module named|Cannot find module|unable to resolve dependency|"
          r"version solving failed|404 Not Found|requires .* but|is experimental and subject|"
@@ -33,12 +33,17 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"not found in upstream|is currently not installed|command not found|"
          r"No such file or directory|Unable to find a destination|Illegal switch|"
          r"[Uu]nknown option|[Ii]nvalid (?:configuration|config)", "config"),
+        # What a compiler, transpiler or site generator says about the source.
+        (r"(?i)syntax ?error|parse error|invalid syntax|unexpected (?:token|identifier|"
+         r"character|end of)|undefined variable|illegal nesting|invalid css|"
+         r"compil(?:e|ation) (?:error|failed)|error building|\bbuild failed\b", "build"),
     ))
 _TIMEOUT = re.compile(r"(?i)\btimed out\b|\btimeout\b|deadline exceeded|exceeded the timeout")
 _CRASH = re.compile(r"panicked at|Segmentation fault|SIGSEGV|AddressSanitizer|Access violation|"
                     r"core dumped|Abort trap")
 _STEP_LINT = re.compile(r"(?i)lint|prettier|format|fmt\b|style|critic|rubocop|flake8|"
                         r"pycodestyle|clippy|checkstyle|\bcheck\b")
+_STEP_DEPLOY = re.compile(r"(?i)deploy|publish|release|upload")
 _STEP_TEST = re.compile(r"(?i)\btest|spec\b|\bcheck\b|jest|mocha|pytest|karma|prove|phpunit")
 
 
@@ -70,6 +75,8 @@ def classify(cause: RootCause, messages: list[str], exit_code: int | None = None
         return "build", True
     if _CRASH.search(text):
         return "runtime", True
+    if _STEP_DEPLOY.search(step):
+        return "unknown", False  # a deploy's failure is none of build, test or runtime
     if _STEP_LINT.search(step):
         return "build", False
     if _STEP_TEST.search(step):
