@@ -153,3 +153,27 @@ def test_job_output_without_steps_blames_its_error_however_much_follows():
     log = parse_run_log(lines, status="failed", exit_code=1)
     assert log.first_error == "RuntimeError: db down" and log.first_error_line == 7
     assert log.root_cause is not None and log.root_cause["first_line"] == 2
+
+
+def test_pending_items_are_not_the_failed_test():
+    msgs = ["$ bundle exec rspec", "Pending: (Failures listed here are expected)",
+            "  1) Theme works with nil values", "     # not yet", "", "Failures:", "",
+            "  1) PostAction adds a moderator post", "     Failure/Error: expect(x).to eq(10)",
+            "       expected: 10", "            got: 9", "", "1 example, 1 failure",
+            'The command "bundle exec rspec" exited with 1.']
+    log = parse_text("\n".join(msgs))
+    assert log.root_cause is not None and log.root_cause["first_line"] == 8
+    assert log.failure_category == "test"
+
+
+def test_category_follows_what_the_block_says():
+    sass = ["$ test/sass-compile-tester.sh", "Error: Invalid CSS after \"2.3em\": expected "
+            "expression", "        on line 86 of sass/components/dropdown.sass", "",
+            'The command "test/sass-compile-tester.sh" exited with 65.']
+    assert parse_text("\n".join(sass)).failure_category == "build"
+    perms = ["$ ./install-jdk.sh", "./install-jdk.sh: Permission denied",
+             'The command "./install-jdk.sh" exited with 126.']
+    assert parse_text("\n".join(perms)).failure_category == "permission"
+    missing = ["$ rake", "rake aborted!", "No Rakefile found (looking for: rakefile)",
+               'The command "rake" exited with 1.']
+    assert parse_text("\n".join(missing)).failure_category == "config"
