@@ -83,9 +83,10 @@ def clean_series(lines: pl.Series) -> pl.Series:
     Returns:
         The cleaned lines.
     """
-    dirty = (lines.str.contains("\r", literal=True) | lines.str.contains("\x1b", literal=True)
-             | lines.str.contains("\x9b", literal=True) | lines.str.contains("travis_", literal=True)
-             | lines.str.contains("##[", literal=True)).arg_true()
+    hit = lines.str.contains("\r", literal=True)
+    for mark in ("\x1b", "\x9b", "travis_", "##["):
+        hit = hit | lines.str.contains(mark, literal=True)
+    dirty = hit.arg_true()
     if dirty.len() == 0:
         return lines
     fixed = pl.DataFrame({"raw": lines.gather(dirty)}).select(clean_expr("raw"))["raw"]

@@ -57,8 +57,9 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
      r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|^fatal: |"
      r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|\btimed out\b",
      3, "exception", "exception"),
-    (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)(?:$|[^.\w]|\.(?:$|[^a-z]))|\bERR!|\baborted!", 2, "error",
-     "error line"),
+    # The word, not a file name (``Error.swift``).
+    (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)(?:$|[^.\w]|\.(?:$|[^a-z]))|"
+     r"\bERR!|\baborted!", 2, "error", "error line"),
 )
 _COMPILED = [(re.compile(rx), rank, kind, label) for rx, rank, kind, label in _RULES]
 # One pass finds the lines any rule can match; only those are ranked. Over a long step the pass

@@ -104,7 +104,8 @@ def test_compiler_error_beats_earlier_noise_and_names_the_category():
 
 
 def test_step_that_printed_no_evidence_blames_its_exit_line():
-    msgs = ["$ ./build.sh", "building", "", 'The command "$TIMEOUT 35m ./build.sh" exited with 124.']
+    msgs = ["$ ./build.sh", "building", "",
+            'The command "$TIMEOUT 35m ./build.sh" exited with 124.']
     log = parse_text("\n".join(msgs))
     assert log.first_error_line == 4
     assert log.failure_category == "timeout"
