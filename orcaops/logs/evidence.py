@@ -14,6 +14,7 @@ import re
 
 import polars as pl
 
+from orcaops.logs.literals import Prefiltered
 from orcaops.logs.rootcause import GIVEUP_RE, RECOVER_RE, WRAPPER_RE
 from orcaops.logs.rx import ascii_rx
 
@@ -39,9 +40,12 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
     (r"^\s*Found errors in \w+|^\s*FAILED TESTS?:?$", 6, "test", "test failure"),
     # Compiler and linter diagnostics (a warning only where nothing else is found).
     (r"^\S+?:\d+:(?:\d+:)?\s*(?:\[?\w+\]?\s*)?warning\b", 2, "compile", "warning"),
-    (r"^\s*\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|^error(?:\[E\d+\])?: |^\[error\]\s+\S|"
-     r"\berror TS\d+:|^ERROR in |^CMake Error|undefined reference to|^\s*\d+:\d+\s+error\s|"
-     r"[❌✖✗]\s+\S|^\S+\.\w+:\d+: \S|^\S+?:\d+:\d+: [A-Z]+\d+ ", 5, "compile",
+    # (Rules are split into their anchored and unanchored alternatives: Python's re tries an
+    # alternation holding one unanchored branch at every position of the line.)
+    (r"^(?:\s*\S+?:\d+(?::\d+)?:\s*(?:fatal )?error\b|error(?:\[E\d+\])?: |\[error\]\s+\S|"
+     r"ERROR in |CMake Error|\s*\d+:\d+\s+error\s|\S+\.\w+:\d+: \S|\S+?:\d+:\d+: [A-Z]+\d+ )",
+     5, "compile", "compiler or linter error"),
+    (r"\berror TS\d+:|undefined reference to|(?:❌|✖|✗)\s+\S", 5, "compile",
      "compiler or linter error"),
     # Dependencies, tools and files that are not there.
     (r"PackagesNotFoundError|Could NOT find|Unable to find image|manifest (?:for \S+ )?"
@@ -53,28 +57,33 @@ _RULES: tuple[tuple[str, int, str, str], ...] = (
      r"Permission denied", 4, "dependency", "missing dependency, file or right"),
     (r"^\s*Error: \S|^\s*ERROR: \S|^\S+: error: ", 4, "error", "error"),
     # Exceptions, crashes, aborts.
-    (r"^\s*Traceback \(most recent call last\)|^\s*\*\* \(\w+|panicked at|^E {2,}\S|"
-     r"^\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|^fatal: |"
-     r"AddressSanitizer|Segmentation fault|^\s*FATAL\b|Access violation|\btimed out\b",
+    (r"^(?:\s*Traceback \(most recent call last\)|\s*\*\* \(\w+|E {2,}\S|"
+     r"\s*(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error)\b:|fatal: |\s*FATAL\b)",
+     3, "exception", "exception"),
+    (r"panicked at|AddressSanitizer|Segmentation fault|Access violation|\btimed out\b",
      3, "exception", "exception"),
     # The word, not a file name (``Error.swift``).
     (r"\b(?:ERROR|[Ee]rror|FAILED|[Ff]ailed|FAILURE|FAIL)(?:$|[^.\w]|\.(?:$|[^a-z]))|"
      r"\bERR!|\baborted!", 2, "error", "error line"),
 )
-_COMPILED = [(re.compile(rx), rank, kind, label) for rx, rank, kind, label in _RULES]
+_COMPILED = [(Prefiltered(rx), rank, kind, label) for rx, rank, kind, label in _RULES]
 # One pass finds the lines any rule can match; only those are ranked. Over a long step the pass
 # runs in Rust (polars): Python's re tried the alternation at every position of every line
 # (measured: 2/3 of analysing the 205 LogChunks logs).
 _ANY_TEXT = "|".join(f"(?:{rx})" for rx, *_ in _RULES)
 _ANY = re.compile(_ANY_TEXT)
 _ANY_RUST = "(?m)" + ascii_rx(_ANY_TEXT)
-_RUST_FROM = 200
+_RUST_FROM = 8
 _CASCADE = re.compile(r"^npm ERR!|^make(?:\[\d+\])?: (?:\*\*\*|Leaving directory)|"
                       r"^note: Run with `RUST_BACKTRACE|^error Command failed|"
                       r"^info Visit https://yarnpkg|^\s*\d+ (?:passing|failing|pending)\b")
 # Consequence lines of build tools beyond WRAPPER_RE: cargo's, sbt's task summary, xcodebuild's.
 _CONSEQUENCE = re.compile(r"(?i)^error: could not compile|^\[error\] \(.*\) |"
                           r"^\[error\] Total time|\*\* [A-Z ]*FAILED \*\*")
+# The same patterns behind literal prefilters (most lines hold none of their literals).
+_WRAPPER = Prefiltered(WRAPPER_RE.pattern)
+_RECOVER = Prefiltered(RECOVER_RE.pattern)
+_GIVEUP = Prefiltered(GIVEUP_RE.pattern)
 _NO_ERRORS = re.compile(r"\b0 errors?\b")
 _RULE_LINE = re.compile(r"^[=\-]{5,}")
 _PENDING = re.compile(r"^\s*(?:Pending|Skipped)\b.*:\s*(?:\(.*\))?$")
@@ -97,28 +106,29 @@ def _pending(messages: list[str], i: int, start: int) -> bool:
     return False
 
 
-def rank(line: str) -> tuple[int, str, str] | None:
+def rank(line: str, candidate: bool = False) -> tuple[int, str, str] | None:
     """How specific a line is as failure evidence.
 
     Args:
         line: A cleaned message.
+        candidate: The line is known to match some rule (the Rust prefilter found it).
 
     Returns:
         ``(rank, kind, label)``, rank 1 for a consequence line (``make: ***``), None when the
         line is no evidence.
     """
-    if not _ANY.search(line):
+    if not candidate and not _ANY.search(line):
         return None
     for rx, r, kind, label in _COMPILED:
         if rx.search(line):
             break
     else:
         return None
-    if r < 6 and (WRAPPER_RE.search(line.strip()) or _CONSEQUENCE.search(line)):
+    if r < 6 and (_WRAPPER.search(line.strip()) or _CONSEQUENCE.search(line)):
         return 1, "exit", "consequence line"
     if _NO_ERRORS.search(line):
         return None  # "✖ 1 problem (0 errors, 1 warning)": a summary of warnings
-    if RECOVER_RE.search(line) and not GIVEUP_RE.search(line):
+    if _RECOVER.search(line) and not _GIVEUP.search(line):
         return 1, "exit", "recovered error"  # "Error: connection reset, retrying"
     return r, kind, label
 
@@ -137,7 +147,7 @@ def failure_point(messages: list[str], start: int, end: int) -> int:
     gap = 0
     while i >= start and gap <= _CASCADE_GAP:
         m = messages[i]
-        if m.strip() and (WRAPPER_RE.search(m.strip()) or _CASCADE.search(m)):
+        if m.strip() and (_WRAPPER.search(m.strip()) or _CASCADE.search(m)):
             first, gap = i, 0
         else:
             gap += 1
@@ -145,12 +155,13 @@ def failure_point(messages: list[str], start: int, end: int) -> int:
     return first
 
 
-def _candidates(messages: list[str], start: int, end: int) -> list[int]:
-    """Indexes in ``start:end`` of lines some rule may match (all of them for a short step)."""
+def _candidates(messages: list[str], start: int, end: int) -> tuple[list[int], bool]:
+    """Indexes in ``start:end`` of lines some rule may match, and whether they were checked
+    (a short step: all of them, unchecked)."""
     if end - start < _RUST_FROM:
-        return list(range(start, end))
+        return list(range(start, end)), False
     hits = pl.Series(messages[start:end], dtype=pl.String).str.contains(_ANY_RUST)
-    return [start + int(k) for k in hits.arg_true().to_list()]
+    return [start + int(k) for k in hits.arg_true().to_list()], True
 
 
 def best_evidence(messages: list[str], start: int, end: int, *, anywhere: bool = False
@@ -177,8 +188,9 @@ def best_evidence(messages: list[str], start: int, end: int, *, anywhere: bool =
     near = start if anywhere else max(start, point - NEAR)
     best: tuple[int, int, str, str] | None = None
     prev = -1
-    for i in _candidates(messages, start, point):
-        got = rank(messages[i])
+    rows, checked = _candidates(messages, start, point)
+    for i in rows:
+        got = rank(messages[i], checked)
         if got is None or got[0] < 2 or (got[0] < NEAR_BELOW and i < near):
             continue
         r = got[0]
@@ -208,8 +220,8 @@ def _last_consequence(messages: list[str], start: int, end: int) -> int:
     """Where the last cascade of consequence lines in ``start:end`` begins (``end`` if none)."""
     for i in range(end - 1, start - 1, -1):
         m = messages[i].strip()
-        if m and (WRAPPER_RE.search(m) or _CONSEQUENCE.search(m)):
-            while i > start and (WRAPPER_RE.search(messages[i - 1].strip())
+        if m and (_WRAPPER.search(m) or _CONSEQUENCE.search(m)):
+            while i > start and (_WRAPPER.search(messages[i - 1].strip())
                                  or _CASCADE.search(messages[i - 1])):
                 i -= 1
             return i
