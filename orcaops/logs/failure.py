@@ -97,9 +97,17 @@ def _joined_command(messages: list[str], i: int) -> str:
     return messages[i]
 
 
-def reports_failure(messages: list[str]) -> bool:
-    """Whether the log itself says the run failed (a step or the build exited non-zero)."""
-    anchor, _, code = find_anchor(messages)
+Anchor = tuple[int, str | None, int | None]
+
+
+def reports_failure(messages: list[str], found: Anchor | None = None) -> bool:
+    """Whether the log itself says the run failed (a step or the build exited non-zero).
+
+    Args:
+        messages: Cleaned messages.
+        found: :func:`find_anchor`'s answer when the caller has it.
+    """
+    anchor, _, code = found or find_anchor(messages)
     if code is not None:
         return True
     if anchor < len(messages):
@@ -153,18 +161,19 @@ def stated_error(messages: list[str], first: int, last: int, kind: str) -> int:
     return first
 
 
-def find_root_cause(messages: list[str]) -> RootCause | None:
+def find_root_cause(messages: list[str], anchored: Anchor | None = None) -> RootCause | None:
     """The root-cause block of a failed run.
 
     Args:
         messages: Cleaned messages (one per line).
+        anchored: :func:`find_anchor`'s answer when the caller has it.
 
     Returns:
         The block, or None for an empty log.
     """
     if not messages:
         return None
-    anchor, command, code = find_anchor(messages)
+    anchor, command, code = anchored or find_anchor(messages)
     start = step_start(messages, anchor, command)
     if command is None and anchor < len(messages) and "Process completed" in messages[anchor]:
         start, command = _actions_step(messages, anchor, start)

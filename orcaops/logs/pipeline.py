@@ -19,7 +19,7 @@ from orcaops.errors import InputError
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
 from orcaops.logs.evidence import BLOCK_MAX
-from orcaops.logs.failure import RootCause, find_root_cause, reports_failure
+from orcaops.logs.failure import RootCause, find_anchor, find_root_cause, reports_failure
 from orcaops.logs.levels import normalize_level
 from orcaops.logs.lines import Lines, line_stages
 from orcaops.logs.model import ParsedLog, RunLines
@@ -194,8 +194,9 @@ def _assemble(fields: list[str | None], msgs: list[str], levels: list[str], is_e
         st_ids[i] = ids[k]
     known = status is not None or exit_code is not None
     root = select_root(events, failed=known and is_failed(status, exit_code, None))
-    failed = is_failed(status, exit_code, root) or not known and reports_failure(msgs)
-    cause = find_root_cause(msgs) if failed else _event_block(root, msgs)
+    anchor = find_anchor(msgs) if msgs else None
+    failed = is_failed(status, exit_code, root) or not known and reports_failure(msgs, anchor)
+    cause = find_root_cause(msgs, anchor) if failed else _event_block(root, msgs)
     if failed and cause is not None:
         root = _event_at(events, cause, msgs, levels)
         if root.trace is not None and root.trace.first == cause.first:
