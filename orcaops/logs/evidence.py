@@ -90,8 +90,9 @@ _PENDING = re.compile(r"^\s*(?:Pending|Skipped)\b.*:\s*(?:\(.*\))?$")
 _FAILURES = re.compile(r"^\s*(?:Failures|Errors|Failed examples)\s*:|\d+ failing\b|"
                        r"^There (?:was|were) \d+ (?:failure|error)")
 _SECTION_BACK = 300
-_NEW_ITEM = re.compile(r"^\s{0,6}\d+\) \S|^_{3,} \S.* _{3,}$|^\s*--- FAIL|^\S+ > .+ FAILED$|"
-                       r"^(?:Failure|Error):$|^---- \S+ stdout ----$|^\s*not ok \d+")
+_NEW_ITEM = re.compile(r"^\s{0,6}\d+\) \S|^_{3,} \S.* _{3,}$|^\s*--- (?:FAIL|PASS|SKIP)|"
+                       r"^\S+ > .+ (?:FAILED|PASSED|SKIPPED)$|"
+                       r"^(?:Failure|Error):$|^---- \S+ stdout ----$|^\s*(?:not )?ok \d+")
 
 
 def _pending(messages: list[str], i: int, start: int) -> bool:
