@@ -300,6 +300,19 @@ class Warehouse(AnalyticsAPI):
                  similar_limit])
         return debug_report(run, self.logs(job_id=run["job_id"]), similar)
 
+    def root_cause(self, job_id: str) -> list[dict[str, Any]]:
+        """The lines that made a run fail, with a few lines before them for context.
+
+        Returns:
+            ``{line_number, level, text, root, in_block}`` dicts in line order: ``in_block``
+            marks the root-cause block, ``root`` its first error; empty when the run's log
+            holds no error.
+        """
+        from orcaops.analytics.failures import root_cause_lines
+
+        run = self.run(job_id)
+        return root_cause_lines(run, self.logs(job_id=run["job_id"]))
+
     def failure_patterns(self) -> list[FailurePattern]:
         """The failure knowledge base: built-in patterns with how often and when they were
         seen, plus patterns learned from frequent failures no built-in covers."""

@@ -52,6 +52,16 @@ def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, 
     line = _root_line(run, logs)
     if line is None:
         return []
+    block = _analysis(run).get("root_cause") or {}
+    first, last = block.get("first_line"), block.get("last_line")
+    if first is not None and last is not None and first <= line <= last:
+        # The block the log analysis chose (the lines that made the run fail), with context.
+        keep = pl.col("line_number").is_between(int(first) - CONTEXT_BEFORE, int(last))
+        rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
+        return [{"line_number": int(r["line_number"]), "level": r["level"],
+                 "text": r["message"], "root": int(r["line_number"]) == line,
+                 "in_block": first <= int(r["line_number"]) <= last}
+                for r in rows.iter_rows(named=True)]
     row = logs.filter(pl.col("line_number") == line)
     st = row["stacktrace_id"][0] if not row.is_empty() and "stacktrace_id" in row.columns else None
     keep = pl.col("line_number").is_between(line - CONTEXT_BEFORE, line)
@@ -59,7 +69,10 @@ def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, 
         keep = keep | (pl.col("stacktrace_id") == st)
     rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
     return [{"line_number": int(r["line_number"]), "level": r["level"], "text": r["message"],
-             "root": int(r["line_number"]) == line} for r in rows.iter_rows(named=True)]
+             "root": int(r["line_number"]) == line,
+             "in_block": int(r["line_number"]) == line or (st is not None
+                                                            and r["stacktrace_id"] == st)}
+            for r in rows.iter_rows(named=True)]
 
 
 def _likely_causes(texts: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -112,16 +125,18 @@ def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list
         steps.append(f"OrcaOps could not run the job ({run['error_message'].strip()[:160]}): "
                      "fix that on the host and re-run")
     if root:
-        line = next(r["line_number"] for r in root if r["root"])
-        steps.append(f"Read the root-cause line {line}: orcaops runs logs {run.get('job_id')} "
-                     f"--level ERROR")
+        block = [r["line_number"] for r in root if r.get("in_block")]
+        where = f"lines {block[0]}-{block[-1]}" if len(block) > 1 else f"line {block[0]}"
+        steps.append(f"Read the root cause ({where}) in context: orcaops runs logs "
+                     f"{run.get('job_id')} --failed")
     if causes:
         steps.append(f"Apply the fix for '{causes[0]['title']}' and re-run")
     if similar:
         steps.append(f"Compare with {len(similar)} earlier run(s) that failed the same way, "
                      f"e.g. {similar[0]['job_id']}")
     elif status != "error":
-        steps.append("This failure is new: compare with the last successful run of this job")
+        steps.append("This failure is new: compare with the last successful run of this job "
+                     f"(orcaops runs diff {run.get('job_id')})")
     if status == "timeout":
         steps.append("Check which step got slower, or raise --timeout")
     return steps

@@ -139,6 +139,10 @@ def _key_events(run: dict[str, Any], df: pl.DataFrame, analysis: dict[str, Any],
     if run.get("first_error"):
         events.append(f"First error{f' at line {line}' if line else ''}: "
                       f"{run['first_error'].strip()[:200]}")
+    block = analysis.get("root_cause") or {}
+    if block.get("first_line") and block.get("last_line", 0) > block["first_line"]:
+        events.append(f"Root cause: lines {block['first_line']}-{block['last_line']} "
+                      f"({block.get('reason', '')})".replace(" ()", ""))
     if not df.is_empty() and "stacktrace_id" in df.columns:
         n = df["stacktrace_id"].drop_nulls().n_unique()
         if n:

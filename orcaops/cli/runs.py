@@ -112,13 +112,18 @@ def logs(
                                         help="Only lines at this level or worse."),
     grep: Optional[str] = typer.Option(None, "--grep", "-g", help="Only lines with this text."),
     stream: Optional[str] = typer.Option(None, "--stream", help="stdout or stderr."),
+    failed: bool = typer.Option(False, "--failed", help="Only the lines that made the run fail "
+                                "(the root-cause block), with a little context."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, table, json, jsonl, csv."),
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Print the log lines of one run.
 
-    Example: orcaops runs logs r-7000123 --level error
+    Example: orcaops runs logs r-70019042 --failed
     """
+    if failed:
+        _print_failed(ctx, job_id, fmt, output)
+        return
     frame = warehouse(ctx).logs(job_id=job_id, grep=grep, level=level)
     if stream:
         if stream not in ("stdout", "stderr"):
@@ -134,6 +139,19 @@ def logs(
         output.write_text(text, encoding="utf-8")
     else:
         out(text or "(no matching lines)")
+
+
+def _print_failed(ctx: typer.Context, job_id: str, fmt: str, output: Optional[Path]) -> None:
+    lines = warehouse(ctx).root_cause(job_id)
+    if fmt != "text":
+        emit(lines, fmt, output)
+        return
+    text = "".join(f"{'>' if r['in_block'] else ' '} {r['line_number']:>5} {r['level']:<5} "
+                   f"{r['text']}\n" for r in lines)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        out(text or "(no root cause: the run's log holds no error)")
 
 
 @runs_app.command("export")

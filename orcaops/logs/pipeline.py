@@ -250,6 +250,8 @@ def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:
     formats = Counter(f for f in fmts if f is not None)
     out = {"lines": len(log.level), "level_counts": counts, "n_error": log.n_error,
            "n_warn": log.n_warn, "first_error_line": log.first_error_line,
+           "root_cause": ({k: log.root_cause[k] for k in ("first_line", "last_line", "reason")}
+                          if log.root_cause else None),
            "has_stacktrace": bool(log.stack_traces), "n_stack_traces": len(log.stack_traces),
            "n_templates": n_templates, "repeated_lines": repeated, "top_patterns": top,
            "formats": dict(formats.most_common())}
