@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from orcaops.analytics.api import AnalyticsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
-from orcaops.models import (LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
+from orcaops.models import (FAILED_STATUSES, LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
                             RunRecord)
 from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
                             search_frames)
@@ -298,7 +298,8 @@ class Warehouse(AnalyticsAPI):
                 "AND (? IS NULL OR started_at < ?) ORDER BY started_at DESC NULLS LAST LIMIT ?",
                 [run["error_fingerprint"], run["job_id"], run["started_at"], run["started_at"],
                  similar_limit])
-        return debug_report(run, self.logs(job_id=run["job_id"]), similar)
+        diff = self.diff(run["job_id"]) if run.get("status") in FAILED_STATUSES else None
+        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff)
 
     def root_cause(self, job_id: str) -> list[dict[str, Any]]:
         """The lines that made a run fail, with a few lines before them for context.

@@ -19,7 +19,7 @@ from orcaops.analytics.summary import _analysis, build_summary, logs_frame
 from orcaops.logs.knowledge import BUILTIN_PATTERNS
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.templates import WILDCARD, mask_text
-from orcaops.models import FailurePattern
+from orcaops.models import FailurePattern, RunDiff
 
 CONTEXT_BEFORE = 3
 MAX_ROOT_LINES = 40
@@ -143,7 +143,8 @@ def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list
 
 
 def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
-                 similar: pl.DataFrame | None = None) -> dict[str, Any]:
+                 similar: pl.DataFrame | None = None, diff: RunDiff | None = None
+                 ) -> dict[str, Any]:
     """Everything ``orcaops debug ID`` shows about a failed run (JSON-serialisable).
 
     Args:
@@ -151,11 +152,14 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
             ``error_fingerprint``, ``analysis``...).
         logs: Its log lines (``logs`` table columns) or its ``ParsedLog``.
         similar: Earlier runs with the same ``error_fingerprint`` (runs table columns).
+        diff: The run against its job's last success (:func:`orcaops.analytics.diff.load_diff`):
+            its new lines say whether the root cause is new or was there when it worked.
 
     Returns:
         ``job_id``, ``status``, ``summary`` (one-liner), ``failure_category``,
         ``error_fingerprint``, ``first_error``, ``root_cause_lines``, ``likely_causes``,
-        ``suggested_fixes``, ``similar_past_failures``, ``similar_count``, ``next_steps``.
+        ``suggested_fixes``, ``similar_past_failures``, ``similar_count``,
+        ``new_since_success`` (or None) and ``next_steps``.
     """
     df = logs_frame(logs)
     summary = build_summary(run, df)
@@ -169,13 +173,37 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
     fixes += [s for s in summary.suggestions
               if s not in fixes and not s.startswith("Run `orcaops debug")]
     past = _similar(similar, str(run.get("job_id")))
+    since = _new_since_success(diff, root)
+    steps = _next_steps(run, causes, past, root)
+    if since and not since["root_cause_is_new"] and since["first_new_error_line"]:
+        steps.insert(0, f"The root-cause lines also appear in the last success "
+                        f"{since['other_job_id']}; what is new since then starts at line "
+                        f"{since['first_new_error_line']} (orcaops runs diff {run.get('job_id')})")
     return {"job_id": run.get("job_id"), "status": run.get("status"),
             "summary": summary.one_liner, "failure_category": run.get("failure_category"),
             "error_fingerprint": run.get("error_fingerprint"),
             "first_error": run.get("first_error"), "root_cause_lines": root,
             "likely_causes": causes, "suggested_fixes": fixes,
             "similar_past_failures": past, "similar_count": len(past),
-            "next_steps": _next_steps(run, causes, past, root)}
+            "new_since_success": since, "next_steps": steps}
+
+
+def _new_since_success(diff: RunDiff | None, root: list[dict[str, Any]]
+                       ) -> dict[str, Any] | None:
+    """What history says of the root cause: lines whose templates the last success lacks.
+
+    A block whose every line also printed in a run that succeeded is noise the job survives;
+    the first new error-level line is then the better place to start reading.
+    """
+    if diff is None or diff.other_job_id is None:
+        return None
+    new = {int(r["line_number"]) for r in diff.new_lines}
+    block = [r["line_number"] for r in root if r.get("in_block")]
+    errors = [r for r in diff.new_lines if r.get("level") in ("ERROR", "FATAL")]
+    return {"other_job_id": diff.other_job_id, "new_lines": diff.new_line_count,
+            "log_lines": diff.log_lines,
+            "root_cause_is_new": any(n in new for n in block) if block else False,
+            "first_new_error_line": int(errors[0]["line_number"]) if errors else None}
 
 
 def _pattern_of(text: str) -> str:

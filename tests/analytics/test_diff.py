@@ -71,3 +71,21 @@ def test_cli_table_and_json(history, cli):
     assert doc["other_job_id"] == "ok-2" and len(doc["new_lines"]) == 4
     missing = cli("runs", "diff", "nope")
     assert missing.exit_code == 2 and "no run with job id 'nope'" in missing.stderr
+
+
+def test_debug_says_when_the_root_cause_was_there_when_it_worked(wh):
+    """Noise a job survives is not the cause: history points at what is new."""
+    noise = ["ERROR cache server unreachable, building without it", "compiling 40 files"]
+    ok = noise + ["all 40 files compiled", "done"]
+    bad = noise + ["src/app.c:12:5: error: 'cfg' undeclared", "make: *** [all] Error 1"]
+    wh.import_records([
+        make_run("w-ok", image="gcc:13", command="make", started_at="2026-11-10T10:00:00Z",
+                 finished_at="2026-11-10T10:01:00Z", logs=ok),
+        make_run("w-bad", status="failed", exit_code=2, image="gcc:13", command="make",
+                 started_at="2026-11-11T10:00:00Z", finished_at="2026-11-11T10:01:00Z",
+                 logs=bad)])
+    since = wh.debug("w-bad")["new_since_success"]
+    assert since["other_job_id"] == "w-ok" and since["new_lines"] == 2
+    assert since["first_new_error_line"] == 3
+    assert since["root_cause_is_new"] is True
+    assert wh.debug("w-ok")["new_since_success"] is None
