@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -131,12 +131,25 @@ def recover(ctx: typer.Context) -> None:
 def doctor(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f")) -> None:
     """Check the home: tables, versions, sizes, file counts and problems.
 
+    Every data file is checked against the checksum recorded when it was written (or
+    decoded in full), as are the Delta log, the log index, the saved snapshot and orphaned
+    rows; each problem names the file and the command that fixes it. Exit code 1 when
+    there are problems.
+
     Example: orcaops doctor --format json
     """
     report = warehouse(ctx).doctor()
     if fmt == "json":
         emit(report, "json", None)
-        return
+    else:
+        _print_doctor(report)
+    if report["problems"]:
+        raise typer.Exit(1)
+
+
+def _print_doctor(report: dict[str, Any]) -> None:
+    from rich.markup import escape
+
     c = console()
     c.print(f"[bold]home[/] {report['home']}")
     for name, st in report["tables"].items():
@@ -144,6 +157,6 @@ def doctor(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f"
                 f"{st['bytes'] / 1e6:>9.1f} MB  log {st['log_bytes'] / 1e6:.1f} MB")
     c.print("  " + "  ".join(f"{k} {v}" for k, v in report["versions"].items()))
     for p in report["problems"]:
-        c.print(f"[yellow]problem:[/] {p}")
+        c.print(f"[yellow]problem:[/] {escape(p)}")
     if not report["problems"]:
         c.print("[green]no problems found[/]")

@@ -277,6 +277,14 @@ class Reader:
         else:
             empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
             views = view_sql(load_index(self.tables.root), logs.files, empty, runs_version)
+            try:
+                for name, sql in views.items():
+                    self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+                return
+            except duckdb.Error:
+                # The index is derived data: unreadable, it is not used (searches scan, with
+                # the same answers) and must never stop reads of the tables themselves.
+                views = view_sql(None, logs.files, empty, runs_version)
         for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from importlib import metadata
 from typing import Any
 
 import pyarrow as pa
@@ -68,66 +67,9 @@ def _sort(tables: DeltaTables, name: str) -> tuple[list[str], int]:
     return todo, removed
 
 
-def _table_stats(tables: DeltaTables, name: str) -> dict[str, Any]:
-    table = tables.open(name)
-    actions = pa.table(table.get_add_actions(flatten=True))
-    root = tables.path(name)
-    log_bytes = sum(p.stat().st_size for p in (root / "_delta_log").glob("*") if p.is_file())
-    return {
-        "version": int(table.version()),
-        "files": actions.num_rows,
-        "rows": int(sum(actions.column("num_records").to_pylist() or [0])),
-        "bytes": int(sum(actions.column("size_bytes").to_pylist() or [0])),
-        "partitions": len(set(actions.column("partition.day").to_pylist())),
-        "log_bytes": log_bytes,
-    }
-
-
-def _broken_files(tables: DeltaTables, name: str) -> list[str]:
-    """Files the snapshot references that are missing or not readable Parquet."""
-    import pyarrow.parquet as pq
-
-    broken = []
-    for uri in tables.file_uris(name):
-        path = uri.removeprefix("file://")
-        try:
-            pq.read_metadata(path)
-        except (OSError, pa.ArrowInvalid) as e:
-            broken.append(f"{path}: {e}")
-    return broken
-
-
 def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
-    """A health report of the home: tables, sizes, files, versions, and problems."""
-    report: dict[str, Any] = {
-        "home": str(settings.home),
-        "warehouse": str(tables.root),
-        "versions": {pkg: _version(pkg) for pkg in ("orcaops", "duckdb", "deltalake", "polars",
-                                                     "pyarrow", "docker")},
-        "tables": {},
-        "problems": [],
-    }
-    for name in ("runs", "logs", "samples", "actions"):
-        report["tables"][name] = _table_stats(tables, name)
-        report["problems"].extend(_broken_files(tables, name))
-    pending = list((tables.root / "_pending").glob("*.json"))
-    if pending:
-        report["problems"].append(
-            f"{len(pending)} interrupted commit(s) left partial data: run `orcaops recover`")
-    spooled = [p for p in settings.spool.glob("*") if p.is_dir()] if settings.spool.exists() else []
-    report["spooled_runs"] = len(spooled)
-    if spooled:
-        report["problems"].append(f"{len(spooled)} spooled run(s) not yet recorded: run "
-                                  "`orcaops recover`")
-    for name, stats in report["tables"].items():
-        if stats["partitions"] and stats["files"] > 4 * stats["partitions"]:
-            report["problems"].append(f"{name}: {stats['files']} files in "
-                                      f"{stats['partitions']} partitions; run `orcaops compact`")
-    return report
+    """A health report of the home (``orcaops.warehouse.doctor.doctor``)."""
+    from orcaops.warehouse.doctor import doctor as check
 
+    return check(tables, settings)
 
-def _version(pkg: str) -> str | None:
-    try:
-        return metadata.version(pkg)
-    except metadata.PackageNotFoundError:
-        return None

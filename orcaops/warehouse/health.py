@@ -1,0 +1,101 @@
+"""Finding damage: data files that fail their checks, orphaned children, a stale snapshot.
+
+Shared by ``orcaops doctor`` (which reports), ``orcaops compact`` (which works around what is
+damaged) and ``orcaops recover`` (which repairs). Everything here only reads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orcaops.warehouse.integrity import check_data_file, load_seals
+
+CHILD_TABLES = ("logs", "samples")
+
+
+def local_path(uri: str) -> Path:
+    return Path(uri.removeprefix("file://"))
+
+
+def damaged_files(root: Path, name: str, uris: list[str]) -> dict[Path, str]:
+    """The data files of table ``name`` (its snapshot's ``uris``) that cannot be trusted,
+    each with why: missing, truncated, not matching its recorded checksum, or not decodable."""
+    _, seals = load_seals(root, name)
+    out = {}
+    for uri in uris:
+        path = local_path(uri)
+        why = check_data_file(root / name, path, seals)
+        if why is not None:
+            out[path] = why
+    return out
+
+
+def pending_ids(root: Path) -> set[str]:
+    """Job ids named by journals of commits still in flight or interrupted."""
+    ids: set[str] = set()
+    for path in (root / "_pending").glob("*.json"):
+        try:
+            ids.update(json.loads(path.read_text(encoding="utf-8"))["job_ids"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return ids
+
+
+def orphan_ids(files: dict[str, list[Path]], exclude: set[str]) -> list[str]:
+    """Job ids with log lines or samples but no runs row, other than ``exclude``.
+
+    ``files``: the readable data files of ``runs``, ``logs`` and ``samples``. Children go
+    before their runs row, so such rows are left by a runs commit that was lost (its log
+    entry deleted) or by a crash no journal recorded; the views hide them, but a re-import
+    of those runs would add their lines a second time.
+    """
+    children = [str(p) for name in CHILD_TABLES for p in files.get(name, [])]
+    if not children:
+        return []
+    con = duckdb.connect()
+    try:
+        runs = [str(p) for p in files.get("runs", [])]
+        known = ("SELECT job_id FROM read_parquet(?)" if runs
+                 else "SELECT NULL::VARCHAR AS job_id WHERE false")
+        rows = con.execute(
+            f"SELECT DISTINCT job_id FROM read_parquet(?) WHERE job_id NOT IN ({known}) "
+            "ORDER BY 1", [children, runs] if runs else [children]).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows if r[0] not in exclude]
+
+
+def file_rows(table: Any) -> dict[Path, int]:
+    """Rows of each data file of an open Delta table, from its log (no file is read)."""
+    import pyarrow as pa
+
+    actions = pa.table(table.get_add_actions(flatten=True))
+    root = Path(str(table.table_uri).removeprefix("file://"))
+    return {root / p: int(n or 0) for p, n in zip(actions.column("path").to_pylist(),
+                                                 actions.column("num_records").to_pylist())}
+
+
+def saved_versions(root: Path) -> dict[str, int]:
+    """The table versions ``_snapshot.json`` records (whether or not it is current)."""
+    from orcaops.warehouse.snapshot import SNAPSHOT_FILE
+
+    try:
+        doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
+        return {str(n): int(t["version"]) for n, t in doc["tables"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def saved_files(root: Path) -> dict[str, set[str]]:
+    from orcaops.warehouse.snapshot import SNAPSHOT_FILE
+
+    try:
+        doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
+        return {str(n): {str(local_path(f)) for f in t["files"]}
+                for n, t in doc["tables"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
