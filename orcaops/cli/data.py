@@ -113,18 +113,34 @@ def sql(
 def compact(ctx: typer.Context, fmt: str = typer.Option("json", "--format", "-f")) -> None:
     """Compact small files, checkpoint, clean the Delta log, vacuum old files.
 
+    Partitions holding a damaged data file are skipped and reported (exit code 1); orphaned
+    rows are removed and the log index is rebuilt.
+
     Example: orcaops compact
     """
-    emit(warehouse(ctx).compact(), "json" if fmt == "table" else fmt, None)
+    report = warehouse(ctx).compact()
+    emit(report, "json" if fmt == "table" else fmt, None)
+    for problem in report["problems"]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if report["problems"]:
+        raise typer.Exit(1)
 
 
 @app.command()
-def recover(ctx: typer.Context) -> None:
-    """Finish what crashed: drop partial commits and record spooled runs.
+def recover(ctx: typer.Context, drop_damaged: bool = typer.Option(
+        False, "--drop-damaged", help="Set damaged data files and a damaged last commit "
+        "entry aside (warehouse/_quarantine) and drop their rows from the tables.")) -> None:
+    """Finish what crashed and rebuild what is derived: partial commits, orphaned rows,
+    damaged checkpoints, the saved snapshot, the log index, spooled runs.
 
-    Example: orcaops recover
+    Exit code 1 when problems remain (listed in the report).
+
+    Example: orcaops recover --drop-damaged
     """
-    emit(warehouse(ctx).recover(), "json", None)
+    report = warehouse(ctx).recover(drop_damaged=drop_damaged)
+    emit(report, "json", None)
+    if report["problems"]:
+        raise typer.Exit(1)
 
 
 @app.command()

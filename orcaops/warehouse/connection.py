@@ -251,7 +251,7 @@ class Reader:
                 self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
                 return None
             except duckdb.Error as e:
-                problem = e
+                problem = self.damage({name: table.files}) or e
         sql = broken_sql(name, table, problem)
         self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
         return sql
@@ -347,7 +347,8 @@ class Reader:
                     return self._run(sql, params, take)
                 except duckdb.IOException as e:
                     raise WarehouseError(f"a data file of the current snapshot cannot be "
-                                         f"read: {first_line(e)}; run `orcaops doctor`") from e
+                                         f"read: {self.damage() or first_line(e)}; run "
+                                         "`orcaops doctor`") from e
 
     def _run(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
              take: Callable[[Any], T]) -> T:
@@ -364,13 +365,34 @@ class Reader:
         except duckdb.InvalidInputException as e:
             if BROKEN_TABLE in str(e):
                 raise WarehouseError(first_line(e).split(BROKEN_TABLE, 1)[1].strip()) from e
+            self._raise_if_damaged(e)
             raise InputError(f"SQL error: {e}") from e
         except _USER_ERRORS as e:
             raise InputError(f"SQL error: {e}") from e
         except duckdb.IOException:
             raise
         except duckdb.Error as e:
+            self._raise_if_damaged(e)
             raise WarehouseError(f"query failed: {e}") from e
+
+    def damage(self, files: dict[str, tuple[str, ...]] | None = None) -> str | None:
+        """The first data file of the snapshot (or of ``files``) failing its integrity check,
+        described; None if all pass. Only on an error path: it reads every file."""
+        from orcaops.warehouse.health import damaged_files
+
+        if files is None:
+            files = {n: t.files for n, t in self.snapshot.tables.items()} if self.snapshot else {}
+        for name, uris in files.items():
+            for path, why in damaged_files(self.tables.root, name, list(uris)).items():
+                return f"{name} data file {path} {why}"
+        return None
+
+    def _raise_if_damaged(self, error: duckdb.Error) -> None:
+        """A driver error caused by a damaged data file becomes a WarehouseError naming it
+        (a corrupt page surfaces as an "invalid input" error otherwise taken for bad SQL)."""
+        found = self.damage()
+        if found is not None:
+            raise WarehouseError(f"{found}; run `orcaops doctor`") from error
 
 
 def open_reader(home: str | Path | None = None) -> Reader:

@@ -18,12 +18,9 @@ from orcaops.errors import WarehouseError
 from orcaops.warehouse.health import (damaged_files, file_rows, local_path, orphan_ids,
                                       pending_ids, saved_files, saved_versions)
 from orcaops.warehouse.integrity import Problem, delta_log_problems
+from orcaops.warehouse.repair import DROP, RECOVER, log_fix
 from orcaops.warehouse.snapshot import TABLE_NAMES
 from orcaops.warehouse.tables import DeltaTables
-
-RECOVER = "`orcaops recover`"
-DROP = "`orcaops recover --drop-damaged`"
-
 
 def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
     """A health report of the home: tables, sizes, files, versions, and problems.
@@ -68,7 +65,7 @@ def _check_table(tables: DeltaTables, name: str, stats: dict[str, Any]
                  ) -> tuple[list[Problem], list[Path] | None]:
     """Problems of one table, and its data files that passed (None: it cannot be loaded)."""
     table_dir = tables.path(name)
-    found = [Problem(str(path), why, _log_fix(table_dir, path))
+    found = [Problem(str(path), why, log_fix(table_dir, path))
              for path, why in delta_log_problems(table_dir)]
     try:
         table = tables.open(name)
@@ -88,21 +85,6 @@ def _check_table(tables: DeltaTables, name: str, stats: dict[str, Any]
         found.append(Problem(str(path), why, f"restore the file from a backup, or {DROP} to "
                              f"set it aside and drop its {lost} {what} from the table"))
     return found, [local_path(u) for u in uris if local_path(u) not in damaged]
-
-
-def _log_fix(table_dir: Path, path: Path) -> str:
-    """The fix for a damaged ``_delta_log`` file."""
-    log = table_dir / "_delta_log"
-    if "checkpoint" in path.name:
-        version = int(path.name.split(".")[0]) if path.name[0].isdigit() else -1
-        if version >= 0 and all((log / f"{v:020d}.json").exists() for v in range(version + 1)):
-            return f"{RECOVER} (rebuilds the checkpoint from the commit entries)"
-        return "restore it from a backup"
-    latest = max((int(p.stem) for p in log.glob("*.json") if p.stem.isdigit()), default=-1)
-    if path.stem.isdigit() and int(path.stem) == latest:
-        return (f"restore it from a backup, or {DROP} to set this last commit aside (the "
-                "rows it added are lost)")
-    return "restore it from a backup"
 
 
 def _index_problems(root: Path) -> list[Problem]:

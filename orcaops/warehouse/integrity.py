@@ -154,13 +154,16 @@ def _entries_after(table_dir: Path, version: int) -> list[tuple[int, Path]]:
     return found
 
 
-def seal_files(root: Path, name: str, version: int, current: list[Path]) -> int:
-    """Seal the files of ``name``'s snapshot at ``version`` that have no record yet (after the
-    caller checked they decode), and forget records of files no longer in it."""
+def seal_files(root: Path, name: str, version: int, current: list[Path],
+               verified: set[Path]) -> int:
+    """Seal the files of ``name``'s snapshot at ``version`` (``current``) that have no record
+    yet and are in ``verified`` (they just decoded in full), and forget records of files no
+    longer in the snapshot. Returns how many were sealed."""
     _, files = load_seals(root, name)
     table_dir = root / name
     keep = {str(p.relative_to(table_dir)): p for p in current}
-    new = {rel: file_record(p) for rel, p in keep.items() if rel not in files}
+    new = {rel: file_record(p) for rel, p in keep.items()
+           if rel not in files and p in verified}
     files = {rel: rec for rel, rec in files.items() if rel in keep} | new
     _save_seals(root, name, version, files)
     return len(new)
