@@ -152,10 +152,22 @@ def delta_snapshot(tables: TablesLike) -> Snapshot:
 
     out = {}
     for name in LOAD_ORDER:
-        table = tables.open(name)
+        try:
+            table = tables.open(name)
+        except WarehouseError as e:
+            raise WarehouseError(_log_damage(tables.root / name) or first_line(e)) from e
         columns = tuple((f.name, duckdb_type(f.type)) for f in TABLES[name])
         out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns)
     return Snapshot(out)
+
+
+def _log_damage(table_dir: Path) -> str | None:
+    """The first unreadable file of a table's Delta log, described, with the next step."""
+    from orcaops.warehouse.integrity import delta_log_problems
+
+    for path, why in delta_log_problems(table_dir):
+        return f"{path} {why}; run `orcaops doctor`"
+    return None
 
 
 class Reader:
