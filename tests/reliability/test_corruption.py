@@ -177,3 +177,32 @@ def _doctor_names(home: Path, cli_home, victim: Path, kind: str, how: str  # typ
     commands = re.findall(r"`(orcaops [^`]*)`", mine[0]["fix"])
     assert commands, mine[0]
     return commands[-1]
+
+
+def test_compact_goes_on_around_a_damaged_file(home: Path, cli_home,  # type: ignore[no-untyped-def]
+                                               figures: Counter[str]) -> None:
+    """A flipped logs file: compact compacts every other partition, reports the file and
+    exits 1, as often as it runs, instead of failing on it forever; after the file is
+    dropped (or restored) compact is clean again."""
+    recs = _build(home)
+    fresh(home).import_records(records("cc", 12))  # a second file in every partition
+    victim = _victim(home, "logs")
+    _damage(victim, "flip", SEED)
+    figures["faults injected"] += 1
+    compacted = []
+    for _ in range(2):
+        done = cli_home(home, "compact")
+        assert done.exit_code == 1 and "Traceback" not in done.stderr
+        assert f"warning: {victim}" in done.stderr and "--drop-damaged" in done.stderr
+        report = json.loads(done.stdout)
+        day = victim.parent.name.removeprefix("day=")
+        assert report["tables"]["logs"]["partitions_skipped"] == [day]
+        compacted.append((report["tables"]["logs"]["partitions_compacted"],
+                          report["tables"]["runs"]["partitions_compacted"]))
+    assert compacted == [(3, 4), (0, 0)]  # the first did all it could, the second had no work
+    dropped = cli_home(home, "recover", "--drop-damaged")
+    assert dropped.exit_code == 0, dropped.stdout
+    assert any(victim.name in p for p in json.loads(dropped.stdout)["set_aside"])
+    assert cli_home(home, "compact").exit_code == 0
+    fresh(home).import_records(recs + records("cc", 12), replace=True)
+    check_invariants(fresh(home), expected_counts(recs + records("cc", 12)))
