@@ -76,8 +76,11 @@ def decode_problem(path: Path) -> str | None:
 
     try:
         # page_checksum_verification checks CRCs where a writer stored them; decoding every
-        # page catches what a footer read does not (a flipped compressed page).
-        pq.ParquetFile(path, page_checksum_verification=True).read()
+        # page catches what a footer read does not (a flipped compressed page), read
+        # page by page (a batch at a time), so memory stays bounded on big compacted files.
+        for _ in pq.ParquetFile(path, page_checksum_verification=True).iter_batches(
+                batch_size=65536):
+            pass
     except FileNotFoundError:
         return "is missing"
     except (OSError, pa.ArrowException, ValueError) as e:
@@ -123,8 +126,11 @@ def seal_new(root: Path, name: str) -> int:
     """
     version, files = load_seals(root, name)
     table_dir = root / name
+    entries = _entries_after(table_dir, version)
+    if not entries:
+        return 0
     sealed = 0
-    for version, entry in _entries_after(table_dir, version):
+    for version, entry in entries:
         for action in _actions(entry):
             if "add" in action:
                 rel = unquote(action["add"]["path"])

@@ -31,14 +31,17 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
     report: dict[str, Any] = {"tables": {}, "problems": [], "checkpoints_rebuilt": [],
                               "set_aside": []}
     with tables.commit_lock():
+        repair_logs(tables, False, report)
         try:
             report["orphans_removed"] = writer.clean_pending()
         except WarehouseError as e:
             report["orphans_removed"] = 0
             report["problems"].append(str(e))
-        repair_logs(tables, False, report)
         good = good_files(tables, report)
-        report["orphans_removed"] += remove_orphans(tables, good, report)
+        orphans = remove_orphans(tables, good, report)
+        if orphans:  # their partitions were rewritten
+            good = good_files(tables, {"problems": []})
+        report["orphans_removed"] += orphans
         for name in ("logs", "samples", "runs", "actions"):
             if name in good:
                 report["tables"][name] = _compact_table(tables, name, set(good[name]),

@@ -50,7 +50,7 @@ def repair_logs(tables: DeltaTables, drop_damaged: bool, report: dict[str, Any])
                         f"{path.name.split('.')[0]}.checkpoint*.parquet")]:
                     if part.exists():
                         set_aside(tables.root, part)
-                tables.open(name).create_checkpoint()
+                tables.retry(lambda name=name: tables.open(name).create_checkpoint())  # type: ignore[misc]
                 report["checkpoints_rebuilt"].append(str(path))
             elif drop_damaged and path.suffix == ".json" and _is_last(log, path):
                 report["set_aside"].append(str(set_aside(tables.root, path)))
@@ -175,12 +175,13 @@ def recover_warehouse(tables: DeltaTables, clean_pending: Any, drop_damaged: boo
     report: dict[str, Any] = {"checkpoints_rebuilt": [], "set_aside": [], "problems": []}
     with tables.commit_lock():
         repair_logs(tables, drop_damaged, report)
-        good = good_files(tables, report, drop_damaged)
+        good_files(tables, report, drop_damaged)
         try:
             report["orphans_removed"] = clean_pending()
         except WarehouseError as e:
             report["orphans_removed"] = 0
             report["problems"].append(str(e))
+        good = good_files(tables, {"problems": []})  # after the journals' cleanup rewrote files
         report["orphans_removed"] += remove_orphans(tables, good, report)
         good = good_files(tables, {"problems": []})
         reseal(tables, good)
