@@ -141,6 +141,8 @@ def seal_new(root: Path, name: str) -> int:
                 sealed += 1
             elif "remove" in action:
                 files.pop(unquote(action["remove"]["path"]), None)
+        for part in (table_dir / "_delta_log").glob(f"{version:020d}.checkpoint*.parquet"):
+            files[f"_delta_log/{part.name}"] = file_record(part)  # written with the commit
     _save_seals(root, name, version, files)
     return sealed
 
@@ -170,9 +172,31 @@ def seal_files(root: Path, name: str, version: int, current: list[Path],
     keep = {str(p.relative_to(table_dir)): p for p in current}
     new = {rel: file_record(p) for rel, p in keep.items()
            if rel not in files and p in verified}
-    files = {rel: rec for rel, rec in files.items() if rel in keep} | new
+    files = {rel: rec for rel, rec in files.items()
+             if rel in keep or (rel.startswith("_delta_log/") and (table_dir / rel).exists())}
+    files |= new | _checkpoint_records(table_dir, files)
     _save_seals(root, name, version, files)
     return len(new)
+
+
+def _checkpoint_records(table_dir: Path, files: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Records of the latest checkpoint's files that have none yet and decode in full."""
+    out = {}
+    for part in _checkpoint_parts(table_dir / "_delta_log") or []:
+        rel = f"_delta_log/{part.name}"
+        if rel not in files and part.exists() and decode_problem(part) is None:
+            out[rel] = file_record(part)
+    return out
+
+
+def _checkpoint_parts(log: Path) -> list[Path] | None:
+    """The files of the checkpoint ``_last_checkpoint`` names; None if it names none."""
+    try:
+        version = int(json.loads((log / "_last_checkpoint").read_bytes())["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (sorted(log.glob(f"{version:020d}.checkpoint*.parquet"))
+            or [log / f"{version:020d}.checkpoint.parquet"])
 
 
 def _actions(entry: Path) -> list[dict[str, Any]]:
@@ -216,9 +240,11 @@ def delta_log_problems(table_dir: Path) -> list[tuple[Path, str]]:
         except (OSError, ValueError, KeyError, TypeError):
             out.append((last, "is not a readable checkpoint pointer"))
         else:
+            _, seals = load_seals(table_dir.parent, table_dir.name)
             for part in sorted(log.glob(f"{start:020d}.checkpoint*.parquet")) or [
                     log / f"{start:020d}.checkpoint.parquet"]:
-                why = decode_problem(part)
+                record = seals.get(f"_delta_log/{part.name}")
+                why = check_record(part, record) if record else decode_problem(part)
                 if why is not None:
                     out.append((part, why))
     for entry in sorted(log.glob("*.json")):
