@@ -20,7 +20,9 @@ Consistency with the Delta snapshot: postings record which ``logs`` data file ea
 from. A reader uses the postings of the files still in its snapshot and scans the snapshot's
 other files (new commits, files rewritten by compaction, ``--replace`` or deletes), so a stale
 index costs speed, never correctness. ``orcaops compact`` rebuilds it
-(``orcaops.warehouse.logindex_build``). The build also checks that every run of the indexed
+(``orcaops.warehouse.logindex_build``). The build records each file's size and CRC-32;
+``load_index`` checks them and a reader ignores an index that fails (``index_problem``), so
+a damaged index also costs speed only, until ``compact`` or ``recover`` rebuilds it. The build also checks that every run of the indexed
 files has its ``runs`` row at a known ``runs`` version; a reader at that version or later
 needs no semi-join against the visible runs for the indexed lines (runs rows go only after
 their lines, so an indexed file still in the snapshot keeps its runs visible).
