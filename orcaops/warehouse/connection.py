@@ -194,6 +194,8 @@ class Reader:
         self._stored_views_created = False
         self._rest_created = False  # lazy readers: views besides runs exist
         self._lock = threading.RLock()
+        # Data files that passed the integrity check behind an earlier driver error.
+        self._passed: set[tuple[str, int, int]] = set()
 
     def _sandbox(self) -> None:
         """Let SQL read the warehouse and nothing else: no other files, no extensions."""
@@ -389,13 +391,15 @@ class Reader:
 
     def damage(self, files: dict[str, tuple[str, ...]] | None = None) -> str | None:
         """The first data file of the snapshot (or of ``files``) failing its integrity check,
-        described; None if all pass. Only on an error path: it reads every file."""
+        described; None if all pass. Only on an error path: it reads every file not checked
+        before (a CRC, ~0.7 ms per MB)."""
         from orcaops.warehouse.health import damaged_files
 
         if files is None:
             files = {n: t.files for n, t in self.snapshot.tables.items()} if self.snapshot else {}
         for name, uris in files.items():
-            for path, why in damaged_files(self.tables.root, name, list(uris)).items():
+            for path, why in damaged_files(self.tables.root, name, list(uris),
+                                           self._passed).items():
                 return f"{name} data file {path} {why}"
         return None
 

@@ -21,16 +21,33 @@ def local_path(uri: str) -> Path:
     return Path(uri.removeprefix("file://"))
 
 
-def damaged_files(root: Path, name: str, uris: list[str]) -> dict[Path, str]:
+def damaged_files(root: Path, name: str, uris: list[str],
+                  passed: set[tuple[str, int, int]] | None = None) -> dict[Path, str]:
     """The data files of table ``name`` (its snapshot's ``uris``) that cannot be trusted,
-    each with why: missing, truncated, not matching its recorded checksum, or not decodable."""
+    each with why: missing, truncated, not matching its recorded checksum, or not decodable.
+
+    ``passed``: (path, size, mtime) of files that passed before, skipped and added to — for
+    a reader naming the file behind an error, so repeated errors cost a stat per file. The
+    doctor passes none: bit rot changes no mtime.
+    """
     _, seals = load_seals(root, name)
     out = {}
     for uri in uris:
         path = local_path(uri)
+        key = None
+        if passed is not None:
+            try:
+                st = path.stat()
+                key = (str(path), st.st_size, st.st_mtime_ns)
+            except OSError:
+                key = None
+            if key is not None and key in passed:
+                continue
         why = check_data_file(root / name, path, seals)
         if why is not None:
             out[path] = why
+        elif key is not None and passed is not None:
+            passed.add(key)
     return out
 
 
