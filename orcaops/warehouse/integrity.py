@@ -108,8 +108,12 @@ def _save_seals(root: Path, name: str, version: int, files: dict[str, list[Any]]
     path = _seal_path(root, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"version": version, "files": files}), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps({"version": version, "files": files}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _log_entry(table_dir: Path, version: int) -> Path:
@@ -143,6 +147,7 @@ def seal_new(root: Path, name: str) -> int:
                 files.pop(unquote(action["remove"]["path"]), None)
         for part in (table_dir / "_delta_log").glob(f"{version:020d}.checkpoint*.parquet"):
             files[f"_delta_log/{part.name}"] = file_record(part)  # written with the commit
+            _keep_copy(root, name, part)
     _save_seals(root, name, version, files)
     return sealed
 
@@ -186,7 +191,48 @@ def _checkpoint_records(table_dir: Path, files: dict[str, list[Any]]) -> dict[st
         rel = f"_delta_log/{part.name}"
         if rel not in files and part.exists() and decode_problem(part) is None:
             out[rel] = file_record(part)
+            _keep_copy(table_dir.parent, table_dir.name, part)
     return out
+
+
+def _copy_dir(root: Path, name: str) -> Path:
+    return root / SEAL_DIR / "checkpoints" / name
+
+
+def _keep_copy(root: Path, name: str, part: Path) -> None:
+    """Keep a copy of the latest checkpoint: log cleanup deletes the commit entries it
+    summarises, so a damaged checkpoint could not be rebuilt from them."""
+    import shutil
+
+    folder = _copy_dir(root, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.name != part.name and not old.name.startswith(part.name.split(".")[0]):
+            old.unlink(missing_ok=True)
+    tmp = folder / f".{part.name}.tmp"
+    shutil.copyfile(part, tmp)
+    os.replace(tmp, folder / part.name)
+
+
+def has_copy(root: Path, name: str, part: Path) -> bool:
+    """Whether a copy of checkpoint file ``part`` matching its recorded checksum is kept."""
+    record = load_seals(root, name)[1].get(f"_delta_log/{part.name}")
+    copy = _copy_dir(root, name) / part.name
+    return record is not None and copy.exists() and check_record(copy, record) is None
+
+
+def restore_checkpoint(root: Path, name: str, part: Path) -> bool:
+    """Put back checkpoint file ``part`` from its copy, if the copy matches the checksum
+    recorded for ``part``. Returns whether it did."""
+    import shutil
+
+    if not has_copy(root, name, part):
+        return False
+    copy = _copy_dir(root, name) / part.name
+    tmp = part.with_name(f".{part.name}.tmp")
+    shutil.copyfile(copy, tmp)
+    os.replace(tmp, part)
+    return True
 
 
 def _checkpoint_parts(log: Path) -> list[Path] | None:

@@ -18,10 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from orcaops.errors import WarehouseError
-from orcaops.warehouse.health import (CHILD_TABLES, damaged_files, local_path, orphan_ids,
-                                      pending_ids)
-from orcaops.warehouse.integrity import (Problem, delta_log_problems, seal_files,
-                                         seal_tables)
+from orcaops.warehouse.health import (
+    CHILD_TABLES,
+    damaged_files,
+    local_path,
+    orphan_ids,
+    pending_ids,
+)
+from orcaops.warehouse.integrity import (Problem, delta_log_problems, has_copy,
+                                         restore_checkpoint, seal_files, seal_tables)
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import DeltaTables
 
@@ -45,7 +50,12 @@ def repair_logs(tables: DeltaTables, drop_damaged: bool, report: dict[str, Any])
     for name in TABLE_NAMES:
         log = tables.path(name) / "_delta_log"
         for path, why in delta_log_problems(tables.path(name)):
-            if "checkpoint" in path.name and _entries_complete(log, path):
+            if path.name.endswith(".parquet") and restore_checkpoint(tables.root, name, path):
+                report["checkpoints_rebuilt"].append(str(path))
+            elif path.name == "_last_checkpoint":
+                # Without the pointer, deltalake finds the latest checkpoint by listing.
+                report["set_aside"].append(str(set_aside(tables.root, path)))
+            elif "checkpoint" in path.name and _entries_complete(log, path):
                 for part in [log / "_last_checkpoint", *log.glob(
                         f"{path.name.split('.')[0]}.checkpoint*.parquet")]:
                     if part.exists():
@@ -62,7 +72,11 @@ def repair_logs(tables: DeltaTables, drop_damaged: bool, report: dict[str, Any])
 def log_fix(table_dir: Path, path: Path) -> str:
     """The fix for a damaged ``_delta_log`` file."""
     log = table_dir / "_delta_log"
+    if path.name == "_last_checkpoint":
+        return f"{RECOVER} (sets it aside; the checkpoint is then found by listing)"
     if "checkpoint" in path.name:
+        if has_copy(table_dir.parent, table_dir.name, path):
+            return f"{RECOVER} (puts back the copy kept when it was written)"
         version = int(path.name.split(".")[0]) if path.name[0].isdigit() else -1
         if version >= 0 and all((log / f"{v:020d}.json").exists() for v in range(version + 1)):
             return f"{RECOVER} (rebuilds the checkpoint from the commit entries)"

@@ -1,7 +1,8 @@
 """Corruption of every kind of file the warehouse keeps: seeded bit flips, truncation, deletion.
 
 For each file kind — runs/logs/samples data files, the log index's vocabulary and postings,
-the latest ``_delta_log`` commit entry, the checkpoint, ``_snapshot.json`` — the warehouse is
+the latest ``_delta_log`` commit entry, the checkpoint (also once the entries it summarises
+are cleaned up), ``_snapshot.json`` — the warehouse is
 built (import, compact, import), the file damaged, and then:
 
 - reads answer exactly what the records say, or fail with a ``WarehouseError`` naming the
@@ -79,10 +80,21 @@ def _victim(home: Path, kind: str) -> Path:
         "postings": lambda: sorted((wh / "_logindex").glob("*/postings.parquet")),
         "commit": lambda: sorted((wh / "runs" / "_delta_log").glob("*.json"))[-1:],
         "checkpoint": lambda: sorted((wh / "runs" / "_delta_log").glob("*.checkpoint.parquet")),
+        "lone-checkpoint": lambda: _without_older_entries(wh / "runs" / "_delta_log"),
         "snapshot": lambda: [wh / "_snapshot.json"],
     }[kind]()
     assert found and found[0].exists(), kind
     return found[0]
+
+
+def _without_older_entries(log: Path) -> list[Path]:
+    """The checkpoint, after the commit entries it summarises were cleaned up (as log
+    cleanup does once they pass the retention window): it cannot be rebuilt from them."""
+    checkpoint = sorted(log.glob("*.checkpoint.parquet"))[-1]
+    for entry in log.glob("*.json"):
+        if int(entry.stem) <= int(checkpoint.name.split(".")[0]):
+            entry.unlink()
+    return [checkpoint]
 
 
 def _damage(path: Path, how: str, seed: int) -> None:
@@ -103,7 +115,8 @@ CASES = [("runs", "flip"), ("runs", "truncate"), ("runs", "delete"),
          ("logs", "flip"), ("logs", "truncate"), ("samples", "flip"),
          ("vocab", "flip"), ("postings", "flip"), ("postings", "truncate"),
          ("commit", "flip"), ("commit", "delete"),
-         ("checkpoint", "flip"), ("checkpoint", "truncate"), ("snapshot", "flip"),
+         ("checkpoint", "flip"), ("checkpoint", "truncate"), ("lone-checkpoint", "flip"),
+         ("snapshot", "flip"),
          ("snapshot", "truncate")]
 
 
