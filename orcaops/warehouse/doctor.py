@@ -4,7 +4,8 @@ Checked, per table: the Delta log (the latest checkpoint and every commit entry 
 that deltalake loads the table, every data file of the snapshot (against the checksum recorded
 when it was written, else decoded in full); then the log index's files against their build
 checksums, ``_snapshot.json`` against the Delta log, children without a runs row (orphans),
-interrupted commits and spooled runs. A report with problems makes the CLI exit 1.
+runs whose stored log lines differ from their ``log_lines`` (partial), interrupted
+commits and spooled runs. A report with problems makes the CLI exit 1.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 from orcaops.config import Settings
 from orcaops.errors import WarehouseError
 from orcaops.warehouse.health import (damaged_files, file_rows, local_path, orphan_ids,
-                                      pending_ids, saved_files, saved_versions)
+                                      partial_runs, pending_ids, saved_files,
+                                      saved_versions)
 from orcaops.warehouse.integrity import Problem, delta_log_problems
 from orcaops.warehouse.repair import DROP, RECOVER, log_fix
 from orcaops.warehouse.snapshot import TABLE_NAMES
@@ -51,6 +53,8 @@ def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
     found += _snapshot_problems(root, versions, files)
     if "runs" in good and not any(p.file and "/runs/" in p.file for p in found):
         found += _orphan_problems(root, good)
+        if "logs" in good and not any(p.file and "/logs/" in p.file for p in found):
+            found += _partial_problems(root, good)
     found += _pending_problems(root, settings, report)
     for name, stats in report["tables"].items():
         if stats["partitions"] and stats["files"] > 4 * stats["partitions"]:
@@ -130,6 +134,16 @@ def _orphan_problems(root: Path, good: dict[str, list[Path]]) -> list[Problem]:
                     f"no runs row ({sample}): a runs commit was lost, and importing them "
                     "again would store their lines twice",
                     f"{RECOVER} (removes the orphaned rows), then import the runs again")]
+
+
+def _partial_problems(root: Path, good: dict[str, list[Path]]) -> list[Problem]:
+    partial = partial_runs(good, pending_ids(root))
+    if not partial:
+        return []
+    sample = ", ".join(partial[:3]) + (", …" if len(partial) > 3 else "")
+    return [Problem(str(root / "logs"), f"{len(partial)} run(s) have other log lines stored "
+                    f"than their runs row counts ({sample}): lines were lost or mixed",
+                    "`orcaops import --replace FILE` with the file those runs came from")]
 
 
 def _pending_problems(root: Path, settings: Settings, report: dict[str, Any]) -> list[Problem]:

@@ -116,3 +116,25 @@ def saved_files(root: Path) -> dict[str, set[str]]:
                 for n, t in doc["tables"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def partial_runs(files: dict[str, list[Path]], exclude: set[str]) -> list[str]:
+    """Job ids whose runs row counts other log lines (``log_lines``) than ``logs`` holds.
+
+    A run's lines commit with it, all or none; fewer means lines were lost (a damaged logs
+    file dropped) or mixed (an interrupted replace). ``files``: readable data files.
+    """
+    runs, logs = files.get("runs", []), files.get("logs", [])
+    if not runs:
+        return []
+    con = duckdb.connect()
+    try:
+        stored = ("(SELECT job_id, count(*) AS n FROM read_parquet(?) GROUP BY job_id)" if logs
+                  else "(SELECT NULL::VARCHAR AS job_id, 0::BIGINT AS n WHERE false)")
+        rows = con.execute(
+            f"SELECT r.job_id FROM read_parquet(?) r LEFT JOIN {stored} l USING (job_id) "
+            "WHERE r.log_lines <> coalesce(l.n, 0) ORDER BY 1",
+            [[str(p) for p in runs], *([[str(p) for p in logs]] if logs else [])]).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows if r[0] not in exclude]
