@@ -155,19 +155,12 @@ def delta_snapshot(tables: TablesLike) -> Snapshot:
         try:
             table = tables.open(name)
         except WarehouseError as e:
-            raise WarehouseError(_log_damage(tables.root / name) or first_line(e)) from e
+            from orcaops.warehouse.health import log_damage
+
+            raise WarehouseError(log_damage(tables.root / name) or first_line(e)) from e
         columns = tuple((f.name, duckdb_type(f.type)) for f in TABLES[name])
         out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns)
     return Snapshot(out)
-
-
-def _log_damage(table_dir: Path) -> str | None:
-    """The first unreadable file of a table's Delta log, described, with the next step."""
-    from orcaops.warehouse.integrity import delta_log_problems
-
-    for path, why in delta_log_problems(table_dir):
-        return f"{path} {why}; run `orcaops doctor`"
-    return None
 
 
 class Reader:
@@ -390,18 +383,13 @@ class Reader:
             raise WarehouseError(f"query failed: {e}") from e
 
     def damage(self, files: dict[str, tuple[str, ...]] | None = None) -> str | None:
-        """The first data file of the snapshot (or of ``files``) failing its integrity check,
-        described; None if all pass. Only on an error path: it reads every file not checked
-        before (a CRC, ~0.7 ms per MB)."""
-        from orcaops.warehouse.health import damaged_files
+        """The first data file of the snapshot (or of ``files``) failing its integrity
+        check, described; None if all pass. Only on an error path (``health.first_damage``)."""
+        from orcaops.warehouse.health import first_damage
 
         if files is None:
             files = {n: t.files for n, t in self.snapshot.tables.items()} if self.snapshot else {}
-        for name, uris in files.items():
-            for path, why in damaged_files(self.tables.root, name, list(uris),
-                                           self._passed).items():
-                return f"{name} data file {path} {why}"
-        return None
+        return first_damage(self.tables.root, files, self._passed)
 
     def _raise_if_damaged(self, error: duckdb.Error) -> None:
         """A driver error caused by a damaged data file becomes a WarehouseError naming it
