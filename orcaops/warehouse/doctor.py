@@ -94,7 +94,7 @@ def _check_table(tables: DeltaTables, name: str, stats: dict[str, Any]
 def _index_problems(root: Path) -> list[Problem]:
     from orcaops.warehouse.logindex import index_problem
 
-    bad = index_problem(root)
+    bad = index_problem(root, remembered=False)
     if bad is None:
         return []
     return [Problem(str(bad[0]), f"log index file {bad[1]}; searches scan the logs instead",

@@ -178,12 +178,13 @@ def _path(file: str) -> str:
 _VERIFIED: set[tuple[str, int, int, int]] = set()
 
 
-def index_problem(root: Path) -> tuple[Path, str] | None:
+def index_problem(root: Path, remembered: bool = True) -> tuple[Path, str] | None:
     """Why the current index cannot be trusted, as (file, why); None if it is whole or absent.
 
     The index is derived data, so it is never read blind: ``current.json`` records each
     file's size and CRC-32 at build time and they are compared here (once per file per
-    process; ~0.7 ms per MB of index).
+    process; ~0.7 ms per MB of index). ``remembered=False`` (the doctor) hashes again:
+    bit rot changes no mtime.
     """
     from orcaops.warehouse.integrity import check_record
 
@@ -202,7 +203,7 @@ def index_problem(root: Path) -> tuple[Path, str] | None:
             record = doc["checksums"][name]
             st = path.stat() if path.exists() else None
             key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino) if st else None
-            if key is not None and key in _VERIFIED:
+            if remembered and key is not None and key in _VERIFIED:
                 continue
             why = check_record(path, record)
             if why is not None:
