@@ -258,19 +258,25 @@ class Warehouse(AnalyticsAPI):
 
         return compact(self.tables, self.writer, self.settings)
 
-    def recover(self) -> dict[str, Any]:
-        """Drop children of interrupted commits and record runs left in the spool.
+    def recover(self, drop_damaged: bool = False) -> dict[str, Any]:
+        """Repair what crashed or was damaged, and record runs left in the spool.
 
-        Runs whose recorder is still alive, and Docker runs while no engine answers, stay
-        spooled; ``still_spooled`` lists them so a later ``recover`` can finish them.
+        Drops children of interrupted commits and orphaned children (no runs row), rebuilds
+        damaged checkpoints, the saved snapshot and the log index from the tables; with
+        ``drop_damaged``, sets damaged data files and a damaged last commit entry aside
+        (``warehouse/_quarantine/``) and drops their rows. Runs whose recorder is still
+        alive, and Docker runs while no engine answers, stay spooled; ``still_spooled``
+        lists them so a later ``recover`` can finish them.
         """
         from orcaops.executors import recover_spooled
         from orcaops.executors.spool import list_spools
+        from orcaops.warehouse.repair import recover_warehouse
 
-        with self.tables.commit_lock():
-            orphans = self.writer.clean_pending()
+        report = recover_warehouse(self.tables, self.writer.clean_pending, drop_damaged)
+        if self._reader is not None:  # versions may have gone back (a commit set aside)
+            self._reader.versions = {}
         recovered = recover_spooled(self)
-        return {"orphans_removed": orphans,
+        return {**report,
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
                 "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
 

@@ -153,7 +153,12 @@ def delta_snapshot(tables: TablesLike) -> Snapshot:
 
     out = {}
     for name in LOAD_ORDER:
-        table = tables.open(name)
+        try:
+            table = tables.open(name)
+        except WarehouseError as e:
+            from orcaops.warehouse.health import log_damage
+
+            raise WarehouseError(log_damage(tables.root / name) or first_line(e)) from e
         columns = tuple((f.name, duckdb_type(f.type)) for f in TABLES[name])
         out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns)
     return Snapshot(out)
@@ -190,6 +195,8 @@ class Reader:
         self._stored_views_created = False
         self._rest_created = False  # lazy readers: views besides runs exist
         self._gate = Gate()
+        # Data files that passed the integrity check behind an earlier driver error.
+        self._passed: set[tuple[str, int, int]] = set()
 
     def _sandbox(self) -> None:
         """Let SQL read the warehouse and nothing else: no other files, no extensions."""
@@ -261,7 +268,7 @@ class Reader:
                 self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
                 return None
             except duckdb.Error as e:
-                problem = e
+                problem = self.damage({name: table.files}) or e
         sql = broken_sql(name, table, problem)
         self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
         return sql
@@ -287,6 +294,14 @@ class Reader:
         else:
             empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
             views = view_sql(load_index(self.tables.root), logs.files, empty, runs_version)
+            try:
+                for name, sql in views.items():
+                    self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+                return
+            except duckdb.Error:
+                # The index is derived data: unreadable, it is not used (searches scan, with
+                # the same answers) and must never stop reads of the tables themselves.
+                views = view_sql(None, logs.files, empty, runs_version)
         for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
@@ -348,7 +363,8 @@ class Reader:
                 return self._query(sql, params, take)
             except duckdb.IOException as e:
                 raise WarehouseError(f"a data file of the current snapshot cannot be "
-                                     f"read: {first_line(e)}; run `orcaops doctor`") from e
+                                     f"read: {self.damage() or first_line(e)}; run "
+                                     "`orcaops doctor`") from e
 
     def _query(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
                take: Callable[[Any], T]) -> T:
@@ -387,17 +403,35 @@ class Reader:
                 if BROKEN_TABLE in str(e):
                     raise WarehouseError(first_line(e).split(BROKEN_TABLE, 1)[1].strip()) \
                         from e
+                self._raise_if_damaged(e)
                 raise InputError(f"SQL error: {e}") from e
             except _USER_ERRORS as e:
                 raise InputError(f"SQL error: {e}") from e
             except duckdb.IOException:
                 raise
             except duckdb.Error as e:
+                self._raise_if_damaged(e)
                 raise WarehouseError(f"query failed: {e}") from e
             finally:
                 if timer is not None:
                     timer.cancel()
                 cur.close()
+
+    def damage(self, files: dict[str, tuple[str, ...]] | None = None) -> str | None:
+        """The first data file of the snapshot (or of ``files``) failing its integrity
+        check, described; None if all pass. Only on an error path (``health.first_damage``)."""
+        from orcaops.warehouse.health import first_damage
+
+        if files is None:
+            files = {n: t.files for n, t in self.snapshot.tables.items()} if self.snapshot else {}
+        return first_damage(self.tables.root, files, self._passed)
+
+    def _raise_if_damaged(self, error: duckdb.Error) -> None:
+        """A driver error caused by a damaged data file becomes a WarehouseError naming it
+        (a corrupt page surfaces as an "invalid input" error otherwise taken for bad SQL)."""
+        found = self.damage()
+        if found is not None:
+            raise WarehouseError(f"{found}; run `orcaops doctor`") from error
 
 
 class _ViewsMissing(Exception):
