@@ -17,16 +17,20 @@ from pathlib import Path
 
 TABLE_NAMES = ("runs", "logs", "samples", "actions")
 SNAPSHOT_FILE = "_snapshot.json"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class TableSnapshot:
-    """One table at one version: its data files and its columns (name, DuckDB type)."""
+    """One table at one version: its data files and its columns (name, DuckDB type).
+
+    ``absent``: columns of ``columns`` the table does not store yet (written by an older
+    OrcaOps); reads give NULL for them."""
 
     version: int
     files: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
+    absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ def load_snapshot(root: Path) -> Snapshot | None:
             return None
         snap = Snapshot({
             name: TableSnapshot(int(t["version"]), tuple(t["files"]),
-                                tuple((c[0], c[1]) for c in t["columns"]))
+                                tuple((c[0], c[1]) for c in t["columns"]),
+                                tuple(t.get("absent", ())))
             for name, t in doc["tables"].items()})
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
@@ -108,7 +113,7 @@ def save_snapshot(root: Path, snap: Snapshot) -> None:
     """Write ``snap`` atomically; a home we cannot write to just keeps the slow path."""
     doc = {"schema": schema_tag(), "tables": {
         name: {"version": t.version, "files": list(t.files),
-               "columns": [list(c) for c in t.columns]} for name, t in snap.tables.items()}}
+               "columns": [list(c) for c in t.columns], "absent": list(t.absent)} for name, t in snap.tables.items()}}
     tmp = root / f".{SNAPSHOT_FILE}.{os.getpid()}.tmp"
     try:
         tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from orcaops.errors import WarehouseError
-from orcaops.warehouse.schema import TABLES
+from orcaops.warehouse.schema import TABLES, VERSIONED, WRITE_ID
 
 T = TypeVar("T")
 _RETRIES = 8
@@ -143,6 +143,61 @@ class DeltaTables:
             chunk = job_ids[start:start + 500]
             self.retry(lambda: self.open(name).delete(in_predicate("job_id", chunk),
                                                       writer_properties=props))
+
+    def delete_where(self, name: str, predicate: str) -> None:
+        """Delete the rows of ``name`` matching ``predicate`` (Delta SQL text), one commit."""
+        props = writer_properties(name, APPEND_ZSTD_LEVEL)
+        self.retry(lambda: self.open(name).delete(predicate, writer_properties=props))
+
+    def columns(self, name: str) -> list[str]:
+        """The columns table ``name`` stores (a table written by an older OrcaOps may lack some)."""
+        return [f.name for f in self.open(name).schema().fields]
+
+    def migrate(self) -> list[str]:
+        """Give tables written before ``write_id`` existed that column; returns their names.
+
+        Call with the commit lock held. A table with data is rewritten whole in one overwrite
+        commit (streamed, partition by partition in memory), so every data file of a table has
+        the same columns (readers need no ``union_by_name``) and a crash leaves the old table.
+        """
+        done = []
+        for name in VERSIONED:
+            table = self.open(name)
+            if WRITE_ID in [f.name for f in table.schema().fields]:
+                continue
+            files = list(table.file_uris())
+            if not files:
+                dl = _deltalake()
+                self._guard(lambda: table.alter.add_columns([dl.Field(WRITE_ID, "string")]))
+            else:
+                self._rewrite_with_write_id(name, files)
+            done.append(name)
+        return done
+
+    def _rewrite_with_write_id(self, name: str, files: list[str]) -> None:
+        import duckdb
+
+        schema = TABLES[name]
+        cols = ", ".join(f'"{f.name}"' for f in schema if f.name != WRITE_ID)
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        try:
+            rel = con.sql(f"SELECT {cols}, NULL::VARCHAR AS {WRITE_ID} FROM read_parquet(?, "
+                          "hive_partitioning = true, hive_types = {'day': DATE})", params=[files])
+            batches = rel.fetch_record_batch(100_000)
+            data = pa.RecordBatchReader.from_batches(
+                schema, (pa.Table.from_batches([b]).cast(schema).to_batches()[0]
+                         for b in batches if b.num_rows))
+            dl = _deltalake()
+            props = writer_properties(name, APPEND_ZSTD_LEVEL)
+            self.retry(lambda: dl.write_deltalake(
+                str(self.path(name)), data, mode="overwrite", schema_mode="overwrite",
+                partition_by=["day"], writer_properties=props))
+        except duckdb.Error as e:
+            raise WarehouseError(f"cannot upgrade the {name} table at {self.path(name)} "
+                                 f"({e}); run `orcaops doctor`") from e
+        finally:
+            con.close()
 
     def partition_file_counts(self, name: str) -> dict[str, int]:
         actions = pa.table(self.open(name).get_add_actions(flatten=True))
