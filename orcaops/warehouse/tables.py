@@ -184,7 +184,7 @@ class DeltaTables:
         try:
             rel = con.sql(f"SELECT {cols}, NULL::VARCHAR AS {WRITE_ID} FROM read_parquet(?, "
                           "hive_partitioning = true, hive_types = {'day': DATE})", params=[files])
-            batches = rel.fetch_record_batch(100_000)
+            batches = rel.to_arrow_reader(100_000)
             data = pa.RecordBatchReader.from_batches(
                 schema, (pa.Table.from_batches([b]).cast(schema).to_batches()[0]
                          for b in batches if b.num_rows))
