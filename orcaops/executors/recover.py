@@ -24,6 +24,7 @@ from orcaops.executors.sampling import SampleSink
 from orcaops.executors.secrets import secret_values
 from orcaops.executors.signals import CancelToken, cancel_on_signals
 from orcaops.executors.spool import Spool, list_spools
+from orcaops.executors.stale import stop_stale_group
 from orcaops.executors.streams import (LineCollector, number_lines, parse_docker_time,
                                        rows_from_spool, split_docker_log)
 from orcaops.models import EnvironmentSnapshot, RunRecord, utcnow
@@ -115,8 +116,11 @@ def _recover_from_spool(wh: Any, spool: Spool, meta: dict[str, Any]) -> RunRecor
     rows = rows_from_spool(spool.read_logs())
     samples = spool.read_samples()
     result = spool.read_result()
+    stopped = None if result else stop_stale_group(meta)
     if result:
         outcome = Outcome.from_json(result)
+    elif stopped is not None:
+        outcome = stopped
     else:
         started = meta.get("started_at") or meta.get("container_id")
         outcome = Outcome("error", error_message=DIED_RUNNING if started else DIED_BEFORE_START)
