@@ -11,6 +11,7 @@ A run already in the warehouse (the recorder died after its commit) is only clea
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from orcaops.executors.record import (Outcome, build_record, commit, is_committe
 from orcaops.executors.sampling import SampleSink
 from orcaops.executors.secrets import secret_values
 from orcaops.executors.signals import CancelToken, cancel_on_signals
-from orcaops.executors.spool import Spool, list_spools
+from orcaops.executors.spool import META, Spool, list_spools
 from orcaops.executors.stale import stop_stale_group
 from orcaops.executors.streams import (LineCollector, number_lines, parse_docker_time,
                                        rows_from_spool, split_docker_log)
@@ -50,7 +51,12 @@ def recover_spooled(wh: Any, token: CancelToken | None = None) -> list[RunRecord
     stored = []
     with cancel_on_signals(token):
         for path in list_spools(wh.settings.spool):
-            spool = Spool.try_open(path)
+            try:
+                spool = Spool.try_open(path)
+            except OSError:  # no lock file can be made (a full disk): judge by meta.json
+                if not (path / META).exists():
+                    shutil.rmtree(path, ignore_errors=True)
+                continue
             if spool is None:
                 continue  # its recorder is alive and holds the lock
             try:

@@ -10,6 +10,7 @@ commit slower as the log grew (DESIGN.md §2).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import random
@@ -56,6 +57,9 @@ def writer_properties(name: str, level: int, sorted_rows: bool = False) -> Any:
 def _deltalake() -> Any:
     import deltalake  # deferred: ~0.1 s to import, and most CLI calls only read
 
+    from orcaops.warehouse.native_stderr import install
+
+    install()
     return deltalake
 
 
@@ -262,7 +266,8 @@ class DeltaTables:
                         "stuck? Run `orcaops doctor`") from None
                 time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
             except (dl.exceptions.DeltaError, OSError) as e:
-                raise WarehouseError(f"writing the warehouse failed: {e}") from e
+                raise WarehouseError(disk_full(self.root, e)
+                                     or f"writing the warehouse failed: {e}") from e
         raise AssertionError("unreachable")
 
     def _guard(self, op: Callable[[], T]) -> T:
@@ -273,4 +278,15 @@ class DeltaTables:
             raise WarehouseError(
                 f"no Delta table at {self.root}: run `orcaops doctor` to check the home") from e
         except (dl.exceptions.DeltaError, OSError) as e:
-            raise WarehouseError(f"the warehouse at {self.root} could not be used: {e}") from e
+            raise WarehouseError(disk_full(self.root, e)
+                                 or f"the warehouse at {self.root} could not be used: {e}") from e
+
+
+def disk_full(path: Path, error: BaseException) -> str | None:
+    """A one-line "disk full" message when ``error`` is the device running out of space."""
+    text = str(error)
+    if getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in text \
+            or "os error 28" in text:
+        return (f"disk full: no space left on the device holding {path}; free some space "
+                "and run the command again")
+    return None
