@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = Fa
             raise
         # A write on a full disk that no layer below turned into a WarehouseError (an
         # OSError, or DuckDB's IOException when it writes the log index or spills).
-        sys.stderr.write(f"error: disk full{where}: no space left on the device; free some "
+        sys.stderr.write(f"error: disk full{where} (No space left on device); free some "
                          "space and run the command again\n")
         sys.exit(1)
 

@@ -170,8 +170,8 @@ class Spool:
 
 def _os_message(path: Path, error: OSError) -> str:
     if error.errno == errno.ENOSPC:
-        return (f"disk full: no space left on the device holding {path}; free some space "
-                "and run the command again")
+        return (f"disk full at {path} (No space left on device); free some space and run "
+                "the command again")
     return f"cannot write spool {path}: {error.strerror or error}"
 
 

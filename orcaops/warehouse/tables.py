@@ -287,6 +287,6 @@ def disk_full(path: Path, error: BaseException) -> str | None:
     text = str(error)
     if getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in text \
             or "os error 28" in text:
-        return (f"disk full: no space left on the device holding {path}; free some space "
-                "and run the command again")
+        return (f"disk full at {path} (No space left on device); free some space and run "
+                "the command again")
     return None

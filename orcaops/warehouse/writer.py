@@ -144,7 +144,8 @@ class Writer:
         files = self.tables.file_uris("runs")
         if not files:
             return {}
-        has_write = WRITE_ID in self.tables.columns("runs")
+        # Once this writer has upgraded the tables, runs has the column: spare a table load.
+        has_write = self._migrated or WRITE_ID in self.tables.columns("runs")
         wid = f"r.{WRITE_ID}" if has_write else "NULL::VARCHAR"
         con = duckdb.connect()
         try:
