@@ -35,7 +35,7 @@ def install() -> None:
     _state["installed"] = True
     try:
         original = os.dup(2)
-        read_end, write_end = os.pipe()
+        read_end, write_end = _channel(original)
     except OSError:
         return
     sys.stderr.flush()
@@ -45,6 +45,26 @@ def install() -> None:
                             daemon=True)
     pump.start()
     atexit.register(_finish, pump)
+    # (A pty's reader gets EIO instead of EOF once the last slave end closes: same end.)
+
+
+def _channel(original: int) -> tuple[int, int]:
+    """A pipe; a raw pseudo-terminal of the same size when stderr is a terminal, so what
+    asks ``isatty`` (progress bars, console widths) still sees one."""
+    if not os.isatty(original):
+        return os.pipe()
+    import fcntl
+    import termios
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)  # bytes through unchanged (no "\n" -> "\r\n")
+    try:
+        size = fcntl.ioctl(original, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
+    return master, slave
 
 
 def keep_lines(lines: list[str], state: str) -> tuple[list[str], str]:
