@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = Fa
     except OrcaOpsError as e:
         sys.stderr.write(f"error: {e}\n")
         sys.exit(e.exit_code)
-    except Exception as e:  # noqa: BLE001 - only a full disk is handled, the rest re-raised
+    except Exception as e:  # only a full disk is handled here; the rest is re-raised
         where = _disk_full_at(e)
         if where is None:
             raise

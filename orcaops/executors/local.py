@@ -21,8 +21,14 @@ from typing import Any
 
 from orcaops.errors import InputError
 from orcaops.executors.job import RunContext
-from orcaops.executors.record import (Outcome, build_record, commit, exit_outcome,
-                                      resource_usage, wait_for_exit)
+from orcaops.executors.record import (
+    Outcome,
+    build_record,
+    commit,
+    exit_outcome,
+    resource_usage,
+    wait_for_exit,
+)
 from orcaops.executors.sampling import SampleSink, sample_process, start_thread
 from orcaops.executors.secrets import redact_env
 from orcaops.executors.spool import Spool

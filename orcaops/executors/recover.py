@@ -19,15 +19,19 @@ from typing import Any
 from orcaops.errors import ExecutorError
 from orcaops.executors import docker as docker_exec
 from orcaops.executors import docker_state
-from orcaops.executors.record import (Outcome, build_record, commit, is_committed,
-                                      resource_usage)
+from orcaops.executors.record import Outcome, build_record, commit, is_committed, resource_usage
 from orcaops.executors.sampling import SampleSink
 from orcaops.executors.secrets import secret_values
 from orcaops.executors.signals import CancelToken, cancel_on_signals
 from orcaops.executors.spool import META, Spool, list_spools
 from orcaops.executors.stale import stop_stale_group
-from orcaops.executors.streams import (LineCollector, number_lines, parse_docker_time,
-                                       rows_from_spool, split_docker_log)
+from orcaops.executors.streams import (
+    LineCollector,
+    number_lines,
+    parse_docker_time,
+    rows_from_spool,
+    split_docker_log,
+)
 from orcaops.models import EnvironmentSnapshot, RunRecord, utcnow
 
 DIED_RUNNING = ("the recorder died while the job was running; recovered from its spool "

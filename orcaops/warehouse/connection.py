@@ -22,8 +22,14 @@ import duckdb
 
 from orcaops.errors import InputError, WarehouseError
 from orcaops.warehouse.journal import WRITE_ID, replacing_ids
-from orcaops.warehouse.snapshot import (TABLE_NAMES, Snapshot, TableSnapshot, is_current,
-                                        load_snapshot, save_snapshot)
+from orcaops.warehouse.snapshot import (
+    TABLE_NAMES,
+    Snapshot,
+    TableSnapshot,
+    is_current,
+    load_snapshot,
+    save_snapshot,
+)
 from orcaops.warehouse.views import load_views
 
 if TYPE_CHECKING:

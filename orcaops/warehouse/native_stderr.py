@@ -95,11 +95,11 @@ def _pump(read_end: int, out: int) -> None:
         text = partial + chunk.decode("utf-8", errors="replace")
         lines = text.splitlines(keepends=True)
         partial = ""
-        if lines and not lines[-1].endswith(("\n", "\r")):
-            # A line still being written: a progress display shows it now, a possible panic
-            # report waits for its end.
-            if state or lines[-1].startswith("thread '"):
-                partial = lines.pop()
+        # A line still being written: a progress display shows it now, a possible panic
+        # report waits for its end.
+        if lines and not lines[-1].endswith(("\n", "\r")) and (
+                state or lines[-1].startswith("thread '")):
+            partial = lines.pop()
         kept, state = keep_lines(lines, state)
         if kept:
             try:

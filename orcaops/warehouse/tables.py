@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import random
 import time
@@ -171,8 +172,8 @@ class DeltaTables:
                 continue
             files = list(table.file_uris())
             if not files:
-                dl = _deltalake()
-                self._guard(lambda: table.alter.add_columns([dl.Field(WRITE_ID, "string")]))
+                column = [_deltalake().Field(WRITE_ID, "string")]
+                self._guard(functools.partial(table.alter.add_columns, column))
             else:
                 self._rewrite_with_write_id(name, files)
             done.append(name)

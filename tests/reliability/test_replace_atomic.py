@@ -194,7 +194,7 @@ def test_long_lived_reader_never_sees_half_replaced_runs(home: Path, tmp_path: P
             versions.update(check_whole(wh))
             reads += 1
     finally:
-        out, err = writer.communicate(timeout=300)
+        _, err = writer.communicate(timeout=300)
     assert writer.returncode == 0, err
     figures["replace: consistent reads during replaces"] += reads
     assert reads >= 3 and set(versions) <= {1, 2}

@@ -7,8 +7,8 @@ from orcaops.warehouse.native_stderr import keep_lines
 PANIC = ["thread 'tokio-rt-worker' (32114) panicked at /x/object_store/src/buffered.rs:369:41:\n",
          "Already shut down\n"]
 BACKTRACE = ["stack backtrace:\n", "   0: rust_begin_unwind\n", "             at /rustc/x.rs:1\n",
-             "note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose "
-             "backtrace.\n", "\n"]
+             ("note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose "
+              "backtrace.\n"), "\n"]
 
 
 def test_panic_reports_are_dropped_with_or_without_backtraces() -> None:
