@@ -17,6 +17,7 @@ from orcaops.search import (SearchResult, compile_search, facet_frames, facet_re
                             search_frames)
 from orcaops.warehouse.connection import Reader
 from orcaops.warehouse.tables import DeltaTables
+from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from orcaops.importer import ImportReport
     from orcaops.warehouse.writer import Writer
 
-_READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
+# How many of the runs an ambiguous job id prefix matches are named in its error.
+AMBIGUOUS_SHOWN = 5
 
 
 class Warehouse(AnalyticsAPI):
@@ -40,6 +42,7 @@ class Warehouse(AnalyticsAPI):
         self.tables.ensure()
         self._writer: Writer | None = None
         self._reader: Reader | None = None
+        self._user_sql: UserSQL | None = None
 
     @property
     def home(self) -> Path:
@@ -65,6 +68,13 @@ class Warehouse(AnalyticsAPI):
             self._reader = Reader(self.tables)
         return self._reader
 
+    @property
+    def user_sql(self) -> UserSQL:
+        """Where user SQL runs: read-only connections of their own (see ``usersql``)."""
+        if self._user_sql is None:
+            self._user_sql = UserSQL(self.tables)
+        return self._user_sql
+
     def sql(self, query: str, params: Iterable[Any] | None = None, *,
             unsafe: bool = False) -> pl.DataFrame:
         """Run a read-only SQL query over the views; returns a DataFrame.
@@ -73,15 +83,14 @@ class Warehouse(AnalyticsAPI):
             query: one SELECT (or WITH/EXPLAIN/DESCRIBE/SHOW) statement.
             params: values for ``?`` placeholders.
             unsafe: allow statements that write, and files outside the warehouse. Without
-                it the connection can read only the warehouse (DuckDB's
-                ``allowed_directories``) and only read-only statements run.
+                it only statements that read pass the check, and they run on a connection
+                that cannot write (``orcaops.warehouse.usersql``).
 
         Raises:
             InputError: the SQL is invalid or not read-only.
         """
         if not unsafe:
-            check_read_only(query)
-            return self._frame(query, list(params or []))
+            return self.user_sql.frame(query, list(params or []))
         reader = Reader(self.tables, sandbox=False)
         return reader.frame(query, list(params or []))
 
@@ -92,8 +101,7 @@ class Warehouse(AnalyticsAPI):
         ``SELECT * FROM logs`` answers a page instead of loading every line."""
         if not isinstance(limit, int) or limit < 0:
             raise InputError(f"limit must be a whole number >= 0, got {limit!r}")
-        check_read_only(query)
-        return self.reader.frame_page(query, list(params or []), limit)
+        return self.user_sql.frame_page(query, list(params or []), limit)
 
     def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
                ) -> pl.DataFrame:
@@ -130,14 +138,18 @@ class Warehouse(AnalyticsAPI):
         import polars as pl
 
         rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
-                           "LIMIT 2", [job_id])
+                           f"LIMIT {AMBIGUOUS_SHOWN + 1}", [job_id])
         exact = rows.filter(pl.col("job_id") == job_id)
         if exact.height:
             return exact.row(0, named=True)
         if rows.height == 1:
             return rows.row(0, named=True)
         if rows.height > 1:
-            raise InputError(f"job id prefix {job_id!r} matches several runs; give more of it")
+            ids = rows["job_id"].to_list()
+            shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", ..." if len(ids) > AMBIGUOUS_SHOWN
+                                                          else "")
+            raise InputError(f"job id prefix {job_id!r} matches several runs ({shown}); "
+                             "give more of it")
         raise NotFoundError(f"no run with job id {job_id!r} (try `orcaops runs search`)")
 
     def logs(self, job_id: str | None = None, query: str | None = None,
@@ -210,11 +222,14 @@ class Warehouse(AnalyticsAPI):
         exactly as on import.
 
         Raises:
-            InputError: the job id is already stored and ``replace`` is false.
+            InputError: the job id is already stored and ``replace`` is false, or a number
+                does not fit its column, or metadata nests too deeply.
         """
         from orcaops.importer import ParsedRun, add_parsed
+        from orcaops.records import check_run
         from orcaops.warehouse.rows import RunBatch
 
+        check_run(run)
         entries = logs or []
         item = ParsedRun(
             run=run.model_copy(deep=True),
@@ -309,23 +324,6 @@ def levels_at_least(level: str) -> list[str]:
     if norm not in LEVELS:
         raise InputError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
     return list(LEVELS[LEVELS.index(norm):])
-
-
-def check_read_only(query: str) -> None:
-    """InputError unless every statement only reads."""
-    import duckdb
-
-    try:
-        statements = duckdb.extract_statements(query)
-    except duckdb.Error as e:
-        raise InputError(f"SQL error: {e}") from None
-    if not statements:
-        raise InputError("empty SQL: give a SELECT statement")
-    for st in statements:
-        kind = st.type.name
-        if kind not in _READ_ONLY or (kind == "PRAGMA" and "=" in st.query):
-            raise InputError(f"only read-only SQL is allowed here (got {kind}); "
-                             "use --unsafe to run statements that write")
 
 
 def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehouse:  # noqa: A001

@@ -14,8 +14,9 @@ from typing import Any, cast
 
 import polars as pl
 
+from orcaops.analytics.advice import known_fixes
 from orcaops.analytics.summary import _analysis, build_summary, logs_frame
-from orcaops.logs.knowledge import BUILTIN_PATTERNS, describe, match_patterns
+from orcaops.logs.knowledge import BUILTIN_PATTERNS
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.templates import WILDCARD, mask_text
 from orcaops.models import FailurePattern
@@ -65,12 +66,13 @@ def _likely_causes(texts: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     causes: list[dict[str, Any]] = []
     fixes: list[str] = []
     for text in texts:
-        for pat, solutions in match_patterns(text):
+        for fix in known_fixes(text):
+            pat = fix.pattern
             if any(c["pattern_id"] == pat.id for c in causes):
                 continue
             causes.append({"pattern_id": pat.id, "category": pat.category, "title": pat.title,
-                           "description": describe(pat, text), "evidence": text.strip()[:300]})
-            fixes += [s for s in solutions if s not in fixes]
+                           "description": fix.description, "evidence": text.strip()[:300]})
+            fixes += [s for s in fix.solutions if s not in fixes]
     return causes, fixes
 
 
@@ -90,9 +92,25 @@ def _similar(similar: pl.DataFrame | None, job_id: str, limit: int = 10) -> list
     return out
 
 
+# What debug says of a run that has not failed: there is no failure to be new or known.
+_NOT_FAILED = {
+    "success": "This run succeeded: there is no failure to debug",
+    "running": "This run is still running: follow it with orcaops runs logs {job_id}, and debug "
+               "it if it fails",
+    "queued": "This run has not started yet",
+    "cancelled": "This run was cancelled before it finished: nothing failed on its own",
+}
+
+
 def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list[dict[str, Any]],
                 root: list[dict[str, Any]]) -> list[str]:
+    status = run.get("status")
+    if status in _NOT_FAILED:
+        return [_NOT_FAILED[str(status)].format(job_id=run.get("job_id"))]
     steps = []
+    if status == "error" and run.get("error_message"):
+        steps.append(f"OrcaOps could not run the job ({run['error_message'].strip()[:160]}): "
+                     "fix that on the host and re-run")
     if root:
         line = next(r["line_number"] for r in root if r["root"])
         steps.append(f"Read the root-cause line {line}: orcaops runs logs {run.get('job_id')} "
@@ -102,9 +120,9 @@ def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list
     if similar:
         steps.append(f"Compare with {len(similar)} earlier run(s) that failed the same way, "
                      f"e.g. {similar[0]['job_id']}")
-    else:
+    elif status != "error":
         steps.append("This failure is new: compare with the last successful run of this job")
-    if run.get("status") == "timeout":
+    if status == "timeout":
         steps.append("Check which step got slower, or raise --timeout")
     return steps
 
@@ -127,11 +145,14 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
     df = logs_frame(logs)
     summary = build_summary(run, df)
     root = root_cause_lines(run, df) if not df.is_empty() else []
-    texts = [run.get("first_error") or ""] + [r["text"] for r in root]
+    texts = ([run.get("first_error") or "", run.get("error_message") or ""]
+             + [r["text"] for r in root])
     if not df.is_empty():
         texts += df.filter(pl.col("is_error"))["message"].head(50).to_list()
     causes, fixes = _likely_causes([t for t in texts if t])
-    fixes += [s for s in summary.suggestions if s not in fixes]
+    # the summary's pointer to `orcaops debug` is where the reader already is
+    fixes += [s for s in summary.suggestions
+              if s not in fixes and not s.startswith("Run `orcaops debug")]
     past = _similar(similar, str(run.get("job_id")))
     return {"job_id": run.get("job_id"), "status": run.get("status"),
             "summary": summary.one_liner, "failure_category": run.get("failure_category"),
@@ -165,6 +186,7 @@ def _learned(failed: pl.DataFrame, covered: set[str]) -> list[FailurePattern]:
         if "started_at" in group.columns:
             group = group.sort("started_at", descending=True, nulls_last=True)
         text = next((t for t in group["first_error"].to_list() if t), "") or ""
+        latest, first = group["job_id"][0], group["job_id"][-1]
         cats = Counter(c for c in group["failure_category"].to_list() if c)
         last = (cast(datetime, group["started_at"].drop_nulls().max())
                 if "started_at" in group.columns else None)
@@ -174,7 +196,8 @@ def _learned(failed: pl.DataFrame, covered: set[str]) -> list[FailurePattern]:
             title=f"Recurring failure: {text.strip()[:80]}" if text else f"Recurring failure {fp}",
             description=f"Seen in {group.height} failed runs with fingerprint {fp}; no built-in "
                         "pattern describes it.",
-            solutions=["Compare the first and the latest occurrence (orcaops debug <job_id>)"],
+            solutions=[f"Compare the first and the latest occurrence (orcaops debug {first}, "
+                       f"orcaops debug {latest})"],
             occurrences=group.height, last_seen=last))
     return out
 
