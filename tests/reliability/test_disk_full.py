@@ -60,9 +60,12 @@ def _fill(disk: Path, leave: int = 0) -> Path:
 
 def _clean_failure(proc: subprocess.CompletedProcess[str], where: Path) -> None:
     assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
+    # `run` may announce the job first; the error is then the one last word.
+    assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr, proc.stderr[-3000:]
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr[-3000:]
-    assert lines[0].startswith("error: disk full") and str(where) in lines[0], lines[0]
+    errors = [line for line in lines if line.startswith("error")]
+    assert errors == lines[-1:], proc.stderr[-3000:]
+    assert lines[-1].startswith("error: disk full") and str(where) in lines[-1], lines[-1]
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
