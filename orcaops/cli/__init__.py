@@ -10,7 +10,9 @@ The typer application (``app``, in ``orcaops.cli.root``) is built on first use: 
 
 from __future__ import annotations
 
+import errno
 import importlib
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +57,9 @@ def _queries_as_arguments(argv: list[str]) -> list[str]:
 def run() -> None:
     """Entry point of the ``orcaops`` console script and of ``python -m orcaops``: the
     process ends when the command does."""
+    from orcaops.warehouse.native_stderr import enable
+
+    enable()  # delta-rs panic reports stay off the terminal (see native_stderr)
     main(exiting=True)
 
 
@@ -89,3 +94,24 @@ def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = Fa
     except OrcaOpsError as e:
         sys.stderr.write(f"error: {e}\n")
         sys.exit(e.exit_code)
+    except Exception as e:  # only a full disk is handled here; the rest is re-raised
+        where = _disk_full_at(e)
+        if where is None:
+            raise
+        # A write on a full disk that no layer below turned into a WarehouseError (an
+        # OSError, or DuckDB's IOException when it writes the log index or spills).
+        sys.stderr.write(f"error: disk full{where} (No space left on device); free some "
+                         "space and run the command again\n")
+        sys.exit(1)
+
+
+def _disk_full_at(error: BaseException) -> str | None:
+    """" at PATH" (or "") when ``error`` is a write that found the disk full, else None."""
+    text = str(error)
+    if getattr(error, "errno", None) != errno.ENOSPC and "No space left on device" not in text:
+        return None
+    path = getattr(error, "filename", None)
+    if not path:
+        quoted = re.search(r'"(/[^"]+)"', text.replace('\\"', '"'))
+        path = quoted.group(1) if quoted else None
+    return f" at {path}" if path else ""

@@ -21,11 +21,18 @@ from typing import Any
 
 from orcaops.errors import InputError
 from orcaops.executors.job import RunContext
-from orcaops.executors.record import (Outcome, build_record, commit, exit_outcome,
-                                      resource_usage, wait_for_exit)
+from orcaops.executors.record import (
+    Outcome,
+    build_record,
+    commit,
+    exit_outcome,
+    resource_usage,
+    wait_for_exit,
+)
 from orcaops.executors.sampling import SampleSink, sample_process, start_thread
 from orcaops.executors.secrets import redact_env
 from orcaops.executors.spool import Spool
+from orcaops.executors.stale import group_identity
 from orcaops.executors.streams import LineCollector, read_pipe
 from orcaops.models import EnvironmentSnapshot, ResourceUsage, RunRecord, utcnow
 
@@ -70,7 +77,8 @@ def run_local(ctx: RunContext, wh: Any) -> RunRecord:
         return commit(wh, build_record(meta, failed), [], [], None)
     started = utcnow()
     try:
-        meta = spool.update_meta(pid=proc.pid, started_at=started.isoformat(),
+        meta = spool.update_meta(pid=proc.pid, **group_identity(proc.pid),
+                                 started_at=started.isoformat(),
                                  environment=_environment(ctx, program).model_dump(mode="json"))
         return _supervise(ctx, wh, spool, meta, proc)
     finally:

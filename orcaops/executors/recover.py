@@ -11,6 +11,7 @@ A run already in the warehouse (the recorder died after its commit) is only clea
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import datetime
 from typing import Any
@@ -18,14 +19,19 @@ from typing import Any
 from orcaops.errors import ExecutorError
 from orcaops.executors import docker as docker_exec
 from orcaops.executors import docker_state
-from orcaops.executors.record import (Outcome, build_record, commit, is_committed,
-                                      resource_usage)
+from orcaops.executors.record import Outcome, build_record, commit, is_committed, resource_usage
 from orcaops.executors.sampling import SampleSink
 from orcaops.executors.secrets import secret_values
 from orcaops.executors.signals import CancelToken, cancel_on_signals
-from orcaops.executors.spool import Spool, list_spools
-from orcaops.executors.streams import (LineCollector, number_lines, parse_docker_time,
-                                       rows_from_spool, split_docker_log)
+from orcaops.executors.spool import META, Spool, list_spools
+from orcaops.executors.stale import stop_stale_group
+from orcaops.executors.streams import (
+    LineCollector,
+    number_lines,
+    parse_docker_time,
+    rows_from_spool,
+    split_docker_log,
+)
 from orcaops.models import EnvironmentSnapshot, RunRecord, utcnow
 
 DIED_RUNNING = ("the recorder died while the job was running; recovered from its spool "
@@ -49,7 +55,12 @@ def recover_spooled(wh: Any, token: CancelToken | None = None) -> list[RunRecord
     stored = []
     with cancel_on_signals(token):
         for path in list_spools(wh.settings.spool):
-            spool = Spool.try_open(path)
+            try:
+                spool = Spool.try_open(path)
+            except OSError:  # no lock file can be made (a full disk): judge by meta.json
+                if not (path / META).exists():
+                    shutil.rmtree(path, ignore_errors=True)
+                continue
             if spool is None:
                 continue  # its recorder is alive and holds the lock
             try:
@@ -115,8 +126,11 @@ def _recover_from_spool(wh: Any, spool: Spool, meta: dict[str, Any]) -> RunRecor
     rows = rows_from_spool(spool.read_logs())
     samples = spool.read_samples()
     result = spool.read_result()
+    stopped = None if result else stop_stale_group(meta)
     if result:
         outcome = Outcome.from_json(result)
+    elif stopped is not None:
+        outcome = stopped
     else:
         started = meta.get("started_at") or meta.get("container_id")
         outcome = Outcome("error", error_message=DIED_RUNNING if started else DIED_BEFORE_START)

@@ -16,11 +16,13 @@ and two ``recover`` calls cannot both take the same job.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import shutil
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -40,6 +42,7 @@ class Spool:
         self._mutex = threading.Lock()
         self._files: dict[str, IO[str]] = {}
         self.closed = False
+        self.degraded = False  # a write failed (disk full): appends are dropped
 
     @classmethod
     def create(cls, root: Path, job_id: str, meta: dict[str, Any]) -> Spool:
@@ -58,10 +61,14 @@ class Spool:
                              "recovery (orcaops recover)") from e
         except OSError as e:
             raise ExecutorError(f"cannot create spool directory {path}: {e}") from e
-        spool = cls.try_open(path)
-        if spool is None:  # pragma: no cover - a directory we just made cannot be locked
-            raise ExecutorError(f"spool {path} is locked by another process")
-        spool.write_meta(meta)
+        try:
+            spool = cls.try_open(path)
+            if spool is None:  # pragma: no cover - a directory we just made cannot be locked
+                raise ExecutorError(f"spool {path} is locked by another process")
+            spool.write_meta(meta)
+        except OSError as e:  # e.g. a full disk: leave no half-made spool behind
+            shutil.rmtree(path, ignore_errors=True)
+            raise ExecutorError(_os_message(path, e)) from e
         return spool
 
     @classmethod
@@ -86,8 +93,14 @@ class Spool:
         return meta
 
     def write_result(self, result: dict[str, Any]) -> None:
-        """Record the job's outcome; from now on only the commit is missing."""
-        self._write_json(RESULT, result)
+        """Record the job's outcome; from now on only the commit is missing.
+
+        Best effort: the commit follows at once, and on a full disk it reports the problem.
+        """
+        try:
+            self._write_json(RESULT, result)
+        except OSError:
+            self.degraded = True
 
     def append_log(self, stream: str, ts: datetime, line: str) -> None:
         """Append one output line and flush it to the OS (survives the process dying)."""
@@ -132,25 +145,56 @@ class Spool:
     def _append(self, name: str, obj: dict[str, Any]) -> None:
         text = json.dumps(obj, ensure_ascii=False) + "\n"
         with self._mutex:
-            if self.closed:
+            if self.closed or self.degraded:
                 return
-            handle = self._files.get(name)
-            if handle is None:
-                handle = self._files[name] = open(self.path / name, "a", encoding="utf-8")
-            handle.write(text)
-            handle.flush()
+            try:
+                handle = self._files.get(name)
+                if handle is None:
+                    handle = self._files[name] = open(self.path / name, "a", encoding="utf-8")
+                handle.write(text)
+                handle.flush()
+            except OSError:
+                # A full disk must not kill the run: the recorder keeps every line in
+                # memory and commits them; only crash safety is lost from here on.
+                self.degraded = True
 
     def _write_json(self, name: str, obj: dict[str, Any]) -> None:
         tmp = self.path / f".{name}.tmp"
-        tmp.write_text(json.dumps(obj, default=str, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.path / name)
+        try:
+            tmp.write_text(json.dumps(obj, default=str, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path / name)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
-def list_spools(root: Path) -> list[Path]:
-    """Spool directories under ``root``, oldest first."""
+def _os_message(path: Path, error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return (f"disk full at {path} (No space left on device); free some space and run "
+                "the command again")
+    return f"cannot write spool {path}: {error.strerror or error}"
+
+
+# A spool without meta.json is one whose recorder died (or failed on a full disk) while
+# creating it; recover removes it once it is this old (a live recorder writes meta.json
+# right after making the directory, under its lock).
+INCOMPLETE_AFTER_S = 10.0
+
+
+def list_spools(root: Path, now: float | None = None) -> list[Path]:
+    """Spool directories under ``root``, oldest first: complete ones, and incomplete ones
+    (no meta.json) older than ``INCOMPLETE_AFTER_S`` for recover to remove."""
     if not root.is_dir():
         return []
-    dirs = [p for p in root.iterdir() if p.is_dir() and (p / META).exists()]
+    now = time.time() if now is None else now
+    dirs = []
+    for p in root.iterdir():
+        try:
+            if p.is_dir() and ((p / META).exists()
+                               or now - p.stat().st_mtime > INCOMPLETE_AFTER_S):
+                dirs.append(p)
+        except OSError:
+            continue
     return sorted(dirs, key=lambda p: p.stat().st_mtime)
 
 

@@ -22,6 +22,7 @@ import duckdb
 
 from orcaops.errors import InputError, WarehouseError
 from orcaops.warehouse.gate import Gate
+from orcaops.warehouse.journal import WRITE_ID, replacing_ids
 from orcaops.warehouse.snapshot import (TABLE_NAMES, Snapshot, TableSnapshot, is_current,
                                         load_snapshot, save_snapshot)
 from orcaops.warehouse.views import load_views
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 T = TypeVar("T")
+# Reads of a snapshot before settling for checking every run's write id (tables kept moving).
+_STABLE_TRIES = 4
+# Runs being replaced named in a view's SQL; more are checked through the join alone.
+_MAX_LISTED = 2000
 LOAD_ORDER = TABLE_NAMES
 # Marks the error a view over an unreadable table raises (see ``broken_sql``).
 BROKEN_TABLE = "orcaops-unreadable:"
@@ -80,13 +85,33 @@ def scan_sql(table: TableSnapshot) -> str:
     if not table.files:
         cols = ", ".join(f"CAST(NULL AS {t}) AS \"{n}\"" for n, t in table.columns)
         return f"SELECT {cols} WHERE false"
-    cols = ", ".join(f"\"{n}\"" for n, _ in table.columns)
+    cols = ", ".join(f"CAST(NULL AS {t}) AS \"{n}\"" if n in table.absent else f"\"{n}\""
+                     for n, t in table.columns)
     file_list = "[" + ", ".join(_literal(f) for f in table.files) + "]"
     # Every file of a table has the table's columns (the tables have one fixed schema, and
     # deltalake refuses writes that differ), so no union_by_name: it reads every footer at
     # bind time, ~6 ms per query at 25 files.
     return (f"SELECT {cols} FROM read_parquet({file_list}, hive_partitioning = true, "
             "hive_types = {'day': DATE})")
+
+
+def visible_sql(replacing: frozenset[str] | None) -> str:
+    """The condition on a child row (of ``logs_all``/``samples_all``) that its run is visible.
+
+    A child belongs to the runs row of its write. Only runs named by a replace journal can
+    have children of another write (``orcaops.warehouse.writer``), so the write ids are
+    compared for those alone; ``None`` (unknown) compares them for every run.
+    """
+    same_write = (f"(job_id, coalesce({WRITE_ID}, '')) IN (SELECT job_id, "
+                  f"coalesce({WRITE_ID}, '') FROM runs_all{{}})")
+    if replacing is None or len(replacing) > _MAX_LISTED:
+        return same_write.format("")
+    plain = "job_id IN (SELECT job_id FROM runs)"
+    if not replacing:
+        return plain
+    listed = "(" + ", ".join(_literal(i) for i in sorted(replacing)) + ")"
+    return (f"{plain} AND (job_id NOT IN {listed} OR "
+            + same_write.format(f" WHERE job_id IN {listed}") + ")")
 
 
 def first_line(error: BaseException) -> str:
@@ -160,7 +185,10 @@ def delta_snapshot(tables: TablesLike) -> Snapshot:
 
             raise WarehouseError(log_damage(tables.root / name) or first_line(e)) from e
         columns = tuple((f.name, duckdb_type(f.type)) for f in TABLES[name])
-        out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns)
+        stored = {f.name for f in table.schema().fields}
+        absent = tuple(n for n, _ in columns if n not in stored)
+        out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns,
+                                  absent)
     return Snapshot(out)
 
 
@@ -191,6 +219,7 @@ class Reader:
             self._sandbox()
         self.versions: dict[str, int] = {}
         self.snapshot: Snapshot | None = None
+        self._replacing: frozenset[str] | None = frozenset()
         self._views_dir = views_dir
         self._stored_views_created = False
         self._rest_created = False  # lazy readers: views besides runs exist
@@ -220,10 +249,7 @@ class Reader:
         with self._gate.writing():
             if not force and not self.moved():
                 return
-            snap = None if force else load_snapshot(self.tables.root)
-            if snap is None:
-                snap = delta_snapshot(self.tables)
-                save_snapshot(self.tables.root, snap)
+            snap, self._replacing = self._stable_snapshot(force)
             self.snapshot = snap
             # Marked current only once the views show it: after a failure the next query
             # tries again instead of running on views of two different snapshots.
@@ -238,6 +264,28 @@ class Reader:
                 self._create_stored_views()
             self.versions = snap.versions
 
+    def _stable_snapshot(self, force: bool) -> tuple[Snapshot, frozenset[str] | None]:
+        """A snapshot no table moved away from while it was read, and the runs being replaced.
+
+        The tables are read one after another; a replace that swapped a runs row and deleted
+        the old children in between would show the old row without its children. So the read
+        counts only if every table is still at its version after the journals were listed
+        (any journal missed was removed after its last table commit, which then shows as a
+        move). When the tables keep moving, the set is None: check every run's write id.
+        """
+        root = self.tables.root
+        snap = None
+        for attempt in range(_STABLE_TRIES):
+            snap = None if force and attempt == 0 else load_snapshot(root)
+            if snap is None:
+                snap = delta_snapshot(self.tables)
+                save_snapshot(root, snap)
+            replacing = replacing_ids(root)
+            if is_current(root, snap.versions):
+                return snap, replacing
+        assert snap is not None
+        return snap, None
+
     @property
     def files(self) -> dict[str, list[str]]:
         """The data files of each table in the snapshot the views show."""
@@ -247,16 +295,18 @@ class Reader:
     def _create_base_views(self) -> None:
         tables = self.snapshot.tables if self.snapshot else {}
         self._create_runs_view(tables["runs"])
+        visible = visible_sql(self._replacing)
         broken_logs = None
         for name in ("logs", "samples", "actions"):
             view = name if name == "actions" else f"{name}_all"
             broken = self._create_table_view(view, name, tables[name])
             if name != "actions":
-                self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_all "
-                           "WHERE job_id IN (SELECT job_id FROM runs)")
+                self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * EXCLUDE ({WRITE_ID}) "
+                           f"FROM {name}_all WHERE {visible}")
             if name == "logs":
                 broken_logs = broken
-        self._create_index_views(tables["logs"], broken_logs, tables["runs"].version)
+        self._create_index_views(tables["logs"], broken_logs, tables["runs"].version,
+                                 visible if self._replacing != frozenset() else None)
 
     def _create_table_view(self, view: str, name: str, table: TableSnapshot) -> str | None:
         """The view of one child table; over a missing or corrupt data file, a view that
@@ -279,29 +329,37 @@ class Reader:
         if problem is not None:
             raise WarehouseError(f"DuckDB could not read the warehouse: {problem}; "
                                  "run `orcaops doctor`")
-        self._exec(f"CREATE OR REPLACE VIEW runs AS {scan_sql(table)}")
+        self._exec(f"CREATE OR REPLACE VIEW runs_all AS {scan_sql(table)}")
+        self._exec(f"CREATE OR REPLACE VIEW runs AS SELECT * EXCLUDE ({WRITE_ID}) FROM runs_all")
 
     def _create_index_views(self, logs: TableSnapshot, broken: str | None = None,
-                            runs_version: int | None = None) -> None:
+                            runs_version: int | None = None, strict: str | None = None
+                            ) -> None:
         """Views of the log index (``log:`` searches), over the files still in the snapshot.
 
         ``runs_version``: the runs snapshot shown; from the index's version on, indexed
-        lines need no semi-join against ``runs``."""
+        lines need no semi-join against ``runs``. ``strict``: a visibility condition that
+        matches write ids, given while runs are being replaced: the index (which keeps no
+        write ids) is then set aside and every line is checked with it."""
         from orcaops.warehouse.logindex import load_index, view_sql
 
         if broken is not None:  # every log view fails like the logs table itself
             views = view_sql(None, (), broken)
         else:
             empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
-            views = view_sql(load_index(self.tables.root), logs.files, empty, runs_version)
-            try:
-                for name, sql in views.items():
-                    self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
-                return
-            except duckdb.Error:
-                # The index is derived data: unreadable, it is not used (searches scan, with
-                # the same answers) and must never stop reads of the tables themselves.
-                views = view_sql(None, logs.files, empty, runs_version)
+            index = None if strict is not None else load_index(self.tables.root)
+            views = view_sql(index, logs.files, empty, runs_version)
+            if strict is not None:
+                views["logs_unindexed"] = f"SELECT * FROM logs_all WHERE {strict}"
+            else:
+                try:
+                    for name, sql in views.items():
+                        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+                    return
+                except duckdb.Error:
+                    # The index is derived data: unreadable, it is not used (searches scan,
+                    # with the same answers) and must never stop reads of the tables.
+                    views = view_sql(None, logs.files, empty, runs_version)
         for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 

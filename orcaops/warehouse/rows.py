@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orcaops.models import FAILED_STATUSES, RunRecord, utcnow
-from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES
+from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES, WRITE_ID
 
 if TYPE_CHECKING:
     from orcaops.logs.model import ParsedLog
@@ -123,14 +123,22 @@ class RunBatch:
         for name in SAMPLE_FIELDS:
             cols[name].extend([s.get(name) for s in samples])
 
-    def tables(self) -> dict[str, pa.Table]:
-        """The batch as Arrow tables with the warehouse schemas."""
-        runs = pa.Table.from_pylist(self.runs, schema=RUNS)
-        return {
+    def tables(self, write_id: str | None = None) -> dict[str, pa.Table]:
+        """The batch as Arrow tables with the warehouse schemas.
+
+        Args:
+            write_id: the commit's id, stored on every row (``write_id`` column) so readers
+                match a run's children to its row; None leaves the public columns only.
+        """
+        out = {
             "logs": pa.Table.from_pydict(self.logs, schema=LOGS),
             "samples": pa.Table.from_pydict(self.samples, schema=SAMPLES),
-            "runs": runs,
+            "runs": pa.Table.from_pylist(self.runs, schema=RUNS),
         }
+        if write_id is None:
+            return out
+        return {name: t.append_column(WRITE_ID, pa.array([write_id] * t.num_rows, pa.string()))
+                for name, t in out.items()}
 
 
 def only_jobs(table: pa.Table, job_ids: Iterable[str]) -> pa.Table:

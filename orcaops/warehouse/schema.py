@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from orcaops.warehouse.journal import WRITE_ID
+
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
 
@@ -88,8 +90,20 @@ ACTIONS = pa.schema([
     ("day", pa.date32()),
 ])
 
-TABLES: dict[str, pa.Schema] = {"runs": RUNS, "logs": LOGS, "samples": SAMPLES,
-                                "actions": ACTIONS}
+# Every stored row of runs, logs and samples also names the write (one commit of a batch)
+# that produced it. A run's children are visible only with the runs row of the same write,
+# so a replaced run is seen entirely old or entirely new (see ``orcaops.warehouse.writer``).
+# The views hide the column: the public columns above are unchanged.
+VERSIONED: tuple[str, ...] = ("runs", "logs", "samples")
+
+
+def with_write_id(schema: pa.Schema) -> pa.Schema:
+    """``schema`` as stored: its columns and then ``write_id``."""
+    return schema.append(pa.field(WRITE_ID, STR))
+
+
+TABLES: dict[str, pa.Schema] = {"runs": with_write_id(RUNS), "logs": with_write_id(LOGS),
+                                "samples": with_write_id(SAMPLES), "actions": ACTIONS}
 # Children are committed before the runs row, which is the commit point of a run.
 COMMIT_ORDER: tuple[str, ...] = ("logs", "samples", "runs")
 JSON_COLUMNS = {"metadata", "environment", "analysis", "parsed"}

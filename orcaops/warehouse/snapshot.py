@@ -3,9 +3,8 @@
 Opening four Delta tables with deltalake costs a cold CLI call ~0.1 s of imports plus a log
 replay per table. The reader saves what deltalake answered (version, file list and columns of
 each table) to ``warehouse/_snapshot.json``; the next process reuses it when it is still the
-latest — checked the same way ``Reader.moved`` checks, by the absence of each table's
-``_delta_log/<version + 1>.json``. A stale or unreadable file is never served: the reader
-falls back to deltalake and saves a fresh one.
+latest — checked the same way ``Reader.moved`` checks (``is_current``). A stale or unreadable
+file is never served: the reader falls back to deltalake and saves a fresh one.
 """
 
 from __future__ import annotations
@@ -18,16 +17,20 @@ from pathlib import Path
 
 TABLE_NAMES = ("runs", "logs", "samples", "actions")
 SNAPSHOT_FILE = "_snapshot.json"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class TableSnapshot:
-    """One table at one version: its data files and its columns (name, DuckDB type)."""
+    """One table at one version: its data files and its columns (name, DuckDB type).
+
+    ``absent``: columns of ``columns`` the table does not store yet (written by an older
+    OrcaOps); reads give NULL for them."""
 
     version: int
     files: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
+    absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,42 @@ def next_commit(root: Path, name: str, version: int) -> Path:
     return root / name / "_delta_log" / f"{version + 1:020d}.json"
 
 
+def _latest_version_listed(log_dir: Path) -> int:
+    """The highest version any entry of ``log_dir`` names (commits and checkpoints)."""
+    latest = -1
+    try:
+        names = os.listdir(log_dir)
+    except OSError:
+        return latest
+    for entry in names:
+        stem = entry.split(".", 1)[0]
+        if len(stem) == 20 and stem.isdigit():
+            latest = max(latest, int(stem))
+    return latest
+
+
+def _moved(root: Path, name: str, version: int) -> bool:
+    """Whether table ``name`` has a commit newer than ``version``.
+
+    The next entry's absence alone is not enough: `cleanup_metadata` deletes entries older
+    than the latest checkpoint, so a snapshot two commits behind can find its next entry
+    gone. Every cleaned entry is older than ``_last_checkpoint``'s version, so that small
+    file settles it; without a readable one the directory is listed (a handful of entries:
+    no checkpoint means no cleanup).
+    """
+    if next_commit(root, name, version).exists():
+        return True
+    log_dir = root / name / "_delta_log"
+    try:
+        checkpoint = int(json.loads((log_dir / "_last_checkpoint").read_bytes())["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return _latest_version_listed(log_dir) > version
+    return checkpoint > version
+
+
 def is_current(root: Path, versions: dict[str, int]) -> bool:
-    """Whether no table has a commit newer than ``versions`` (one stat per table)."""
-    return all(not next_commit(root, n, v).exists() for n, v in versions.items())
+    """Whether no table has a commit newer than ``versions`` (a stat and a small read each)."""
+    return not any(_moved(root, n, v) for n, v in versions.items())
 
 
 def schema_tag() -> str:
@@ -65,7 +101,8 @@ def load_snapshot(root: Path) -> Snapshot | None:
             return None
         snap = Snapshot({
             name: TableSnapshot(int(t["version"]), tuple(t["files"]),
-                                tuple((c[0], c[1]) for c in t["columns"]))
+                                tuple((c[0], c[1]) for c in t["columns"]),
+                                tuple(t.get("absent", ())))
             for name, t in doc["tables"].items()})
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
@@ -76,7 +113,7 @@ def save_snapshot(root: Path, snap: Snapshot) -> None:
     """Write ``snap`` atomically; a home we cannot write to just keeps the slow path."""
     doc = {"schema": schema_tag(), "tables": {
         name: {"version": t.version, "files": list(t.files),
-               "columns": [list(c) for c in t.columns]} for name, t in snap.tables.items()}}
+               "columns": [list(c) for c in t.columns], "absent": list(t.absent)} for name, t in snap.tables.items()}}
     tmp = root / f".{SNAPSHOT_FILE}.{os.getpid()}.tmp"
     try:
         tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")

@@ -10,7 +10,9 @@ commit slower as the log grew (DESIGN.md §2).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import functools
 import os
 import random
 import time
@@ -21,7 +23,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from orcaops.errors import WarehouseError
-from orcaops.warehouse.schema import TABLES
+from orcaops.warehouse.schema import TABLES, VERSIONED, WRITE_ID
 
 T = TypeVar("T")
 _RETRIES = 8
@@ -56,6 +58,9 @@ def writer_properties(name: str, level: int, sorted_rows: bool = False) -> Any:
 def _deltalake() -> Any:
     import deltalake  # deferred: ~0.1 s to import, and most CLI calls only read
 
+    from orcaops.warehouse.native_stderr import install
+
+    install()
     return deltalake
 
 
@@ -144,6 +149,61 @@ class DeltaTables:
             self.retry(lambda: self.open(name).delete(in_predicate("job_id", chunk),
                                                       writer_properties=props))
 
+    def delete_where(self, name: str, predicate: str) -> None:
+        """Delete the rows of ``name`` matching ``predicate`` (Delta SQL text), one commit."""
+        props = writer_properties(name, APPEND_ZSTD_LEVEL)
+        self.retry(lambda: self.open(name).delete(predicate, writer_properties=props))
+
+    def columns(self, name: str) -> list[str]:
+        """The columns table ``name`` stores (a table written by an older OrcaOps may lack some)."""
+        return [f.name for f in self.open(name).schema().fields]
+
+    def migrate(self) -> list[str]:
+        """Give tables written before ``write_id`` existed that column; returns their names.
+
+        Call with the commit lock held. A table with data is rewritten whole in one overwrite
+        commit (streamed, partition by partition in memory), so every data file of a table has
+        the same columns (readers need no ``union_by_name``) and a crash leaves the old table.
+        """
+        done = []
+        for name in VERSIONED:
+            table = self.open(name)
+            if WRITE_ID in [f.name for f in table.schema().fields]:
+                continue
+            files = list(table.file_uris())
+            if not files:
+                column = [_deltalake().Field(WRITE_ID, "string")]
+                self._guard(functools.partial(table.alter.add_columns, column))
+            else:
+                self._rewrite_with_write_id(name, files)
+            done.append(name)
+        return done
+
+    def _rewrite_with_write_id(self, name: str, files: list[str]) -> None:
+        import duckdb
+
+        schema = TABLES[name]
+        cols = ", ".join(f'"{f.name}"' for f in schema if f.name != WRITE_ID)
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        try:
+            rel = con.sql(f"SELECT {cols}, NULL::VARCHAR AS {WRITE_ID} FROM read_parquet(?, "
+                          "hive_partitioning = true, hive_types = {'day': DATE})", params=[files])
+            batches = rel.to_arrow_reader(100_000)
+            data = pa.RecordBatchReader.from_batches(
+                schema, (pa.Table.from_batches([b]).cast(schema).to_batches()[0]
+                         for b in batches if b.num_rows))
+            dl = _deltalake()
+            props = writer_properties(name, APPEND_ZSTD_LEVEL)
+            self.retry(lambda: dl.write_deltalake(
+                str(self.path(name)), data, mode="overwrite", schema_mode="overwrite",
+                partition_by=["day"], writer_properties=props))
+        except duckdb.Error as e:
+            raise WarehouseError(f"cannot upgrade the {name} table at {self.path(name)} "
+                                 f"({e}); run `orcaops doctor`") from e
+        finally:
+            con.close()
+
     def partition_file_counts(self, name: str) -> dict[str, int]:
         actions = pa.table(self.open(name).get_add_actions(flatten=True))
         counts: dict[str, int] = {}
@@ -207,7 +267,8 @@ class DeltaTables:
                         "stuck? Run `orcaops doctor`") from None
                 time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
             except (dl.exceptions.DeltaError, OSError) as e:
-                raise WarehouseError(f"writing the warehouse failed: {e}") from e
+                raise WarehouseError(disk_full(self.root, e)
+                                     or f"writing the warehouse failed: {e}") from e
         raise AssertionError("unreachable")
 
     def _guard(self, op: Callable[[], T]) -> T:
@@ -218,4 +279,15 @@ class DeltaTables:
             raise WarehouseError(
                 f"no Delta table at {self.root}: run `orcaops doctor` to check the home") from e
         except (dl.exceptions.DeltaError, OSError) as e:
-            raise WarehouseError(f"the warehouse at {self.root} could not be used: {e}") from e
+            raise WarehouseError(disk_full(self.root, e)
+                                 or f"the warehouse at {self.root} could not be used: {e}") from e
+
+
+def disk_full(path: Path, error: BaseException) -> str | None:
+    """A one-line "disk full" message when ``error`` is the device running out of space."""
+    text = str(error)
+    if getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in text \
+            or "os error 28" in text:
+        return (f"disk full at {path} (No space left on device); free some space and run "
+                "the command again")
+    return None

@@ -1,15 +1,22 @@
 """The commit protocol: children first, the runs row last, job_id unique, crashes leave no trace.
 
-A batch is committed under the warehouse's commit lock:
+Every commit has a ``write_id`` stored on each row it writes (runs, logs, samples); readers
+show a run's children only with the runs row of the same write. A batch is committed under
+the warehouse's commit lock:
 
-1. a journal file in ``_pending/`` names the batch's job ids;
-2. ``logs`` and ``samples`` are appended (invisible: the views keep only rows of visible runs);
-3. the ``runs`` rows are appended — the commit point;
-4. the journal is removed.
+1. a journal file in ``_pending/`` names the batch's job ids, its write id and whether it
+   replaces runs;
+2. ``logs`` and ``samples`` are appended (invisible: no runs row of their write yet);
+3. the ``runs`` rows are appended — or, replacing, swapped in one predicate overwrite — the
+   commit point of every run of the batch;
+4. replacing, the superseded children (other write ids of those runs) are deleted;
+5. the journal is removed.
 
-A writer killed between 1 and 4 leaves its journal behind; the next writer (or ``recover`` /
-``compact``) deletes the children of journalled runs whose row never committed, so a retried
-import writes them exactly once.
+A writer killed between 1 and 5 leaves its journal behind; the next writer (or ``recover`` /
+``compact``) deletes every child of a journalled run that does not belong to its visible runs
+row: the new children of a replace that never reached 3 (the old run stays whole), the old
+ones of a replace that did (the new run is complete), all of them for a run with no row. So a
+retried import writes them exactly once, and a replace is all old or all new.
 """
 
 from __future__ import annotations
@@ -26,8 +33,10 @@ import pyarrow as pa
 from orcaops.config import Settings
 from orcaops.errors import WarehouseError
 from orcaops.warehouse.integrity import seal_tables
+from orcaops.warehouse.journal import PENDING_DIR, read_journal
 from orcaops.warehouse.rows import RunBatch, only_jobs
-from orcaops.warehouse.tables import DeltaTables
+from orcaops.warehouse.schema import WRITE_ID
+from orcaops.warehouse.tables import DeltaTables, in_predicate, sql_string
 
 
 @dataclass
@@ -47,16 +56,19 @@ class Writer:
     def __init__(self, tables: DeltaTables, settings: Settings) -> None:
         self.tables = tables
         self.settings = settings
-        self.pending_dir = tables.root / "_pending"
+        self.pending_dir = tables.root / PENDING_DIR
+        self._migrated = False
 
     def commit(self, batch: RunBatch, *, replace: bool = False) -> CommitResult:
         """Commit ``batch``; existing job ids are skipped, or overwritten with ``replace``."""
         result = CommitResult()
         if not len(batch):
             return result
-        data = batch.tables()
+        write_id = uuid.uuid4().hex
+        data = batch.tables(write_id)
         with self.tables.commit_lock():
             self.clean_pending()
+            self._migrate()
             ids = batch.job_ids
             present = self.present(ids)
             write = ids if replace else [i for i in ids if i not in present]
@@ -66,8 +78,8 @@ class Writer:
                 return result
             if len(write) != len(ids):
                 data = {name: only_jobs(t, write) for name, t in data.items()}
-            journal = self._journal(write)
-            self._write(data, result.replaced)
+            journal = self._journal(write, write_id, bool(result.replaced))
+            self._write(data, result.replaced, write_id)
             journal.unlink()
             result.written = write
             result.log_lines = data["logs"].num_rows
@@ -75,21 +87,40 @@ class Writer:
             seal_tables(self.tables.root)
         return result
 
-    def _write(self, data: dict[str, pa.Table], replaced: list[str]) -> None:
-        if replaced:
-            self._swap(data, replaced)
-            return
-        for name in ("logs", "samples", "runs"):
-            self.tables.append(name, data[name])
+    def _migrate(self) -> None:
+        """Upgrade tables of an older OrcaOps once per writer (commit lock held)."""
+        if not self._migrated:
+            self.tables.migrate()
+            self._migrated = True
 
-    def _swap(self, data: dict[str, pa.Table], replaced: list[str]) -> None:
-        """Replace runs atomically per table: old rows out and new rows in, in one commit."""
+    def _write(self, data: dict[str, pa.Table], replaced: list[str], write_id: str) -> None:
+        for name in ("logs", "samples"):
+            self.tables.append(name, data[name])
+        if not replaced:
+            self.tables.append("runs", data["runs"])
+            return
+        # The commit point: old rows out and new rows in, in one runs commit.
         ids = data["runs"].column("job_id").to_pylist()
-        for name in ("logs", "samples", "runs"):
-            if data[name].num_rows == 0:
-                self.tables.delete_ids(name, replaced)
-            else:
-                self.tables.overwrite_ids(name, data[name], ids)
+        self.tables.overwrite_ids("runs", data["runs"], ids)
+        self._drop_superseded({i: write_id for i in replaced})
+
+    def _drop_superseded(self, current: dict[str, str | None]) -> None:
+        """Delete children of these runs that belong to a write other than ``current``'s.
+
+        ``current`` maps job_id → the write id of its visible runs row (None: stored by an
+        older OrcaOps, or no row at all when listed in ``orphans``)."""
+        if not current:
+            return
+        by_write: dict[str | None, list[str]] = {}
+        for job_id, wid in current.items():
+            by_write.setdefault(wid, []).append(job_id)
+        for wid, job_ids in by_write.items():
+            other = f"{WRITE_ID} IS NOT NULL" if wid is None else \
+                f"({WRITE_ID} IS NULL OR {WRITE_ID} <> {sql_string(wid)})"
+            for start in range(0, len(job_ids), 500):
+                pred = f"{in_predicate('job_id', job_ids[start:start + 500])} AND {other}"
+                for name in ("logs", "samples"):
+                    self.tables.delete_where(name, pred)
 
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, object]:
         """Append one row to the ``actions`` table; returns it."""
@@ -106,16 +137,24 @@ class Writer:
 
     def present(self, job_ids: list[str]) -> set[str]:
         """Which of ``job_ids`` have a committed runs row (read from the latest snapshot)."""
+        return set(self.current_writes(job_ids))
+
+    def current_writes(self, job_ids: list[str]) -> dict[str, str | None]:
+        """job_id → write id of its committed runs row, for those of ``job_ids`` that have one
+        (None for rows stored before write ids existed)."""
         if not job_ids:
-            return set()
+            return {}
         files = self.tables.file_uris("runs")
         if not files:
-            return set()
+            return {}
+        # Once this writer has upgraded the tables, runs has the column: spare a table load.
+        has_write = self._migrated or WRITE_ID in self.tables.columns("runs")
+        wid = f"r.{WRITE_ID}" if has_write else "NULL::VARCHAR"
         con = duckdb.connect()
         try:
             con.register("wanted", pa.table({"job_id": pa.array(job_ids, pa.string())}))
             rows = con.execute(
-                "SELECT DISTINCT r.job_id FROM read_parquet(?) r JOIN wanted USING (job_id)",
+                f"SELECT DISTINCT r.job_id, {wid} FROM read_parquet(?) r JOIN wanted USING (job_id)",
                 [files]).fetchall()
         except duckdb.Error as e:
             # A missing or corrupt data file of `runs`: committing now could duplicate runs.
@@ -124,15 +163,16 @@ class Writer:
                                  f"({reason}); run `orcaops doctor`") from e
         finally:
             con.close()
-        return {r[0] for r in rows}
+        return {r[0]: r[1] for r in rows}
 
-    def _journal(self, job_ids: list[str]) -> Path:
+    def _journal(self, job_ids: list[str], write_id: str, replace: bool) -> Path:
         path = self.pending_dir / f"{uuid.uuid4().hex}.json"
         tmp = path.with_suffix(".tmp")
         try:
             self.pending_dir.mkdir(parents=True, exist_ok=True)
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump({"job_ids": job_ids, "pid": os.getpid()}, f)
+                json.dump({"job_ids": job_ids, "write_id": write_id, "replace": replace,
+                           "pid": os.getpid()}, f)
                 f.flush()
                 os.fsync(f.fileno())
             tmp.rename(path)
@@ -142,9 +182,12 @@ class Writer:
         return path
 
     def clean_pending(self) -> int:
-        """Remove children left by writers that died before their runs row committed.
+        """Finish or roll back commits left by writers that died; returns runs repaired.
 
-        Call with the commit lock held. Returns how many runs' orphans were removed.
+        Call with the commit lock held. For every journalled run, the children that do not
+        belong to its visible runs row are deleted: all of them when it has no row (the
+        append never reached its commit point), the other write's when a replace did or did
+        not reach it. Only then is the journal removed.
         """
         if not self.pending_dir.is_dir():
             return 0
@@ -153,15 +196,16 @@ class Writer:
             if path.suffix == ".tmp":
                 path.unlink(missing_ok=True)
                 continue
-            try:
-                ids = json.loads(path.read_text(encoding="utf-8"))["job_ids"]
-            except (ValueError, KeyError, OSError):
-                ids = []
-            orphans = sorted(set(ids) - self.present(ids))
+            doc = read_journal(path)
+            ids = doc.job_ids
+            current = self.current_writes(ids)
+            orphans = sorted(set(ids) - set(current))
             for name in ("logs", "samples"):
                 if orphans:
                     self.tables.delete_ids(name, orphans)
-            removed += len(orphans)
+            if doc.replace:
+                self._drop_superseded(current)
+            removed += len(orphans) + (len(current) if doc.replace else 0)
             path.unlink(missing_ok=True)
         return removed
 

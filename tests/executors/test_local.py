@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -138,8 +139,49 @@ def test_recover_after_killed_recorder(wh: Any) -> None:
     assert recover_spooled(wh) == []  # the recorder is alive and holds the spool's lock
     kill9(proc)
     [run] = recover_spooled(wh)
-    assert (run.job_id, run.status, run.error_message) == ("local-crash-1", "error", DIED_RUNNING)
+    # The job dies of SIGPIPE at its next echo after the recorder is gone; if recover comes
+    # first, it stops the job itself and says so.
+    assert (run.job_id, run.status) in {("local-crash-1", "error"), ("local-crash-1", "cancelled")}
+    assert run.error_message == DIED_RUNNING or "recover` stopped it" in (run.error_message or "")
     got = [m for _, m in lines(wh, "local-crash-1")]
     assert got[:2] == ["line 1", "line 2"]  # everything spooled before the kill is kept
     assert not spool.exists()
     assert recover_spooled(wh) == []
+
+
+def _running_in_group(pgid: int) -> list[int]:
+    """Pids of group ``pgid`` that are not zombies, read from /proc (no psutil)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(("timeout", "status"), [(1.0, "timeout"), (None, "cancelled")])
+def test_recover_stops_the_job_a_dead_recorder_left_running(wh: Any, timeout: float | None,
+                                                            status: str) -> None:
+    """Killed recorder: the job's group (a background child too) ran on past --timeout;
+    recover kills the group and records why, instead of recording a live job as ended."""
+    job_id = f"local-orphan-{status}"
+    spec = {"job_id": job_id, "timeout": timeout,
+            "command": ["sh", "-c", "sleep 60 & echo started; wait"]}
+    proc = start_recorder(wh.home, "local", spec)
+    spool = wh.settings.spool / job_id
+    wait_for_spooled_lines(spool, 1, proc)
+    pgid = json.loads((spool / "meta.json").read_text())["pid"]  # its own session: pgid = pid
+    kill9(proc)
+    time.sleep(1.5)  # past the timeout: only the dead recorder would have enforced it
+    assert _running_in_group(pgid), "the job should outlive its recorder"
+    [run] = recover_spooled(wh)
+    assert run.status == status and "recover" in (run.error_message or "")
+    deadline = time.monotonic() + 5
+    while _running_in_group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running_in_group(pgid), "recover left the job running"
+    assert [m for _, m in lines(wh, job_id)] == ["started"]

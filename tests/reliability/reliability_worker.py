@@ -2,6 +2,7 @@
 
     import HOME FILE BATCH         import a JSON Lines file, BATCH runs per commit
     search HOME SECONDS            search and check in a loop; prints the number of checks
+    replace HOME A B ROUNDS        import --replace A, then B, ROUNDS times over
 """
 
 from __future__ import annotations
@@ -20,6 +21,17 @@ def import_file(home: str, path: str, batch: int) -> None:
     report = Importer(wh.writer, batch_runs=batch).run(read_lines(path))
     assert not report.errors, report.as_dict()
     print(report.imported, report.skipped)
+
+
+def replace_loop(home: str, first: str, second: str, rounds: int) -> None:
+    """Replace the same runs with one version, then the other, again and again."""
+    import orcaops
+
+    wh = orcaops.open(home)
+    for r in range(rounds):
+        report = wh.import_jsonl(first if r % 2 == 0 else second, replace=True)
+        assert not report.errors and report.replaced, report.as_dict()
+    print(rounds)
 
 
 def search_loop(home: str, seconds: float) -> None:
@@ -44,6 +56,8 @@ if __name__ == "__main__":
     role, args = sys.argv[1], sys.argv[2:]
     if role == "import":
         import_file(args[0], args[1], int(args[2]))
+    elif role == "replace":
+        replace_loop(args[0], args[1], args[2], int(args[3]))
     elif role == "search":
         search_loop(args[0], float(args[1]))
     else:

@@ -59,8 +59,8 @@ def test_crash_between_children_and_runs_row_leaves_nothing_visible(wh):
     item = parse_record(make_run("crashed", samples=[{"ts": "2026-11-18T10:00:01Z"}]))
     batch = RunBatch()
     batch.add(item.run, None, item.samples)
-    tables = batch.tables()
-    wh.writer._journal(["crashed"])
+    tables = batch.tables("w-crashed")
+    wh.writer._journal(["crashed"], "w-crashed", False)
     wh.tables.append("samples", tables["samples"])
     # The orphan is invisible through the views...
     assert wh.sql("select count(*) n from samples")["n"][0] == 0
@@ -76,8 +76,8 @@ def test_recover_removes_orphans_of_an_interrupted_commit(wh):
     item = parse_record(make_run("half", samples=[{"ts": "2026-11-18T10:00:01Z"}]))
     batch = RunBatch()
     batch.add(item.run, None, item.samples)
-    wh.writer._journal(["half"])
-    wh.tables.append("samples", batch.tables()["samples"])
+    wh.writer._journal(["half"], "w-half", False)
+    wh.tables.append("samples", batch.tables("w-half")["samples"])
     assert any("interrupted" in p for p in wh.doctor()["problems"])
     assert wh.recover()["orphans_removed"] == 1
     assert wh.sql("select count(*) n from samples_all")["n"][0] == 0

@@ -1,0 +1,34 @@
+"""A warehouse as OrcaOps stored it before write ids: the same Delta tables (partitioned by
+day, the same table configuration) without the ``write_id`` column, filled from import
+records through today's parsing. Used to test that such warehouses keep working."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import deltalake
+import pyarrow as pa
+
+from orcaops.importer import add_parsed_many
+from orcaops.records import parse_record
+from orcaops.warehouse.rows import RunBatch
+from orcaops.warehouse.schema import TABLES, WRITE_ID
+
+
+def old_schema(name: str) -> pa.Schema:
+    schema = TABLES[name]
+    return schema.remove(schema.get_field_index(WRITE_ID)) if WRITE_ID in schema.names else schema
+
+
+def build_old_warehouse(home: Path, records: list[dict[str, Any]]) -> None:
+    root = home / "warehouse"
+    root.mkdir(parents=True)
+    config = {"delta.logRetentionDuration": "interval 1 hours", "delta.checkpointInterval": "50"}
+    for name in TABLES:
+        deltalake.DeltaTable.create(str(root / name), old_schema(name), partition_by=["day"],
+                                    configuration=config)
+    batch = RunBatch()
+    add_parsed_many(batch, [parse_record(r) for r in records])
+    for name, table in batch.tables().items():  # children first, as the old writer did
+        deltalake.write_deltalake(str(root / name), table, mode="append", partition_by=["day"])
