@@ -20,6 +20,7 @@ import polars as pl
 
 from orcaops.logs.clean import clean_line
 from orcaops.logs.extract import Extracted, extract, scan_exprs
+from orcaops.logs.headers import split_headers
 from orcaops.logs.levels import ANY_LEVEL_RE, infer_expr, normalize_level
 from orcaops.logs.model import RunLines
 from orcaops.logs.redact import prefilter_exprs, redact_rows, replace_literals
@@ -35,7 +36,8 @@ _START = ascii_rx(START_RE)
 _SCAN = [*prefilter_exprs("l"),
          pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem")]
 _LINE_EXPRS = [pl.col("msg").str.contains(ascii_rx(ANY_LEVEL_RE)).alias("hint"),
-               pl.col("msg").str.contains(_START).alias("cand"), mask_expr("msg").alias("masked")]
+               pl.col("msg").str.contains(_START).alias("cand"),
+               mask_expr("content").alias("masked")]
 _INFER = infer_expr("m")
 _TS = pl.Datetime("us", "UTC")
 
@@ -163,6 +165,25 @@ def _levels(msgs: list[str], explicit: list[str | None], hinted: list[int]) -> l
     return [e or f for e, f in zip(explicit, inferred)]
 
 
+def _headers(ex: Extracted, starts: list[int], explicit: list[str | None]) -> list[str]:
+    """The text templates are mined from: the message, without the shared header that
+    lines no format claimed show per run (:mod:`orcaops.logs.headers`); a level word in
+    that header is the line's level (``explicit`` in place)."""
+    content = ex.msg
+    for a, b in zip(starts, starts[1:]):
+        rows = [i for i in range(a, b) if ex.fmt[i] is None]
+        got = split_headers([ex.msg[i] for i in rows])
+        if got is None:
+            continue
+        if content is ex.msg:
+            content = list(ex.msg)
+        for i, msg, word in zip(rows, *got):
+            content[i] = msg
+            if word is not None and explicit[i] is None:
+                explicit[i] = normalize_level(word)
+    return content
+
+
 def line_stages(runs: Sequence[RunLines]) -> Lines:
     """Run every line-local stage over all runs' lines.
 
@@ -178,7 +199,9 @@ def line_stages(runs: Sequence[RunLines]) -> Lines:
     values, rows = _scan(runs, starts)
     ex = _extract(values, rows, [year_of(r.timestamps) for r in runs], starts)
     explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
-    out = pl.DataFrame({"msg": ex.msg}, schema={"msg": pl.String}).select(_LINE_EXPRS)
+    content = _headers(ex, starts, explicit)
+    out = pl.DataFrame({"msg": ex.msg, "content": content},
+                       schema={"msg": pl.String, "content": pl.String}).select(_LINE_EXPRS)
     level = _levels(ex.msg, explicit, list(compress(range(len(explicit)),
                                                     out["hint"].to_list())))
     return Lines(starts, ex.msg, ex.fmt, ex.fields, ex.ts.to_list(), explicit, level,

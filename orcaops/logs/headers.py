@@ -1,0 +1,104 @@
+"""Line headers found by column statistics, for lines no registered format claims.
+
+A program's log lines share a layout: the same fields (ids, node, component, state, epoch,
+flag...) at the same whitespace-separated positions before the message, so over a run's lines
+a header column either holds a number in nearly every line or comes from a small vocabulary,
+while the message varies. The header ends at the last column that holds a number (or a level)
+in nearly every line, provided every column before it is numbers or a small vocabulary; a
+level column or a ``component:`` column right after it belongs to the header too.
+
+The message stays as written; the header only keeps the template of a line to its message
+(``<*> full partition status <*> running`` is the template ``running``), and a level word in
+it is the line's level.
+"""
+
+from __future__ import annotations
+
+from orcaops.logs.levels import LEVEL_MAP
+
+# Enough lines to tell a layout from chance; fewer are left alone.
+MIN_LINES = 10
+# Share of lines that must agree for a column to be a header column.
+DENSE = 0.9
+MAX_COLS = 10
+_LEVEL_WORDS = frozenset(w for w in LEVEL_MAP if w.isalpha() and len(w) >= 4)
+_SEPARATORS = frozenset({"-", "|", "--", ":"})
+
+
+def _kind(tok: str) -> str:
+    """``N`` (holds a digit), ``L`` (a level word), ``S`` (a separator) or ``W`` (a word)."""
+    if any(c.isdigit() for c in tok):
+        return "N"
+    if tok.strip("[]():").upper() in _LEVEL_WORDS:
+        return "L"
+    return "S" if tok in _SEPARATORS else "W"
+
+
+def _column(rows: list[list[str]], j: int) -> tuple[float, float, float, int]:
+    """Column ``j``: shares of lines with a number or separator there, with a level word, with
+    a ``word:`` token, and how many distinct values it holds (all numbers count as one)."""
+    n = len(rows)
+    # A line counts at column j only if a message could follow it.
+    col = [row[j] for row in rows if len(row) > j + 1]
+    kinds = [_kind(t) for t in col]
+    words = {t for t, k in zip(col, kinds) if k == "W"}
+    distinct = len(words) + any(k != "W" for k in kinds) + (len(col) < n)
+    return (sum(k in "NS" for k in kinds) / n, kinds.count("L") / n,
+            sum(t.endswith(":") for t in col) / n, distinct)
+
+
+def header_length(lines: list[str]) -> int:
+    """How many leading whitespace-separated tokens of these lines are a shared header.
+
+    Args:
+        lines: Lines of one run that no registered format claimed.
+
+    Returns:
+        The number of header tokens (0 when the lines show no shared header).
+    """
+    if len(lines) < MIN_LINES:
+        return 0
+    rows = [line.split(None, MAX_COLS)[:MAX_COLS] for line in lines]
+    few = len(lines) / 4
+    end = 0
+    # Columns are read left to right only as far as they can be header: most runs stop at
+    # the first (a message's first words are many).
+    for j in range(MAX_COLS):
+        num, lvl, _, distinct = _column(rows, j)
+        if num >= DENSE or lvl >= DENSE:
+            end = j + 1
+        elif distinct > few:
+            break
+    for _ in range(2 if end else 0):  # a level column, then a "component:" column
+        if end >= MAX_COLS:
+            break
+        _, lvl, named, _ = _column(rows, end)
+        if lvl < DENSE and named < DENSE:
+            break
+        end += 1
+    return end
+
+
+def split_headers(lines: list[str]) -> tuple[list[str], list[str | None]] | None:
+    """The message after the shared header of each line, and the level word in its header.
+
+    Args:
+        lines: Lines of one run that no registered format claimed.
+
+    Returns:
+        ``(messages, level_words)`` per line, or None when the lines show no shared header.
+    """
+    h = header_length(lines)
+    if not h:
+        return None
+    msgs: list[str] = []
+    levels: list[str | None] = []
+    for line in lines:
+        parts = line.split(None, h)
+        if len(parts) <= h:
+            msgs.append(line)
+            levels.append(None)
+            continue
+        msgs.append(parts[h])
+        levels.append(next((t.strip("[]():") for t in parts[:h] if _kind(t) == "L"), None))
+    return msgs, levels
