@@ -14,6 +14,8 @@ it is the line's level.
 
 from __future__ import annotations
 
+import re
+
 from orcaops.logs.levels import LEVEL_MAP
 
 # Enough lines to tell a layout from chance; fewer are left alone.
@@ -21,17 +23,30 @@ MIN_LINES = 10
 # Share of lines that must agree for a column to be a header column.
 DENSE = 0.9
 MAX_COLS = 10
+# A header column of words (host, component, state) draws on a small vocabulary.
+MAX_VOCABULARY = 100
 _LEVEL_WORDS = frozenset(w for w in LEVEL_MAP if w.isalpha() and len(w) >= 4)
 _SEPARATORS = frozenset({"-", "|", "--", ":"})
+# Statistics of a layout need a sample, not every line of a long run.
+SAMPLE = 400
+_DIGIT = re.compile("[0-9]").search
+_KINDS: dict[str, str] = {}
 
 
 def _kind(tok: str) -> str:
     """``N`` (holds a digit), ``L`` (a level word), ``S`` (a separator) or ``W`` (a word)."""
-    if any(c.isdigit() for c in tok):
-        return "N"
-    if tok.strip("[]():").upper() in _LEVEL_WORDS:
-        return "L"
-    return "S" if tok in _SEPARATORS else "W"
+    got = _KINDS.get(tok)
+    if got is None:
+        if _DIGIT(tok):
+            got = "N"
+        elif tok.strip("[]():").upper() in _LEVEL_WORDS:
+            got = "L"
+        else:
+            got = "S" if tok in _SEPARATORS else "W"
+        if len(_KINDS) > 100_000:
+            _KINDS.clear()
+        _KINDS[tok] = got
+    return got
 
 
 def _column(rows: list[list[str]], j: int) -> tuple[float, float, float, int]:
@@ -58,8 +73,9 @@ def header_length(lines: list[str]) -> int:
     """
     if len(lines) < MIN_LINES:
         return 0
-    rows = [line.split(None, MAX_COLS)[:MAX_COLS] for line in lines]
-    few = len(lines) / 4
+    step = -(-len(lines) // SAMPLE)
+    rows = [line.split(None, MAX_COLS)[:MAX_COLS] for line in lines[::step]]
+    few = min(len(rows) / 4, MAX_VOCABULARY)
     end = 0
     # Columns are read left to right only as far as they can be header: most runs stop at
     # the first (a message's first words are many).

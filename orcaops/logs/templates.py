@@ -169,22 +169,25 @@ def split_constants(texts: list[str], counts: list[int], template: str) -> list[
         The template of each message, in order.
     """
     toks = [t.split() for t in texts]
+    columns = list(zip(*toks))
     cols = [p for p, tok in enumerate(template.split())
-            if tok == WILDCARD and _is_choice([row[p] for row in toks], counts)]
+            if tok == WILDCARD and _is_choice(columns[p], counts)]
     if not cols:
         return [template] * len(texts)
     parts: dict[tuple[str, ...], list[list[str]]] = {}
     keys = [tuple(row[p].replace(WILDCARD, "") for p in cols) for row in toks]
     for key, row in zip(keys, toks):
         parts.setdefault(key, []).append(row)
-    merged = {key: " ".join(a if all(r[i] == a for r in rows) else WILDCARD
-                            for i, a in enumerate(rows[0]))
+    merged = {key: " ".join(col[0] if len(set(col)) == 1 else WILDCARD for col in zip(*rows))
               for key, rows in parts.items()}
     return [merged[key] for key in keys]
 
 
-def _is_choice(column: list[str], counts: list[int]) -> bool:
+def _is_choice(column: tuple[str, ...], counts: list[int]) -> bool:
     """Whether a merged column's tokens are a few constants rather than one variable."""
+    distinct = set(column)
+    if sum(WILDCARD not in t for t in distinct) > FEW_VALUES:  # the common case, cheaply
+        return False
     lines: dict[str, int] = {}
     plain: set[str] = set()
     masked: set[tuple[str, str]] = set()
@@ -220,10 +223,19 @@ def _split_all(texts: list[str], counts: list[int], owners: list[object], templa
         members.setdefault(owner, []).append(i)
     out = list(templates)
     for idx in members.values():
-        if len(idx) > 1 and WILDCARD in templates[idx[0]]:
-            for i, got in zip(idx, split_constants([texts[i] for i in idx],
-                                                   [counts[i] for i in idx], templates[idx[0]])):
-                out[i] = got
+        tmpl = templates[idx[0]]
+        if len(idx) < 2 or WILDCARD not in tmpl:
+            continue
+        # Counts matter only as "on one line" or not (see _is_choice): runs of a job repeat
+        # the same templates and messages, so the split is cached on that.
+        key = (tmpl, tuple(texts[i] for i in idx), tuple(counts[i] > 1 for i in idx))
+        got = _SPLITS.get(key)
+        if got is None:
+            if len(_SPLITS) > _CACHE_LIMIT:
+                _SPLITS.clear()
+            got = _SPLITS[key] = split_constants(list(key[1]), [counts[i] for i in idx], tmpl)
+        for i, t in zip(idx, got):
+            out[i] = t
     return out
 
 
@@ -265,6 +277,8 @@ _CACHE_LIMIT = 100_000
 _SHAPES: dict[str, tuple[tuple[int, str, str] | None, str]] = {}
 # (group, threshold, a bucket's templates, text) -> (the templates after adding it, its slot)
 _STEPS: dict[tuple[str, float, tuple[str, ...], str], tuple[tuple[str, ...], int]] = {}
+# (template, its distinct messages, whether each is on several lines) -> their split templates
+_SPLITS: dict[tuple[str, tuple[str, ...], tuple[bool, ...]], list[str]] = {}
 
 
 def clear_caches() -> None:
@@ -272,6 +286,7 @@ def clear_caches() -> None:
     _IDS.clear()
     _SHAPES.clear()
     _STEPS.clear()
+    _SPLITS.clear()
 
 
 def _shape(masked: str) -> tuple[tuple[int, str, str] | None, str]:
