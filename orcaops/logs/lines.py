@@ -171,16 +171,19 @@ def _headers(ex: Extracted, starts: list[int], explicit: list[str | None]) -> li
     that header is the line's level (``explicit`` in place)."""
     content = ex.msg
     for a, b in zip(starts, starts[1:]):
-        rows = [i for i in range(a, b) if ex.fmt[i] is None]
-        got = split_headers([ex.msg[i] for i in rows])
-        if got is None:
-            continue
-        if content is ex.msg:
-            content = list(ex.msg)
-        for i, msg, word in zip(rows, *got):
-            content[i] = msg
-            if word is not None and explicit[i] is None:
-                explicit[i] = normalize_level(word)
+        by_fmt: dict[str | None, list[int]] = {}
+        for i in range(a, b):
+            by_fmt.setdefault(ex.fmt[i], []).append(i)
+        for rows in by_fmt.values():
+            got = split_headers([ex.msg[i] for i in rows])
+            if got is None:
+                continue
+            if content is ex.msg:
+                content = list(ex.msg)
+            for i, msg, word in zip(rows, *got):
+                content[i] = msg
+                if word is not None and explicit[i] is None:
+                    explicit[i] = normalize_level(word)
     return content
 
 
