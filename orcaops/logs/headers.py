@@ -3,9 +3,10 @@
 A program's log lines share a layout: the same fields (ids, node, component, state, epoch,
 flag...) at the same whitespace-separated positions before the message, so over a run's lines
 a header column either holds a number in nearly every line or comes from a small vocabulary,
-while the message varies. The header ends at the last column that holds a number (or a level)
-in nearly every line, provided every column before it is numbers or a small vocabulary; a
-level column or a ``component:`` column right after it belongs to the header too.
+while the message varies. The header ends at the last column that holds a number (or a level,
+or a separator) in nearly every line, provided every column before it is such a column or a
+small vocabulary and there are at least two such columns; a level column or a
+``component:`` column right after it belongs to the header too.
 
 The message stays as written; the header only keeps the template of a line to its message
 (``<*> full partition status <*> running`` is the template ``running``), and a level word in
@@ -23,6 +24,8 @@ MIN_LINES = 10
 # Share of lines that must agree for a column to be a header column.
 DENSE = 0.9
 MAX_COLS = 10
+# A header holds at least this many fields of numbers, separators or levels.
+MIN_ANCHORS = 2
 # A header column of words (host, component, state) draws on a small vocabulary.
 MAX_VOCABULARY = 100
 _LEVEL_WORDS = frozenset(w for w in LEVEL_MAP if w.isalpha() and len(w) >= 4)
@@ -76,15 +79,18 @@ def header_length(lines: list[str]) -> int:
     step = -(-len(lines) // SAMPLE)
     rows = [line.split(None, MAX_COLS)[:MAX_COLS] for line in lines[::step]]
     few = min(len(rows) / 4, MAX_VOCABULARY)
-    end = 0
+    end = anchors = 0
     # Columns are read left to right only as far as they can be header: most runs stop at
     # the first (a message's first words are many).
     for j in range(MAX_COLS):
         num, lvl, _, distinct = _column(rows, j)
         if num >= DENSE or lvl >= DENSE:
-            end = j + 1
+            end, anchors = j + 1, anchors + 1
         elif distinct > few:
             break
+    # One such column may be the message's own ("task 7 started" on every line of a run).
+    if anchors < MIN_ANCHORS:
+        return 0
     for _ in range(2 if end else 0):  # a level column, then a "component:" column
         if end >= MAX_COLS:
             break
