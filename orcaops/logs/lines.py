@@ -20,6 +20,7 @@ import polars as pl
 
 from orcaops.logs.clean import clean_line
 from orcaops.logs.extract import Extracted, extract, scan_exprs
+from orcaops.logs.formats import FORMATS
 from orcaops.logs.headers import split_headers
 from orcaops.logs.levels import ANY_LEVEL_RE, infer_expr, normalize_level
 from orcaops.logs.model import RunLines
@@ -40,6 +41,7 @@ _LINE_EXPRS = [pl.col("msg").str.contains(ascii_rx(ANY_LEVEL_RE)).alias("hint"),
                mask_expr("content").alias("masked")]
 _INFER = infer_expr("m")
 _TS = pl.Datetime("us", "UTC")
+_PREFIX_FIELDS = frozenset({"time", "host", "pid"})
 
 
 @dataclass
@@ -166,14 +168,19 @@ def _levels(msgs: list[str], explicit: list[str | None], hinted: list[int]) -> l
 
 
 def _headers(ex: Extracted, starts: list[int], explicit: list[str | None]) -> list[str]:
-    """The text templates are mined from: the message, without the shared header that
-    lines no format claimed show per run (:mod:`orcaops.logs.headers`); a level word in
-    that header is the line's level (``explicit`` in place)."""
+    """The text templates are mined from: the message, without the shared header that lines
+    of a run show when no format (or one reading only a prefix) claimed them
+    (:mod:`orcaops.logs.headers`); a level word in that header is the line's level
+    (``explicit`` in place)."""
     content = ex.msg
+    # Formats reading only a prefix (a time, a level, a host) may have left part of a header;
+    # the others read what they know to be the header (a component, a request...).
+    bare = {None} | {f.name for f in FORMATS if set(f.fields) <= _PREFIX_FIELDS}
     for a, b in zip(starts, starts[1:]):
         by_fmt: dict[str | None, list[int]] = {}
         for i in range(a, b):
-            by_fmt.setdefault(ex.fmt[i], []).append(i)
+            if ex.fmt[i] in bare:
+                by_fmt.setdefault(ex.fmt[i], []).append(i)
         for rows in by_fmt.values():
             got = split_headers([ex.msg[i] for i in rows])
             if got is None:
