@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from bench.eval import DEV
-from bench.eval.loghub import grouping_accuracy, measure, systems
+from bench.eval.__main__ import main as eval_main
+from bench.eval.loghub import BASELINES, grouping_accuracy, measure, systems
 
 MIN_SYSTEM, MIN_MEAN, MIN_LEVEL = 0.85, 0.95, 0.99
 FOUND = sorted(s.name for s in systems(DEV)) if DEV.is_dir() else []
@@ -44,3 +45,19 @@ def test_grouping_accuracy_metric() -> None:
     assert grouping_accuracy(["a", "a", "a"], ["x", "x", "y"]) == 0.0
     assert grouping_accuracy(["a", "b", "c"], ["x", "x", "y"]) == pytest.approx(1 / 3)
     assert grouping_accuracy(["a", "b", "b"], ["x", "x", "x"]) == 0.0
+
+
+def test_make_eval_shows_ours_beside_the_baselines(figures: dict[str, float],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert eval_main(["loghub"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    for system in FOUND:
+        ours, generic, *baselines = rows[system]
+        assert float(ours) == pytest.approx(figures[system], abs=5e-4)
+        assert float(generic) >= MIN_SYSTEM  # also without the Loghub system formats
+        if system in BASELINES:
+            assert [float(b) for b in baselines] == list(BASELINES[system].values())
+    assert float(rows["mean"][0]) == pytest.approx(figures["mean"], abs=5e-4)
+    assert float(rows["mean"][1]) >= MIN_MEAN
+    assert "level accuracy" in out and "largest events grouped wrongly" in out
