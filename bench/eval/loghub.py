@@ -19,8 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orcaops.logs import normalize_level, parse_run_log
-from orcaops.logs import formats
+from orcaops.logs import formats, normalize_level, parse_run_log
 
 # Anchors from ../shared/eval/README.md, measured on exactly these files: Drain and Brain told
 # each system's format and masking regexes, drain3 told nothing.
