@@ -31,7 +31,7 @@ MAX_VOCABULARY = 100
 _LEVEL_WORDS = frozenset(w for w in LEVEL_MAP if w.isalpha() and len(w) >= 4)
 _SEPARATORS = frozenset({"-", "|", "--", ":"})
 # Statistics of a layout need a sample, not every line of a long run.
-SAMPLE = 400
+SAMPLE = 200
 _DIGIT = re.compile("[0-9]").search
 _KINDS: dict[str, str] = {}
 
@@ -65,19 +65,24 @@ def _column(rows: list[list[str]], j: int) -> tuple[float, float, float, int]:
             sum(t.endswith(":") for t in col) / n, distinct)
 
 
+def sample_step(n: int) -> int:
+    """The stride that reads about :data:`SAMPLE` of ``n`` lines."""
+    return -(-n // SAMPLE)
+
+
 def header_length(lines: list[str]) -> int:
     """How many leading whitespace-separated tokens of these lines are a shared header.
 
     Args:
-        lines: Lines of one run that no registered format claimed.
+        lines: Lines of one run that no registered format claimed (or a sample of them:
+            only about :data:`SAMPLE` are read).
 
     Returns:
         The number of header tokens (0 when the lines show no shared header).
     """
     if len(lines) < MIN_LINES:
         return 0
-    step = -(-len(lines) // SAMPLE)
-    rows = [line.split(None, MAX_COLS)[:MAX_COLS] for line in lines[::step]]
+    rows = [line.split(None, MAX_COLS)[:MAX_COLS] for line in lines[::sample_step(len(lines))]]
     few = min(len(rows) / 4, MAX_VOCABULARY)
     end = anchors = 0
     # Columns are read left to right only as far as they can be header: most runs stop at
@@ -101,26 +106,18 @@ def header_length(lines: list[str]) -> int:
     return end
 
 
-def split_headers(lines: list[str]) -> tuple[list[str], list[str | None]] | None:
-    """The message after the shared header of each line, and the level word in its header.
+def split_header(line: str, length: int) -> tuple[str, str | None]:
+    """A line's message after its first ``length`` tokens, and the level word among them.
 
     Args:
-        lines: Lines of one run that no registered format claimed.
+        line: The line.
+        length: Its header's length in tokens (from :func:`header_length`).
 
     Returns:
-        ``(messages, level_words)`` per line, or None when the lines show no shared header.
+        ``(message, level_word)``; a line too short to hold a message is kept whole.
     """
-    h = header_length(lines)
-    if not h:
-        return None
-    msgs: list[str] = []
-    levels: list[str | None] = []
-    for line in lines:
-        parts = line.split(None, h)
-        if len(parts) <= h:
-            msgs.append(line)
-            levels.append(None)
-            continue
-        msgs.append(parts[h])
-        levels.append(next((t.strip("[]():") for t in parts[:h] if _kind(t) == "L"), None))
-    return msgs, levels
+    parts = line.split(None, length)
+    if len(parts) <= length:
+        return line, None
+    return parts[length], next((t.strip("[]():") for t in parts[:length] if _kind(t) == "L"),
+                               None)

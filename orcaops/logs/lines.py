@@ -21,7 +21,7 @@ import polars as pl
 from orcaops.logs.clean import clean_line
 from orcaops.logs.extract import Extracted, extract, scan_exprs
 from orcaops.logs.formats import FORMATS
-from orcaops.logs.headers import split_headers
+from orcaops.logs.headers import header_length, sample_step, split_header
 from orcaops.logs.levels import ANY_LEVEL_RE, infer_expr, normalize_level
 from orcaops.logs.model import RunLines
 from orcaops.logs.redact import prefilter_exprs, redact_rows, replace_literals
@@ -177,18 +177,17 @@ def _headers(ex: Extracted, starts: list[int], explicit: list[str | None]) -> li
     # the others read what they know to be the header (a component, a request...).
     bare = {None} | {f.name for f in FORMATS if set(f.fields) <= _PREFIX_FIELDS}
     for a, b in zip(starts, starts[1:]):
-        by_fmt: dict[str | None, list[int]] = {}
-        for i in range(a, b):
-            if ex.fmt[i] in bare:
-                by_fmt.setdefault(ex.fmt[i], []).append(i)
-        for rows in by_fmt.values():
-            got = split_headers([ex.msg[i] for i in rows])
-            if got is None:
+        fmts = ex.fmt[a:b]
+        for fmt in set(fmts) & bare:
+            rows = list(compress(range(a, b), [f == fmt for f in fmts]))
+            # The layout is read from a sample; only lines of a run with a header are split.
+            h = header_length([ex.msg[i] for i in rows[::sample_step(len(rows))]])
+            if not h:
                 continue
             if content is ex.msg:
                 content = list(ex.msg)
-            for i, msg, word in zip(rows, *got):
-                content[i] = msg
+            for i in rows:
+                content[i], word = split_header(ex.msg[i], h)
                 if word is not None and explicit[i] is None:
                     explicit[i] = normalize_level(word)
     return content
