@@ -227,13 +227,16 @@ def _split_all(texts: list[str], counts: list[int], owners: list[object], templa
         if len(idx) < 2 or WILDCARD not in tmpl:
             continue
         # Counts matter only as "on one line" or not (see _is_choice): runs of a job repeat
-        # the same templates and messages, so the split is cached on that.
+        # the same templates and messages, so the split is cached on that (for templates of
+        # a bounded number of messages: the key holds them all).
         key = (tmpl, tuple(texts[i] for i in idx), tuple(counts[i] > 1 for i in idx))
         got = _SPLITS.get(key)
         if got is None:
-            if len(_SPLITS) > _CACHE_LIMIT:
-                _SPLITS.clear()
-            got = _SPLITS[key] = split_constants(list(key[1]), [counts[i] for i in idx], tmpl)
+            got = split_constants(list(key[1]), [counts[i] for i in idx], tmpl)
+            if len(idx) <= _SPLIT_CACHE_MESSAGES:
+                if len(_SPLITS) > _CACHE_LIMIT // 10:
+                    _SPLITS.clear()
+                _SPLITS[key] = got
         for i, t in zip(idx, got):
             out[i] = t
     return out
@@ -279,6 +282,7 @@ _SHAPES: dict[str, tuple[tuple[int, str, str] | None, str]] = {}
 _STEPS: dict[tuple[str, float, tuple[str, ...], str], tuple[tuple[str, ...], int]] = {}
 # (template, its distinct messages, whether each is on several lines) -> their split templates
 _SPLITS: dict[tuple[str, tuple[str, ...], tuple[bool, ...]], list[str]] = {}
+_SPLIT_CACHE_MESSAGES = 256
 
 
 def clear_caches() -> None:
