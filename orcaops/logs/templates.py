@@ -1,11 +1,13 @@
 """Log templates: variable masking (vectorised) and online template mining (Drain-style).
 
 Two steps, because they cost differently. Masking replaces what is obviously variable —
-any token holding a digit (numbers, ids, hex, IPs, versions, durations, sizes) and paths/URLs —
-with ``<*>``; it runs in Rust over the whole column. Mining then runs once per *distinct*
-masked message (typically a small fraction of the lines) and merges messages that differ in a
-few remaining words (host names, user names) the way Drain does: same token count and first
-tokens, then token-wise similarity at or above a threshold, differing positions become ``<*>``.
+any token holding a digit (numbers, ids, hex, IPs, versions, durations, sizes with their
+unit), written dates and paths/URLs — with ``<*>``; it runs in Rust over the whole column.
+Mining then runs once per *distinct* masked message (typically a small fraction of the lines)
+and merges messages that differ in a few remaining words (host names, user names) the way
+Drain does: same token count and first tokens, then token-wise similarity at or above a
+threshold, differing positions become ``<*>``. Brain's downward split follows: a merged
+column of a few recurring words is constants of several templates (:func:`split_constants`).
 
 A template's id is a hash of its text, so the same template has the same id in every run and
 process. Fingerprints use only the deterministic masking (:func:`mask_text`), never mining,
