@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from orcaops.analytics.api import AnalyticsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
-from orcaops.models import (LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
+from orcaops.models import (FAILED_STATUSES, LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
                             RunRecord)
 from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
                             search_frames)
 from orcaops.warehouse.connection import Reader
 from orcaops.warehouse.tables import DeltaTables
+from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from orcaops.importer import ImportReport
     from orcaops.warehouse.writer import Writer
 
-_READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
+# How many of the runs an ambiguous job id prefix matches are named in its error.
+AMBIGUOUS_SHOWN = 5
 
 
 class Warehouse(AnalyticsAPI):
@@ -40,6 +42,7 @@ class Warehouse(AnalyticsAPI):
         self.tables.ensure()
         self._writer: Writer | None = None
         self._reader: Reader | None = None
+        self._user_sql: UserSQL | None = None
 
     @property
     def home(self) -> Path:
@@ -65,6 +68,13 @@ class Warehouse(AnalyticsAPI):
             self._reader = Reader(self.tables)
         return self._reader
 
+    @property
+    def user_sql(self) -> UserSQL:
+        """Where user SQL runs: read-only connections of their own (see ``usersql``)."""
+        if self._user_sql is None:
+            self._user_sql = UserSQL(self.tables)
+        return self._user_sql
+
     def sql(self, query: str, params: Iterable[Any] | None = None, *,
             unsafe: bool = False) -> pl.DataFrame:
         """Run a read-only SQL query over the views; returns a DataFrame.
@@ -73,15 +83,14 @@ class Warehouse(AnalyticsAPI):
             query: one SELECT (or WITH/EXPLAIN/DESCRIBE/SHOW) statement.
             params: values for ``?`` placeholders.
             unsafe: allow statements that write, and files outside the warehouse. Without
-                it the connection can read only the warehouse (DuckDB's
-                ``allowed_directories``) and only read-only statements run.
+                it only statements that read pass the check, and they run on a connection
+                that cannot write (``orcaops.warehouse.usersql``).
 
         Raises:
             InputError: the SQL is invalid or not read-only.
         """
         if not unsafe:
-            check_read_only(query)
-            return self._frame(query, list(params or []))
+            return self.user_sql.frame(query, list(params or []))
         reader = Reader(self.tables, sandbox=False)
         return reader.frame(query, list(params or []))
 
@@ -92,8 +101,7 @@ class Warehouse(AnalyticsAPI):
         ``SELECT * FROM logs`` answers a page instead of loading every line."""
         if not isinstance(limit, int) or limit < 0:
             raise InputError(f"limit must be a whole number >= 0, got {limit!r}")
-        check_read_only(query)
-        return self.reader.frame_page(query, list(params or []), limit)
+        return self.user_sql.frame_page(query, list(params or []), limit)
 
     def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
                ) -> pl.DataFrame:
@@ -130,14 +138,18 @@ class Warehouse(AnalyticsAPI):
         import polars as pl
 
         rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
-                           "LIMIT 2", [job_id])
+                           f"LIMIT {AMBIGUOUS_SHOWN + 1}", [job_id])
         exact = rows.filter(pl.col("job_id") == job_id)
         if exact.height:
             return exact.row(0, named=True)
         if rows.height == 1:
             return rows.row(0, named=True)
         if rows.height > 1:
-            raise InputError(f"job id prefix {job_id!r} matches several runs; give more of it")
+            ids = rows["job_id"].to_list()
+            shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", ..." if len(ids) > AMBIGUOUS_SHOWN
+                                                          else "")
+            raise InputError(f"job id prefix {job_id!r} matches several runs ({shown}); "
+                             "give more of it")
         raise NotFoundError(f"no run with job id {job_id!r} (try `orcaops runs search`)")
 
     def logs(self, job_id: str | None = None, query: str | None = None,
@@ -210,11 +222,14 @@ class Warehouse(AnalyticsAPI):
         exactly as on import.
 
         Raises:
-            InputError: the job id is already stored and ``replace`` is false.
+            InputError: the job id is already stored and ``replace`` is false, or a number
+                does not fit its column, or metadata nests too deeply.
         """
         from orcaops.importer import ParsedRun, add_parsed
+        from orcaops.records import check_run
         from orcaops.warehouse.rows import RunBatch
 
+        check_run(run)
         entries = logs or []
         item = ParsedRun(
             run=run.model_copy(deep=True),
@@ -243,19 +258,25 @@ class Warehouse(AnalyticsAPI):
 
         return compact(self.tables, self.writer, self.settings)
 
-    def recover(self) -> dict[str, Any]:
-        """Drop children of interrupted commits and record runs left in the spool.
+    def recover(self, drop_damaged: bool = False) -> dict[str, Any]:
+        """Repair what crashed or was damaged, and record runs left in the spool.
 
-        Runs whose recorder is still alive, and Docker runs while no engine answers, stay
-        spooled; ``still_spooled`` lists them so a later ``recover`` can finish them.
+        Drops children of interrupted commits and orphaned children (no runs row), rebuilds
+        damaged checkpoints, the saved snapshot and the log index from the tables; with
+        ``drop_damaged``, sets damaged data files and a damaged last commit entry aside
+        (``warehouse/_quarantine/``) and drops their rows. Runs whose recorder is still
+        alive, and Docker runs while no engine answers, stay spooled; ``still_spooled``
+        lists them so a later ``recover`` can finish them.
         """
         from orcaops.executors import recover_spooled
         from orcaops.executors.spool import list_spools
+        from orcaops.warehouse.repair import recover_warehouse
 
-        with self.tables.commit_lock():
-            orphans = self.writer.clean_pending()
+        report = recover_warehouse(self.tables, self.writer.clean_pending, drop_damaged)
+        if self._reader is not None:  # versions may have gone back (a commit set aside)
+            self._reader.versions = {}
         recovered = recover_spooled(self)
-        return {"orphans_removed": orphans,
+        return {**report,
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
                 "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
 
@@ -283,7 +304,21 @@ class Warehouse(AnalyticsAPI):
                 "AND (? IS NULL OR started_at < ?) ORDER BY started_at DESC NULLS LAST LIMIT ?",
                 [run["error_fingerprint"], run["job_id"], run["started_at"], run["started_at"],
                  similar_limit])
-        return debug_report(run, self.logs(job_id=run["job_id"]), similar)
+        diff = self.diff(run["job_id"]) if run.get("status") in FAILED_STATUSES else None
+        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff)
+
+    def root_cause(self, job_id: str) -> list[dict[str, Any]]:
+        """The lines that made a run fail, with a few lines before them for context.
+
+        Returns:
+            ``{line_number, level, text, root, in_block}`` dicts in line order: ``in_block``
+            marks the root-cause block, ``root`` its first error; empty when the run's log
+            holds no error.
+        """
+        from orcaops.analytics.failures import root_cause_lines
+
+        run = self.run(job_id)
+        return root_cause_lines(run, self.logs(job_id=run["job_id"]))
 
     def failure_patterns(self) -> list[FailurePattern]:
         """The failure knowledge base: built-in patterns with how often and when they were
@@ -309,23 +344,6 @@ def levels_at_least(level: str) -> list[str]:
     if norm not in LEVELS:
         raise InputError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
     return list(LEVELS[LEVELS.index(norm):])
-
-
-def check_read_only(query: str) -> None:
-    """InputError unless every statement only reads."""
-    import duckdb
-
-    try:
-        statements = duckdb.extract_statements(query)
-    except duckdb.Error as e:
-        raise InputError(f"SQL error: {e}") from None
-    if not statements:
-        raise InputError("empty SQL: give a SELECT statement")
-    for st in statements:
-        kind = st.type.name
-        if kind not in _READ_ONLY or (kind == "PRAGMA" and "=" in st.query):
-            raise InputError(f"only read-only SQL is allowed here (got {kind}); "
-                             "use --unsafe to run statements that write")
 
 
 def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehouse:  # noqa: A001

@@ -17,7 +17,7 @@ otherwise draw them in the viewer's local zone and a report would differ by mach
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Union
 
 import altair as alt
@@ -37,6 +37,72 @@ STATUS_COLORS = {"success": "#54a24b", "failed": "#e45756", "timeout": "#f58518"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WIDTH, HEIGHT = 640, 220
 BAND, LINE, ALERT = "#9ecae9", "#4c78a8", "#e45756"
+LABEL_CHARS = 52  # failure-pattern labels: long enough to tell errors apart, short enough to fit
+
+
+def time_axis(times: pl.Series, daily: bool = False) -> alt.Axis:
+    """A time axis whose labels never run into each other: one format for every tick (Vega's
+    default mixes ``Nov 29``, ``December`` and ``Thu 03``), about eight ticks, and the labels
+    that would still touch dropped (``greedy``).
+
+    Args:
+        times: the values drawn on the axis (their span picks the format).
+        daily: the values are days (per-day buckets): ticks fall on whole days only.
+    """
+    span = _span(times)
+    if daily:
+        step = max(1, -(-span.days // 8))  # at most ~8 ticks, never between two days
+        return alt.Axis(format="%b %d",
+                        tickCount=alt.TimeIntervalStep(interval="day", step=step),
+                        labelOverlap="greedy", labelSeparation=8, labelFlush=False)
+    if span > timedelta(days=2):
+        fmt = "%b %d"
+    elif span > timedelta(hours=20):
+        fmt = "%a %H:%M"
+    else:
+        fmt = "%H:%M"
+    return alt.Axis(format=fmt, tickCount=8, labelOverlap="greedy", labelSeparation=8,
+                    labelFlush=False)
+
+
+def _span(times: pl.Series) -> timedelta:
+    """How long ``times`` spans (30 days when it is empty, the report's usual window)."""
+    lo, hi = times.min(), times.max()
+    if isinstance(lo, (datetime, date)) and isinstance(hi, (datetime, date)):
+        return hi - lo  # type: ignore[operator]  # both datetimes or both dates
+    return timedelta(days=30)
+
+
+def _legend(title: str | None = None, symbol: str | None = None) -> alt.Legend:
+    """A legend on the right whose labels are never cut (``labelLimit=0``)."""
+    if symbol:
+        return alt.Legend(title=title, labelLimit=0, orient="right", symbolType=symbol,
+                          symbolStrokeWidth=2)
+    return alt.Legend(title=title, labelLimit=0, orient="right")
+
+
+def _band_fill(name: str, title: str | None = None) -> alt.Fill:
+    """The fill of a shaded band, named in a legend of its own (a square swatch)."""
+    return alt.Fill("series:N", legend=_legend(title, "square"),
+                    scale=alt.Scale(domain=[name], range=[BAND]))
+
+
+def job_name(wh: Warehouse, key: str | None) -> str:
+    """The job of a baseline key as people name it (``pytest -q on python:3.11``); the key
+    itself when the baselines no longer know it.
+
+    Args:
+        wh: the warehouse.
+        key: a ``baseline_key`` (``image|hash``).
+    """
+    from orcaops.analytics.common import job_label
+
+    if not key:
+        return "no job"
+    row = wh.baselines(include_stale=True).filter(pl.col("key") == key)
+    if row.height and row["command"][0]:
+        return job_label(row["command"][0], row["image"][0])
+    return key
 
 
 def _utc_naive(frame: pl.DataFrame) -> pl.DataFrame:
@@ -69,17 +135,20 @@ def success_rate(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Char
         "bucket", "runs", "succeeded", "failed", "success_rate")
     counts = frame.unpivot(index="bucket", on=["succeeded", "failed"],
                            variable_name="outcome", value_name="count")
-    base = alt.Chart(frame).encode(x=alt.X("yearmonthdate(bucket):T", title="day (UTC)"))
+    axis = time_axis(frame["bucket"], daily=True)
+    # One colour legend for the bars and the line: every mark drawn is named in it.
+    color = alt.Color("outcome:N", legend=_legend(), scale=alt.Scale(
+        domain=["succeeded", "failed", "success rate"],
+        range=[STATUS_COLORS["success"], ALERT, LINE]))
     bars = alt.Chart(counts).mark_bar(opacity=0.35).encode(
-        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)"),
-        y=alt.Y("count:Q", title="runs", stack=True),
-        color=alt.Color("outcome:N", title=None, scale=alt.Scale(
-            domain=["succeeded", "failed"], range=[STATUS_COLORS["success"], ALERT])),
-        tooltip=["yearmonthdate(bucket):T", "outcome:N", "count:Q"])
-    rate = base.mark_line(point=True, color=LINE).encode(
-        x=alt.X("yearmonthdate(bucket):T", bandPosition=0.5, title="day (UTC)"),
+        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)", axis=axis),
+        y=alt.Y("count:Q", title="runs", stack=True, axis=alt.Axis(format=",d")),
+        color=color, tooltip=["yearmonthdate(bucket):T", "outcome:N", "count:Q"])
+    rate = alt.Chart(frame).transform_calculate(outcome="'success rate'").mark_line(
+        point=True).encode(
+        x=alt.X("yearmonthdate(bucket):T", bandPosition=0.5, title="day (UTC)", axis=axis),
         y=alt.Y("success_rate:Q", title="success rate", axis=alt.Axis(format="%"),
-                scale=alt.Scale(zero=False)),
+                scale=alt.Scale(zero=False)), color=color,
         tooltip=["yearmonthdate(bucket):T", alt.Tooltip("success_rate:Q", format=".1%"),
                  "runs:Q", "failed:Q"])
     return (alt.layer(bars, rate).resolve_scale(y="independent")
@@ -95,15 +164,20 @@ def duration_trend(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Ch
     """
     frame = _utc_naive(_metrics(source, since)).select(
         "bucket", "runs", "duration_p50_s", "duration_p95_s")
-    base = alt.Chart(frame).encode(x=alt.X("yearmonthdate(bucket):T", title="day (UTC)"))
-    band = base.mark_area(opacity=0.45, color=BAND).encode(
-        y=alt.Y("duration_p50_s:Q", title="duration (s)"), y2="duration_p95_s:Q")
-    p50 = base.mark_line(point=True, color=LINE).encode(
-        y="duration_p50_s:Q",
+    base = alt.Chart(frame).encode(
+        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)",
+                axis=time_axis(frame["bucket"], daily=True)))
+    band = base.transform_calculate(series="'p50–p95 band'").mark_area(opacity=0.45).encode(
+        y=alt.Y("duration_p50_s:Q", title="duration (s)", axis=alt.Axis(format=",d")),
+        y2="duration_p95_s:Q", fill=_band_fill("p50–p95 band"))
+    p50 = base.transform_calculate(series="'median (p50)'").mark_line(point=True).encode(
+        y="duration_p50_s:Q", stroke=alt.Stroke("series:N", legend=_legend(None, "stroke"),
+                                                scale=alt.Scale(domain=["median (p50)"],
+                                                                range=[LINE])),
         tooltip=["yearmonthdate(bucket):T", alt.Tooltip("duration_p50_s:Q", format=".1f"),
                  alt.Tooltip("duration_p95_s:Q", format=".1f"), "runs:Q"])
     return alt.layer(band, p50).properties(
-        width=WIDTH, height=HEIGHT, title="Duration per day: median line, p50–p95 band")
+        width=WIDTH, height=HEIGHT, title="Duration per day: median and p50–p95 band")
 
 
 def _duration_anomalies(wh: Warehouse, since: Since, found: pl.DataFrame | None
@@ -152,23 +226,31 @@ def duration_vs_baseline(wh: Warehouse, key: str | None = None, since: Since = "
         flagged=pl.col("job_id").is_in(found["job_id"].implode())))
     base = wh.baselines(include_stale=True).filter(pl.col("key") == key)
     bands = base.select("duration_p50", "duration_p95") if base.height else None
-    x = alt.X("started_at:T", title="started (UTC)")
+    x = alt.X("started_at:T", title="started (UTC)", axis=time_axis(runs["started_at"]))
     dots = alt.Chart(runs).mark_circle(size=28, opacity=0.75).encode(
-        x=x, y=alt.Y("duration_s:Q", title="duration (s)"),
-        color=alt.Color("status:N", scale=_status_scale()),
-        tooltip=["job_id:N", "started_at:T", alt.Tooltip("duration_s:Q", format=".1f"),
+        x=x, y=alt.Y("duration_s:Q", title="duration (s)", axis=alt.Axis(format=",d")),
+        color=alt.Color("status:N", scale=_status_scale(), legend=_legend("status")),
+        tooltip=["job_id:N", "started_at:T", alt.Tooltip("duration_s:Q", format=",.1f"),
                  "status:N"])
-    ring = alt.Chart(runs.filter(pl.col("flagged"))).mark_point(
-        size=140, color=ALERT, strokeWidth=2).encode(x=x, y="duration_s:Q")
-    layers = [dots, ring]
+    # The baseline band, its p50 line and the anomaly rings each get a legend entry; they use
+    # the fill and stroke channels so the status colours keep a legend of their own.
+    stroke = alt.Stroke("series:N", legend=_legend(None, "circle"), scale=alt.Scale(
+        domain=["baseline p50", "duration anomaly"], range=[LINE, ALERT]))
+    ring = alt.Chart(runs.filter(pl.col("flagged"))).transform_calculate(
+        series="'duration anomaly'").mark_point(size=140, strokeWidth=2).encode(
+        x=x, y="duration_s:Q", stroke=stroke)
+    layers: list[Any] = [dots, ring]
     if bands is not None:
-        rect = alt.Chart(bands).mark_rect(opacity=0.25, color=BAND).encode(
-            y="duration_p50:Q", y2="duration_p95:Q")
-        p50 = alt.Chart(bands).mark_rule(color=LINE, strokeDash=[4, 3]).encode(
-            y="duration_p50:Q")
+        rect = alt.Chart(bands).transform_calculate(series="'p50–p95 band'").mark_rect(
+            opacity=0.25).encode(
+            y="duration_p50:Q", y2="duration_p95:Q",
+            fill=_band_fill("p50–p95 band", "baseline"))
+        p50 = alt.Chart(bands).transform_calculate(series="'baseline p50'").mark_rule(
+            strokeDash=[4, 3]).encode(y="duration_p50:Q", stroke=stroke)
         layers = [rect, p50, *layers]
     return alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT, title=f"Durations of {key} against its baseline")
+        width=WIDTH, height=HEIGHT,
+        title=f"Durations of {job_name(wh, key)} against its baseline")
 
 
 def runs_heatmap(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Chart:
@@ -193,9 +275,10 @@ def runs_heatmap(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Char
                           day=pl.col("weekday").replace_strict(
                               list(range(1, 8)), list(WEEKDAYS), return_dtype=pl.Utf8)))
     return alt.Chart(grid).mark_rect().encode(
-        x=alt.X("hour:O", title="hour of day (UTC)"),
+        x=alt.X("hour:O", title="hour of day (UTC)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("day:N", sort=list(WEEKDAYS), title=None),
-        color=alt.Color("runs:Q", scale=alt.Scale(scheme="blues"), title="runs"),
+        color=alt.Color("runs:Q", scale=alt.Scale(scheme="blues"), title="runs",
+                        legend=alt.Legend(format=",d")),
         tooltip=["day:N", "hour:O", "runs:Q"],
     ).properties(width=WIDTH, height=180, title="Runs started by weekday and hour")
 
@@ -221,15 +304,23 @@ def forecast(wh: Warehouse, metric: str = "runs", horizon: str = "3d",
         past = past.filter(pl.col("ts") >= cutoff)
     unit = {"runs": "runs per hour", "duration": "median duration (s)",
             "cost": "cost per day (USD)"}.get(metric, metric)
-    x = alt.X("ts:T", title="time (UTC)", axis=alt.Axis(format="%a %d", tickCount="day"))
-    band = alt.Chart(ahead).mark_area(opacity=0.35, color=BAND).encode(
-        x=x, y=alt.Y("yhat_lower:Q", title=unit), y2="yhat_upper:Q")
-    line = alt.Chart(ahead).mark_line(color=LINE, strokeDash=[5, 3]).encode(
-        x=x, y="yhat:Q", tooltip=["ts:T", alt.Tooltip("yhat:Q", format=".1f"),
+    x = alt.X("ts:T", title="time (UTC)",
+              axis=time_axis(pl.concat([past["ts"], ahead["ts"].cast(past["ts"].dtype)])))
+    # The two lines share a legend (colour and dash); the band has its own swatch.
+    series = ["actual", "forecast"]
+    color = alt.Color("series:N", legend=_legend(None, "stroke"),
+                      scale=alt.Scale(domain=series, range=["#333333", LINE]))
+    dash = alt.StrokeDash("series:N", legend=_legend(None, "stroke"),
+                          scale=alt.Scale(domain=series, range=[[1, 0], [5, 3]]))
+    band = alt.Chart(ahead).transform_calculate(series="'90% interval'").mark_area(
+        opacity=0.35).encode(x=x, y=alt.Y("yhat_lower:Q", title=unit), y2="yhat_upper:Q",
+                             fill=_band_fill("90% interval"))
+    line = alt.Chart(ahead).transform_calculate(series="'forecast'").mark_line().encode(
+        x=x, y="yhat:Q", color=color, strokeDash=dash, tooltip=["ts:T", alt.Tooltip("yhat:Q", format=".1f"),
                                   alt.Tooltip("yhat_lower:Q", format=".1f"),
                                   alt.Tooltip("yhat_upper:Q", format=".1f")])
-    actual = alt.Chart(past).mark_line(color="#333333", strokeWidth=1.2).encode(
-        x=x, y="value:Q", tooltip=["ts:T", alt.Tooltip("value:Q", format=".1f")])
+    actual = alt.Chart(past).transform_calculate(series="'actual'").mark_line(
+        strokeWidth=1.2).encode(x=x, y="value:Q", color=color, strokeDash=dash, tooltip=["ts:T", alt.Tooltip("value:Q", format=".1f")])
     return alt.layer(actual, band, line).properties(
         width=WIDTH, height=HEIGHT, title=f"Forecast of {unit}: history, forecast, 90% band")
 
@@ -271,7 +362,8 @@ def cost_by_day(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Chart
     """
     frame = _utc_naive(_metrics(source, since)).select("bucket", "runs", "cost_usd")
     return alt.Chart(frame).mark_bar(color="#72b7b2").encode(
-        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)"),
+        x=alt.X("yearmonthdate(bucket):T", title="day (UTC)",
+                axis=time_axis(frame["bucket"], daily=True)),
         y=alt.Y("cost_usd:Q", title="cost (USD)"),
         tooltip=["yearmonthdate(bucket):T", alt.Tooltip("cost_usd:Q", format="$.3f"),
                  "runs:Q"],
@@ -289,11 +381,28 @@ def failure_patterns(source: Warehouse | pl.DataFrame, since: Since = "30d",
     """
     frame = source if isinstance(source, pl.DataFrame) else data.failure_patterns(
         source, data.resolve_since(since), top)
-    frame = frame.head(top).with_columns(
-        label=pl.col("example").fill_null("").str.slice(0, 70))
+    frame = frame.head(top).with_columns(label=pl.Series(
+        pattern_labels(frame.head(top)["example"].to_list()), dtype=pl.Utf8))
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("occurrences:Q", title="failed runs"),
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
-        color=alt.Color("category:N", title="category"),
+        x=alt.X("occurrences:Q", title="failed runs", axis=alt.Axis(format=",d")),
+        # The labels are cut to LABEL_CHARS here, so Vega never has to truncate them; the
+        # limit only guards against a font far wider than the one measured.
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=480)),
+        color=alt.Color("category:N", title="category", legend=_legend("category")),
         tooltip=["category:N", "occurrences:Q", "jobs:Q", "last_seen:T", "example:N"],
-    ).properties(width=360, height=alt.Step(22), title="Top failure patterns")
+    ).properties(width=260, height=alt.Step(22), title="Top failure patterns")
+
+
+def pattern_labels(examples: list[str | None]) -> list[str]:
+    """One axis label per error example: whitespace collapsed, cut to ``LABEL_CHARS`` with an
+    ellipsis, and made unique (two errors cut to the same text would share one bar)."""
+    out: list[str] = []
+    for text in examples:
+        label = " ".join((text or "(no error text)").split())
+        if len(label) > LABEL_CHARS:
+            label = label[:LABEL_CHARS - 1].rstrip() + "…"
+        base, n = label, 2
+        while label in out:
+            label, n = f"{base} ({n})", n + 1
+        out.append(label)
+    return out

@@ -4,15 +4,67 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 DEFAULT_HOME = "~/.orcaops"
+NOW_VARIABLE = "ORCAOPS_NOW"
+
+
+def analysis_now() -> datetime:
+    """The instant that relative dates (``after:-7d``, ``--since 30d``) and ages are measured from.
+
+    The clock, unless ``$ORCAOPS_NOW`` holds an ISO instant: then every analysis, search and
+    report is evaluated as of that instant, so a saved history answers the same way on any day
+    (a report re-made later, a test). Recording runs always uses the real clock.
+
+    Raises:
+        InputError: ``$ORCAOPS_NOW`` is set but is not an ISO date or timestamp.
+    """
+    raw = os.environ.get(NOW_VARIABLE, "").strip()
+    if not raw:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        from orcaops.errors import InputError
+
+        raise InputError(f"bad {NOW_VARIABLE}={raw!r}: use an ISO timestamp such as "
+                         "2026-11-20T12:00:00Z, or unset it to use the clock") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
-    """The OrcaOps home: ``home`` if given, else ``$ORCAOPS_HOME``, else ``~/.orcaops``."""
+    """The OrcaOps home: ``home`` if given, else ``$ORCAOPS_HOME``, else ``~/.orcaops``.
+
+    The folder is created when missing.
+
+    Raises:
+        InputError: the home is a file, cannot be created, or cannot be read (every command
+            says so the same way, instead of failing on the first file it touches).
+    """
     raw = home if home is not None else os.environ.get("ORCAOPS_HOME") or DEFAULT_HOME
-    return Path(raw).expanduser().resolve()
+    path = Path(raw).expanduser().resolve()
+    problem = _home_problem(path)
+    if problem:
+        from orcaops.errors import InputError
+
+        raise InputError(f"OrcaOps home {path} {problem}; pass --home (or set ORCAOPS_HOME "
+                         "to) a folder you can read and write; it is created if missing")
+    return path
+
+
+def _home_problem(path: Path) -> str | None:
+    """What is wrong with ``path`` as a home, or None."""
+    if path.exists() and not path.is_dir():
+        return "is a file, not a folder"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"cannot be created ({e.strerror})"
+    if not os.access(path, os.R_OK | os.X_OK):
+        return "is not readable"
+    return None
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from orcaops.config import analysis_now
 from orcaops.demo_catalog import AGENTS, BRANCHES, FAILURE_LOGS, JOBS, Job
 
 # Relative arrival rate by hour of day (UTC) and by weekday (Mon=0).
@@ -50,7 +51,7 @@ class DemoHistory:
         self.n = runs
         self.rng = random.Random(seed)
         self.seed = seed
-        self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+        self.now = (now or analysis_now()).replace(microsecond=0)
         self.days = days or max(7, min(90, math.ceil(runs / RUNS_PER_DAY)))
         self.start = self.now - timedelta(days=self.days)
         weights = [j.weight for j in JOBS]
@@ -118,7 +119,10 @@ class DemoHistory:
         started = queued + timedelta(seconds=wait)
         finished = started + timedelta(seconds=duration)
         if finished > self.now:
-            return self._running(k, idx, job, queued, started, commit)
+            # It would still be going at the end of the history, and with no recorder to
+            # finish it, it would stay "running" forever: it ran a little earlier instead.
+            shift = finished - self.now
+            queued, started, finished = queued - shift, started - shift, self.now
         memory = job.memory_mb * math.exp(rng.gauss(0, 0.15))
         if mode == "oom":
             memory = job.memory_mb * 2.4
@@ -144,16 +148,11 @@ class DemoHistory:
         }
         if status == "error":
             rec["error_message"] = "container failed to start: no space left on device"
+        elif status == "timeout":  # what the executors record when they stop a job
+            rec["error_message"] = f"timed out after {math.ceil(duration / 60) * 60}s"
         if k % 17 == 0 and k > 0:
             rec["parent_job_id"] = f"r-{self.seed:x}{k - 1:07d}"
         return rec
-
-    def _running(self, k: int, idx: int, job: Job, queued: datetime, started: datetime,
-                 commit: str) -> dict[str, Any]:
-        return {"job_id": f"r-{self.seed:x}{k:07d}", "status": "running", "image": job.image,
-                "command": job.command, "tags": list(job.tags), "triggered_by": "cli",
-                "intent": job.intent.format(pr=1), "metadata": {"commit": commit[:12]},
-                "queued_at": _iso(queued), "started_at": _iso(started), "executor": "docker"}
 
     def _resources(self, job: Job, duration: float, memory: float) -> dict[str, Any]:
         cpu = duration * min(1.8, 0.3 + self.rng.random())
@@ -167,7 +166,9 @@ class DemoHistory:
     def _logs(self, job: Job, status: str, mode: str | None, started: datetime,
               duration: float) -> list[dict[str, Any]]:
         rng = self.rng
-        fill = {"n": rng.randint(40, 400), "d": duration, "line": rng.randint(10, 400),
+        n = rng.randint(40, 400)
+        # n_ok: the passing tests beside the one or two a failure log names
+        fill = {"n": n, "n_ok": n - 2, "d": duration, "line": rng.randint(10, 400),
                 "cmd": job.command}
         lines = [s.format(**fill) for s in job.success_lines]
         if status in ("failed", "timeout") and mode:

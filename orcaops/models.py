@@ -222,6 +222,30 @@ class JobSummary(_Model):
     ai_analysis: str | None = None
 
 
+class FieldChange(_Model):
+    """One run field in a diff: its value in each run and how it changed (``+35%``)."""
+
+    name: str
+    a: Any = None
+    b: Any = None
+    change: str = "same"
+
+
+class RunDiff(_Model):
+    """Two runs side by side (``orcaops runs diff``) and the log lines new in the first."""
+
+    job_id: str
+    other_job_id: str | None = None
+    other_reason: str = ""
+    fields: list[FieldChange] = Field(default_factory=list)
+    env_added: list[str] = Field(default_factory=list)
+    env_removed: list[str] = Field(default_factory=list)
+    env_changed: list[str] = Field(default_factory=list)
+    new_lines: list[dict[str, Any]] = Field(default_factory=list)
+    new_line_count: int = 0
+    log_lines: int = 0
+
+
 class PerformanceBaseline(_Model):
     """What is normal for one ``baseline_key`` (Sprint 06 §1.1)."""
 

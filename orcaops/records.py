@@ -8,6 +8,7 @@ and the command are redacted here, before anything is stored.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -28,6 +29,13 @@ RUN_FIELDS = frozenset({
     "logs", "samples",
 })
 MAX_LINE_BYTES = 256 * 1024 * 1024
+# How deep metadata and environment values may nest: deeper input is refused at import, so
+# nothing stored can make the recursive parts of output (JSON encoders) run out of stack.
+MAX_JSON_DEPTH = 32
+# The widths of the integer columns (warehouse/schema.py): a larger number would fail the
+# whole batch when converted to Arrow, so it is refused here, with its line.
+_INT_RANGE = {"exit_code": 31, "pids": 31}  # int32; every other integer column is int64
+_INT64 = 63
 
 
 @dataclass
@@ -48,7 +56,12 @@ def parse_time(value: Any, what: str) -> datetime | None:
     if isinstance(value, bool):
         raise InputError(f"{what}: expected an ISO-8601 timestamp, got {value!r}")
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # NaN, Infinity, 1e20
+            raise InputError(f"{what}: {value!r} is not a time in epoch seconds between "
+                             "years 1 and 9999 (or use ISO-8601: 2026-11-01T10:00:00Z)"
+                             ) from None
     if not isinstance(value, str):
         raise InputError(f"{what}: expected an ISO-8601 timestamp, got {type(value).__name__}")
     try:
@@ -56,7 +69,12 @@ def parse_time(value: Any, what: str) -> datetime | None:
     except ValueError:
         raise InputError(f"{what}: {value[:60]!r} is not an ISO-8601 timestamp "
                          "(e.g. 2026-11-01T10:00:00Z)") from None
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    if ts.tzinfo is None:
+        return ts.replace(tzinfo=timezone.utc)
+    try:
+        return ts.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in year 10000 in UTC
+        raise InputError(f"{what}: {value[:60]!r} is outside years 1 to 9999 in UTC") from None
 
 
 def _logs(raw: Any) -> tuple[list[str], list[str], list[datetime | None]]:
@@ -116,9 +134,52 @@ def _samples(raw: Any) -> list[dict[str, Any]]:
             value = entry.get(name)
             if value is not None and (value.__class__ is bool or not isinstance(value, _NUMBER)):
                 raise InputError(f"samples[{i}].{name}: expected a number, got {value!r:.40}")
+            check_number(value, name, f"samples[{i}].{name}")
             sample[name] = value
         out.append(sample)
     return out
+
+
+def check_number(value: Any, column: str, where: str) -> None:
+    """InputError unless ``value`` fits the table column ``column``: a finite float, an
+    integer within the column's width."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"{where}: {value!r} is not a finite number")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        bits = _INT_RANGE.get(column, _INT64)
+        if not -(1 << bits) <= value < (1 << bits):
+            raise InputError(f"{where}: {value} does not fit a {bits + 1}-bit integer "
+                             f"({-(1 << bits)} to {(1 << bits) - 1})")
+
+
+def check_json(value: Any, where: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """InputError if ``value`` nests deeper than ``limit`` or holds NaN or Infinity (which
+    are not JSON). Iterative: a deep value cannot exhaust the stack here."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise InputError(f"{where}: {item!r} is not a finite number (JSON has no NaN "
+                             "or Infinity)")
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                raise InputError(f"{where}: nested deeper than {limit} levels; flatten it "
+                                 f"(e.g. keys like 'a.b.c')")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def check_run(run: RunRecord) -> None:
+    """InputError unless the run's numbers fit their columns and its metadata and
+    environment are JSON no deeper than ``MAX_JSON_DEPTH`` (what import and
+    ``Warehouse.record`` both require)."""
+    check_number(run.exit_code, "exit_code", "exit_code")
+    for name, value in run.resources.model_dump().items():
+        check_number(value, name, f"resources.{name}")
+    check_json(run.metadata, "metadata")
+    if run.environment is not None:
+        check_json(run.environment.model_dump(), "environment")
 
 
 def parse_record(obj: Any) -> ParsedRun:
@@ -147,6 +208,7 @@ def parse_record(obj: Any) -> ParsedRun:
         run = RunRecord.model_validate(fields)
     except ValidationError as e:
         raise InputError(_validation_message(e)) from None
+    check_run(run)
     return ParsedRun(run, lines, streams, stamps, samples)
 
 

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "jsonl", "csv", "parquet")
 JSON_TEXT_COLUMNS = {"metadata", "environment", "analysis", "parsed", "evidence", "solutions"}
+# Output nests values at most this deep; anything deeper (stored before import refused it) is
+# written as its JSON text, so the recursive encoders below cannot exhaust the stack.
+MAX_OUTPUT_DEPTH = 64
 
 
 def _value(value: Any) -> Any:
@@ -46,14 +49,32 @@ def row_records(columns: Sequence[str], rows: Sequence[Sequence[Any]],
         for key, value in zip(columns, row):
             if key in wanted and isinstance(value, str):
                 try:
-                    value = json.loads(value)
-                except ValueError:
+                    decoded = json.loads(value)
+                except (ValueError, RecursionError):
                     pass
+                else:  # too deep to nest in the output: kept as the stored text
+                    # (only text with enough brackets can be that deep: most skip the walk)
+                    deep = (value.count("[") + value.count("{") > MAX_OUTPUT_DEPTH
+                            and nests_deeper(decoded, MAX_OUTPUT_DEPTH))
+                    value = value if deep else decoded
             else:
                 value = _value(value)
             rec[key] = value
         records.append(rec)
     return records
+
+
+def nests_deeper(value: Any, limit: int) -> bool:
+    """Whether lists/dicts in ``value`` nest more than ``limit`` levels (iteratively)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list, tuple)):
+            if depth >= limit:
+                return True
+            stack.extend((c, depth + 1) for c in (item.values() if isinstance(item, dict)
+                                                   else item))
+    return False
 
 
 def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -68,7 +89,8 @@ def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
 def to_json(data: Any) -> str:
     """JSON text of a frame, a model, a list of models or plain data.
 
-    The text of ``json.dumps(jsonable(data), indent=2, default=str, ensure_ascii=False)``,
+    The text of ``json.dumps(finite(jsonable(data)), indent=2, default=str,
+    ensure_ascii=False)`` (NaN and infinities as null: JSON has neither),
     written by :func:`_indented`: Python 3.11's json module drops its C encoder whenever
     ``indent`` is set. With ``jsonable`` checking exact built-in types before any attribute
     lookup, a 50-run page (200 KB of JSON) takes ~9 ms instead of ~15 ms.
@@ -83,16 +105,16 @@ _int = int.__repr__
 
 
 def _float(value: float) -> str:
-    if math.isfinite(value):
-        return float.__repr__(value)
-    return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    # JSON has no NaN or Infinity (a bare NaN breaks every strict parser): null instead.
+    return float.__repr__(value) if math.isfinite(value) else "null"
 
 
 def _key(key: Any) -> str:
     if isinstance(key, str):
         return _string(key)
-    if isinstance(key, float):
-        return _string(_float(key))
+    if isinstance(key, float):  # a key is text: "NaN" there is valid JSON, as json.dumps has it
+        return _string(float.__repr__(key) if math.isfinite(key) else
+                       "NaN" if math.isnan(key) else "Infinity" if key > 0 else "-Infinity")
     if key is True or key is False or key is None:
         return _string(json.dumps(key))
     if isinstance(key, int):
@@ -156,26 +178,47 @@ _SCALARS: dict[type, Any] = {
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-def jsonable(data: Any) -> Any:
-    """``data`` as plain JSON-ready values (dicts, lists, text, numbers)."""
+def jsonable(data: Any, _depth: int = 0) -> Any:
+    """``data`` as plain JSON-ready values (dicts, lists, text, numbers); a part nested
+    deeper than ``MAX_OUTPUT_DEPTH`` becomes its JSON text."""
     kind = type(data)  # exact built-in types first: most values, and no attribute lookups
     if kind in _PLAIN:
         return data
+    if _depth >= MAX_OUTPUT_DEPTH:
+        return _as_text(data)
     if kind is dict:
-        return {k: jsonable(v) for k, v in data.items()}
+        return {k: jsonable(v, _depth + 1) for k, v in data.items()}
     if kind is list:
-        return [jsonable(v) for v in data]
+        return [jsonable(v, _depth + 1) for v in data]
     if _is_frame(data):
         return frame_records(data)
     if hasattr(data, "model_dump"):
         return data.model_dump(mode="json")
     if hasattr(data, "to_dict"):
-        return jsonable(data.to_dict())
+        return jsonable(data.to_dict(), _depth + 1)
     if isinstance(data, dict):
-        return {k: jsonable(v) for k, v in data.items()}
+        return {k: jsonable(v, _depth + 1) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
-        return [jsonable(v) for v in data]
+        return [jsonable(v, _depth + 1) for v in data]
     return _value(data)
+
+
+def _as_text(data: Any) -> str:
+    try:
+        return json.dumps(finite(data), default=str, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return f"<a value nested deeper than {MAX_OUTPUT_DEPTH} levels>"
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinite floats (at any depth) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
 
 
 def as_frame(data: Any) -> pl.DataFrame:
@@ -217,7 +260,7 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None) -> str | Non
     if fmt == "csv":
         text = flat_for_csv(frame).write_csv()
     elif fmt == "jsonl":
-        text = "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n"
+        text = "".join(json.dumps(finite(r), default=str, ensure_ascii=False) + "\n"
                        for r in frame_records(frame))
     elif fmt == "json":
         text = to_json(frame) + "\n"

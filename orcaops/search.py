@@ -45,10 +45,14 @@ class SearchSQL:
     limit: int | None = None
     facet_names: tuple[str, ...] = ()
 
-    def render(self) -> str:
-        """The page query with its parameters listed beneath (for ``--show-sql``)."""
-        lines = [self.page_sql, "-- params: " + repr(list(self.page_params))]
-        return "\n".join(lines)
+    def render(self, facets: bool = False) -> str:
+        """The page query (and the facets query) as SQL that runs as printed."""
+        from orcaops.query.inline import inline_params
+
+        text = inline_params(self.page_sql, self.page_params) + ";"
+        if facets:
+            text += "\n-- facets:\n" + inline_params(self.facets_sql, self.params) + ";"
+        return text
 
 
 @dataclass
@@ -118,12 +122,18 @@ def facets_sql(where: str, fields: list[str] | None = None) -> str:
 
 def compile_search(query: str = "", *, limit: int | None = 50, sort: str = "-started_at",
                    now: datetime | None = None, facet_fields: list[str] | None = None,
-                   ) -> SearchSQL:
-    """The SQL a search would run, without running it."""
+                   log_index: bool = True) -> SearchSQL:
+    """The SQL a search would run, without running it.
+
+    Args:
+        log_index: read ``log:`` terms through the log index (what searches run); False
+            gives the plain semi-join on the ``logs`` view, the same answer in SQL a person
+            reads and runs as it is (``--show-sql``).
+    """
     from orcaops.errors import InputError
     from orcaops.query import compile_query, compile_sort
 
-    compiled = compile_query(query or "", now=now, log_index=True)
+    compiled = compile_query(query or "", now=now, log_index=log_index)
     order = compile_sort(sort or "-started_at")
     if limit is not None and (not isinstance(limit, int) or limit < 0):
         raise InputError(f"limit must be a whole number >= 0, got {limit!r}")

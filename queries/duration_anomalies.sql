@@ -1,4 +1,4 @@
--- description: successful runs much slower (or faster) than the runs of their key before them: robust z-score of log duration (median/MAD) with the 2x p50 rule
+-- description: successful runs much slower (or faster) than the runs of their key before them: robust z-score of log duration (median/MAD) with the 2x p50 rule; not the runs of a level shift (regression_anomalies has those)
 -- depends: run_context
 WITH scored AS (
     SELECT *,
@@ -19,5 +19,9 @@ SELECT job_id, baseline_key, image, command, status, started_at,
        100 * (ratio - 1) AS deviation_percent, z AS score, n_prior,
        CAST(NULL AS VARCHAR) AS detail
 FROM scored
-WHERE (ratio >= 1.5 AND (z >= 4 OR (ratio >= 2 AND z >= 3)))
-   OR (ratio <= 0.4 AND z <= -5)
+WHERE ((ratio >= 1.5 AND (z >= 4 OR (ratio >= 2 AND z >= 3)))
+       OR (ratio <= 0.4 AND z <= -5))
+  -- once most of the last 5 runs are as slow, the key has shifted: one regression anomaly,
+  -- not one duration anomaly per run until the 100-run window catches up
+  AND NOT coalesce(n_recent >= 3
+                   AND abs(recent_log_median - prior_log_median) >= ln(1.5), false)

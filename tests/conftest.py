@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,6 +15,21 @@ import orcaops
 from orcaops.api import Warehouse
 
 EVAL_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev"
+
+
+def eval_data(*parts: str) -> Path:
+    """A path inside ``../shared/eval/dev``, which is laid beside the project.
+
+    Where it is absent the calling test is skipped, except under ``CI=true``: CI always has
+    the data, so there a missing path fails the test instead of hiding it.
+    """
+    path = EVAL_DEV.joinpath(*parts)
+    if not path.exists():
+        reason = f"eval data {path} is not on this machine (expected at ../shared/eval/dev)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
 # Fixed "now" for tests that build histories relative to the present.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 

@@ -62,3 +62,51 @@ def test_a_regression_and_flaky_jobs_exist(demo_wh):
         "'$.commit') having count(distinct status) filter (where status in ('success', "
         "'failed')) = 2")
     assert both.height > 0
+
+
+def test_no_run_is_left_running_forever(demo_wh):
+    """A demo has no recorder to finish a run, so none may be stored as still running."""
+    assert demo_wh.sql("select count(*) n from runs where status in ('running', 'queued')"
+                       )["n"][0] == 0
+
+
+# Lines that give away another ecosystem's tools, per image family.
+FOREIGN = {"golang": (".rs:", "error[E", "tests/test_", ".py\""),
+           "rust": (".go:", "tests/test_", "--- FAIL:"),
+           "node": (".rs:", ".go:", "tests/test_", "FAILURES"),
+           "python": (".rs:", ".go:", "--- FAIL:", "error[E"),
+           "maven": (".rs:", ".go:", "tests/test_", "FAILURES"),
+           "gradle": (".rs:", ".go:", "tests/test_", "FAILURES"),
+           "ruby": (".rs:", ".go:", "tests/test_", "FAILURES"),
+           "debian": (".rs:", ".go:", "tests/test_", "FAILURES")}
+
+
+def test_failure_logs_fit_their_job(demo_wh):
+    logs = demo_wh.sql("select r.image, r.job_id, l.message from runs r join logs l "
+                       "using (job_id) where r.status in ('failed', 'timeout')")
+    wrong = [(image, msg) for image, _, msg in logs.rows()
+             for family, markers in FOREIGN.items() if image.startswith(family)
+             for marker in markers if marker in msg]
+    assert wrong == []
+
+
+def test_test_counts_add_up(demo_wh):
+    import re
+
+    runs = demo_wh.sql("select job_id, string_agg(message, '\n' order by line_number) text "
+                       "from logs where message similar to '.*(collected|passed).*' "
+                       "group by job_id")
+    checked = 0
+    for _, text in runs.rows():
+        collected = re.search(r"collected (\d+) items", text)
+        summary = re.search(r"(?:(\d+) failed, )?(\d+) passed", text)
+        if collected and summary:
+            failed = int(summary.group(1) or 0)
+            assert failed + int(summary.group(2)) == int(collected.group(1)), text
+            checked += 1
+    assert checked > 100
+
+
+def test_the_readmes_search_finds_both_kinds(demo_wh):
+    found = demo_wh.search('log:"connection refused" OR category:timeout', limit=None).runs
+    assert {"failed", "timeout"} <= set(found["status"])

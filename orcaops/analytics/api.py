@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
-    from orcaops.models import Anomaly, PerformanceBaseline, Prediction, Recommendation
+    from orcaops.models import Anomaly, PerformanceBaseline, Prediction, Recommendation, RunDiff
 
 When = str | date | datetime | None
 
@@ -130,6 +130,21 @@ class AnalyticsAPI:
         from orcaops.analytics.forecast import peak_times
 
         return peak_times(self, horizon, top)  # type: ignore[arg-type]
+
+    def diff(self, job_id: str, other: str | None = None) -> RunDiff:
+        """Two runs side by side and the log lines new in ``job_id``.
+
+        Args:
+            job_id: the run to explain (a unique prefix is enough).
+            other: the run to compare with; by default the last successful run of the same
+                job (``baseline_key``) before it.
+
+        Raises:
+            NotFoundError: a run does not exist.
+        """
+        from orcaops.analytics.diff import load_diff
+
+        return load_diff(self, job_id, other)  # type: ignore[arg-type]
 
     def recommendations(self, include_closed: bool = False) -> list[Recommendation]:
         """Recommendations with evidence; dismissed/applied ones only with include_closed."""

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from orcaops.config import Settings
+from orcaops.config import Settings, analysis_now
 from orcaops.errors import InputError
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -79,7 +79,8 @@ def check_choice(value: str | None, choices: tuple[str, ...], what: str) -> str 
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, for analyses: the clock, or ``$ORCAOPS_NOW`` (:func:`orcaops.config.analysis_now`)."""
+    return analysis_now()
 
 
 def human_seconds(seconds: float | None) -> str:

@@ -8,6 +8,7 @@ python:3.11".
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from orcaops.analytics.common import human_mb, human_seconds, job_label
@@ -54,14 +55,23 @@ def _error(row: Row) -> tuple[str, str]:
 
 
 def _flaky(row: Row) -> tuple[str, str]:
+    """One anomaly per key and week: how often it flipped, and the flip that opened it."""
     job, commit = job_label(row["command"], row["image"]), (row.get("detail") or "?")[:12]
     rate = 100 * (row.get("actual") or 0)
-    if row["status"] == "success":
-        what = f"passed on commit {commit} after failing on it"
-    else:
-        what = f"failed on commit {commit} after passing on it"
+    flips, commits = int(row.get("flips") or 1), int(row.get("flip_commits") or 1)
+    retried = int(row.get("passed_on_retry") or 0)
+    when = row.get("detected_at")
+    week = (f" in the week of {(when - timedelta(days=when.weekday())):%Y-%m-%d}"
+            if isinstance(when, datetime) else "")
+    first = (f"passed on commit {commit} after failing on it" if row["status"] == "success"
+             else f"failed on commit {commit} after passing on it")
+    recent = f"{rate:.0f}% of the recent runs of {job} flipped"
+    if flips == 1:
+        return f"Flaky outcome of {job}", f"{first}{week}; {recent}"
+    retry = f", {retried} passed only on a retry" if retried else ""
     return (f"Flaky outcome of {job}",
-            f"{what}; outcomes flipped in {rate:.0f}% of the recent runs of {job}")
+            f"the outcome flipped {flips} times on {commits} commit"
+            f"{'s' if commits != 1 else ''}{week}{retry} (first it {first}); {recent}")
 
 
 def _stalled(row: Row) -> tuple[str, str]:

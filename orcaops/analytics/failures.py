@@ -14,11 +14,12 @@ from typing import Any, cast
 
 import polars as pl
 
+from orcaops.analytics.advice import known_fixes
 from orcaops.analytics.summary import _analysis, build_summary, logs_frame
-from orcaops.logs.knowledge import BUILTIN_PATTERNS, describe, match_patterns
+from orcaops.logs.knowledge import BUILTIN_PATTERNS
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.templates import WILDCARD, mask_text
-from orcaops.models import FailurePattern
+from orcaops.models import FailurePattern, RunDiff
 
 CONTEXT_BEFORE = 3
 MAX_ROOT_LINES = 40
@@ -51,6 +52,16 @@ def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, 
     line = _root_line(run, logs)
     if line is None:
         return []
+    block = _analysis(run).get("root_cause") or {}
+    first, last = block.get("first_line"), block.get("last_line")
+    if first is not None and last is not None and first <= line <= last:
+        # The block the log analysis chose (the lines that made the run fail), with context.
+        keep = pl.col("line_number").is_between(int(first) - CONTEXT_BEFORE, int(last))
+        rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
+        return [{"line_number": int(r["line_number"]), "level": r["level"],
+                 "text": r["message"], "root": int(r["line_number"]) == line,
+                 "in_block": first <= int(r["line_number"]) <= last}
+                for r in rows.iter_rows(named=True)]
     row = logs.filter(pl.col("line_number") == line)
     st = row["stacktrace_id"][0] if not row.is_empty() and "stacktrace_id" in row.columns else None
     keep = pl.col("line_number").is_between(line - CONTEXT_BEFORE, line)
@@ -58,19 +69,23 @@ def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, 
         keep = keep | (pl.col("stacktrace_id") == st)
     rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
     return [{"line_number": int(r["line_number"]), "level": r["level"], "text": r["message"],
-             "root": int(r["line_number"]) == line} for r in rows.iter_rows(named=True)]
+             "root": int(r["line_number"]) == line,
+             "in_block": int(r["line_number"]) == line or (st is not None
+                                                            and r["stacktrace_id"] == st)}
+            for r in rows.iter_rows(named=True)]
 
 
 def _likely_causes(texts: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     causes: list[dict[str, Any]] = []
     fixes: list[str] = []
     for text in texts:
-        for pat, solutions in match_patterns(text):
+        for fix in known_fixes(text):
+            pat = fix.pattern
             if any(c["pattern_id"] == pat.id for c in causes):
                 continue
             causes.append({"pattern_id": pat.id, "category": pat.category, "title": pat.title,
-                           "description": describe(pat, text), "evidence": text.strip()[:300]})
-            fixes += [s for s in solutions if s not in fixes]
+                           "description": fix.description, "evidence": text.strip()[:300]})
+            fixes += [s for s in fix.solutions if s not in fixes]
     return causes, fixes
 
 
@@ -90,27 +105,46 @@ def _similar(similar: pl.DataFrame | None, job_id: str, limit: int = 10) -> list
     return out
 
 
+# What debug says of a run that has not failed: there is no failure to be new or known.
+_NOT_FAILED = {
+    "success": "This run succeeded: there is no failure to debug",
+    "running": "This run is still running: follow it with orcaops runs logs {job_id}, and debug "
+               "it if it fails",
+    "queued": "This run has not started yet",
+    "cancelled": "This run was cancelled before it finished: nothing failed on its own",
+}
+
+
 def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list[dict[str, Any]],
                 root: list[dict[str, Any]]) -> list[str]:
+    status = run.get("status")
+    if status in _NOT_FAILED:
+        return [_NOT_FAILED[str(status)].format(job_id=run.get("job_id"))]
     steps = []
+    if status == "error" and run.get("error_message"):
+        steps.append(f"OrcaOps could not run the job ({run['error_message'].strip()[:160]}): "
+                     "fix that on the host and re-run")
     if root:
-        line = next(r["line_number"] for r in root if r["root"])
-        steps.append(f"Read the root-cause line {line}: orcaops runs logs {run.get('job_id')} "
-                     f"--level ERROR")
+        block = [r["line_number"] for r in root if r.get("in_block")]
+        where = f"lines {block[0]}-{block[-1]}" if len(block) > 1 else f"line {block[0]}"
+        steps.append(f"Read the root cause ({where}) in context: orcaops runs logs "
+                     f"{run.get('job_id')} --failed")
     if causes:
         steps.append(f"Apply the fix for '{causes[0]['title']}' and re-run")
     if similar:
         steps.append(f"Compare with {len(similar)} earlier run(s) that failed the same way, "
                      f"e.g. {similar[0]['job_id']}")
-    else:
-        steps.append("This failure is new: compare with the last successful run of this job")
-    if run.get("status") == "timeout":
+    elif status != "error":
+        steps.append("This failure is new: compare with the last successful run of this job "
+                     f"(orcaops runs diff {run.get('job_id')})")
+    if status == "timeout":
         steps.append("Check which step got slower, or raise --timeout")
     return steps
 
 
 def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
-                 similar: pl.DataFrame | None = None) -> dict[str, Any]:
+                 similar: pl.DataFrame | None = None, diff: RunDiff | None = None
+                 ) -> dict[str, Any]:
     """Everything ``orcaops debug ID`` shows about a failed run (JSON-serialisable).
 
     Args:
@@ -118,28 +152,58 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
             ``error_fingerprint``, ``analysis``...).
         logs: Its log lines (``logs`` table columns) or its ``ParsedLog``.
         similar: Earlier runs with the same ``error_fingerprint`` (runs table columns).
+        diff: The run against its job's last success (:func:`orcaops.analytics.diff.load_diff`):
+            its new lines say whether the root cause is new or was there when it worked.
 
     Returns:
         ``job_id``, ``status``, ``summary`` (one-liner), ``failure_category``,
         ``error_fingerprint``, ``first_error``, ``root_cause_lines``, ``likely_causes``,
-        ``suggested_fixes``, ``similar_past_failures``, ``similar_count``, ``next_steps``.
+        ``suggested_fixes``, ``similar_past_failures``, ``similar_count``,
+        ``new_since_success`` (or None) and ``next_steps``.
     """
     df = logs_frame(logs)
     summary = build_summary(run, df)
     root = root_cause_lines(run, df) if not df.is_empty() else []
-    texts = [run.get("first_error") or ""] + [r["text"] for r in root]
+    texts = ([run.get("first_error") or "", run.get("error_message") or ""]
+             + [r["text"] for r in root])
     if not df.is_empty():
         texts += df.filter(pl.col("is_error"))["message"].head(50).to_list()
     causes, fixes = _likely_causes([t for t in texts if t])
-    fixes += [s for s in summary.suggestions if s not in fixes]
+    # the summary's pointer to `orcaops debug` is where the reader already is
+    fixes += [s for s in summary.suggestions
+              if s not in fixes and not s.startswith("Run `orcaops debug")]
     past = _similar(similar, str(run.get("job_id")))
+    since = _new_since_success(diff, root)
+    steps = _next_steps(run, causes, past, root)
+    if since and not since["root_cause_is_new"] and since["first_new_error_line"]:
+        steps.insert(0, f"The root-cause lines also appear in the last success "
+                        f"{since['other_job_id']}; what is new since then starts at line "
+                        f"{since['first_new_error_line']} (orcaops runs diff {run.get('job_id')})")
     return {"job_id": run.get("job_id"), "status": run.get("status"),
             "summary": summary.one_liner, "failure_category": run.get("failure_category"),
             "error_fingerprint": run.get("error_fingerprint"),
             "first_error": run.get("first_error"), "root_cause_lines": root,
             "likely_causes": causes, "suggested_fixes": fixes,
             "similar_past_failures": past, "similar_count": len(past),
-            "next_steps": _next_steps(run, causes, past, root)}
+            "new_since_success": since, "next_steps": steps}
+
+
+def _new_since_success(diff: RunDiff | None, root: list[dict[str, Any]]
+                       ) -> dict[str, Any] | None:
+    """What history says of the root cause: lines whose templates the last success lacks.
+
+    A block whose every line also printed in a run that succeeded is noise the job survives;
+    the first new error-level line is then the better place to start reading.
+    """
+    if diff is None or diff.other_job_id is None:
+        return None
+    new = {int(r["line_number"]) for r in diff.new_lines}
+    block = [r["line_number"] for r in root if r.get("in_block")]
+    errors = [r for r in diff.new_lines if r.get("level") in ("ERROR", "FATAL")]
+    return {"other_job_id": diff.other_job_id, "new_lines": diff.new_line_count,
+            "log_lines": diff.log_lines,
+            "root_cause_is_new": any(n in new for n in block) if block else False,
+            "first_new_error_line": int(errors[0]["line_number"]) if errors else None}
 
 
 def _pattern_of(text: str) -> str:
@@ -165,6 +229,7 @@ def _learned(failed: pl.DataFrame, covered: set[str]) -> list[FailurePattern]:
         if "started_at" in group.columns:
             group = group.sort("started_at", descending=True, nulls_last=True)
         text = next((t for t in group["first_error"].to_list() if t), "") or ""
+        latest, first = group["job_id"][0], group["job_id"][-1]
         cats = Counter(c for c in group["failure_category"].to_list() if c)
         last = (cast(datetime, group["started_at"].drop_nulls().max())
                 if "started_at" in group.columns else None)
@@ -174,7 +239,8 @@ def _learned(failed: pl.DataFrame, covered: set[str]) -> list[FailurePattern]:
             title=f"Recurring failure: {text.strip()[:80]}" if text else f"Recurring failure {fp}",
             description=f"Seen in {group.height} failed runs with fingerprint {fp}; no built-in "
                         "pattern describes it.",
-            solutions=["Compare the first and the latest occurrence (orcaops debug <job_id>)"],
+            solutions=[f"Compare the first and the latest occurrence (orcaops debug {first}, "
+                       f"orcaops debug {latest})"],
             occurrences=group.height, last_seen=last))
     return out
 

@@ -9,6 +9,7 @@ it), a slim image at least 10% faster on 10+ runs each.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from orcaops.analytics.common import human_mb, human_seconds, job_label
@@ -32,12 +33,12 @@ def timeouts(rows: list[Row]) -> list[Found]:
         suggested = math.ceil(r["duration_p99"] * 1.5)
         job, after = job_label(r["command"], r["image"]), r["timeout_after_s"]
         if suggested < 0.8 * after:
-            title, impact = (f"Lower the timeout of {job} to {human_seconds(suggested)}",
+            title, impact = (f"Lower the timeout to {human_seconds(suggested)} for {job}",
                              f"each timed-out run would be stopped {human_seconds(after - suggested)} "
                              f"sooner ({human_seconds(r['timeouts'] * (after - suggested))} "
                              "over this history)")
         elif suggested > after:
-            title, impact = (f"Raise the timeout of {job} to {human_seconds(suggested)}",
+            title, impact = (f"Raise the timeout to {human_seconds(suggested)} for {job}",
                              "runs that would have finished stop being killed")
         else:
             continue
@@ -69,7 +70,7 @@ def memory(rows: list[Row]) -> list[Found]:
             new = _round_mb(max(peak, limit) * 1.5)
             out.append(("memory_raise", r["baseline_key"], {
                 "type": "reliability", "priority": "high" if r["oom_kills"] else "medium",
-                "title": f"Raise the memory limit of {job} to {human_mb(new)}",
+                "title": f"Raise the memory limit to {human_mb(new)} for {job}",
                 "description": f"peak memory reached {human_mb(peak)} of a {human_mb(limit)} "
                                f"limit; {r['oom_kills']} runs were killed for memory",
                 "impact": "fewer out-of-memory failures", "action": f"set --memory {new}m",
@@ -78,7 +79,7 @@ def memory(rows: list[Row]) -> list[Found]:
             new = _round_mb(peak * 1.25)
             out.append(("memory_lower", r["baseline_key"], {
                 "type": "cost", "priority": "medium" if limit - new >= 1024 else "low",
-                "title": f"Lower the memory limit of {job} to {human_mb(new)}",
+                "title": f"Lower the memory limit to {human_mb(new)} for {job}",
                 "description": f"its largest peak in {r['runs']} runs was {human_mb(peak)}, "
                                f"{100 * peak / limit:.0f}% of its {human_mb(limit)} limit",
                 "impact": f"frees {human_mb(limit - new)} per run for other jobs",
@@ -146,7 +147,15 @@ def flaky(rows: list[Row]) -> list[Found]:
 
 
 def idle_executors(rows: list[Row]) -> list[Found]:
-    """Hosts nearly idle over the last week while others work."""
+    """Hosts nearly idle over the last week while others work.
+
+    Only hosts seen for the whole week count: a machine that ran its first job yesterday (a
+    laptop after `orcaops run`) is new, not idle.
+    """
+    if not rows:
+        return []
+    end = max(r["last_run_at"] for r in rows)
+    rows = [r for r in rows if r["first_run_at"] <= end - timedelta(days=7)]
     if len(rows) < 2:
         return []
     mean = sum(r["utilization_7d"] for r in rows) / len(rows)
@@ -161,7 +170,8 @@ def idle_executors(rows: list[Row]) -> list[Found]:
                                f"{100 * mean:.0f}%",
                 "impact": "one less machine to pay for and patch",
                 "action": f"drain {r['host']} or give it fewer slots",
-                "evidence": _pick(r, "host", "runs_7d", "busy_s_7d", "utilization_7d")}))
+                "evidence": _pick(r, "host", "runs_7d", "busy_s_7d", "utilization_7d",
+                                  "first_run_at")}))
     return out
 
 

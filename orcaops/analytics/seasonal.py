@@ -1,9 +1,10 @@
 """A small seasonal forecaster: robust trend × hour-of-week profile (numpy only).
 
-``y(t) = T(t) · S(slot(t))``: ``S`` is a weekly profile (one value per step of the week),
-shrunk towards hour-of-day × weekday factors when few weeks back a slot — two weeks of
-hourly counts give each hour-of-week slot only two noisy values, while hour-of-day pools
-fourteen. ``T`` is a level with a Theil–Sen slope over daily means of the deseasonalized
+``y(t) = T(t) · S(slot(t))``: ``S`` is a weekly profile (one value per step of the week: the
+median of the slot over the last ``RECENT_WEEKS`` weeks, which follows a drifting pattern and
+shrugs off a holiday), shrunk towards hour-of-day × weekday factors when few weeks back a
+slot — two weeks of hourly counts give each hour-of-week slot only two noisy values, while
+hour-of-day pools fourteen; the pull fades with the square of the weeks there are. ``T`` is a level with a Theil–Sen slope over daily means of the deseasonalized
 series (robust to a holiday or an outage). Intervals come from the in-sample residuals,
 scaled like counts (by ``sqrt(yhat + 1)``) and widened with the horizon.
 """
@@ -16,6 +17,7 @@ import numpy as np
 
 DAY = 86400
 WEEK = 7 * DAY
+RECENT_WEEKS = 8  # weeks of history each hour-of-week slot is estimated from
 SHRINK = 3.0  # pseudo-observations of the hour-of-day × weekday profile per slot
 
 
@@ -78,10 +80,11 @@ def _profile(ratio: np.ndarray, hod: np.ndarray, dow: np.ndarray, per_day: int) 
     prof = np.empty((7, per_day))
     for d in range(7):
         for h in range(per_day):
-            sel = ratio[(dow == d) & (hod == h)]
+            sel = ratio[(dow == d) & (hod == h)][-RECENT_WEEKS:]
             n = len(sel)
-            own = _trimmed_mean(sel) if n else product[d, h]
-            prof[d, h] = (n * own + SHRINK * product[d, h]) / (n + SHRINK)
+            own = float(np.median(sel)) if n else product[d, h]
+            prior = SHRINK * min(1.0, 2.0 / n) ** 2 if n else SHRINK
+            prof[d, h] = (n * own + prior * product[d, h]) / (n + prior)
     return prof / max(prof.mean(), 1e-9)
 
 

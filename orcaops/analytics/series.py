@@ -1,4 +1,9 @@
-"""The series detector applied to what the warehouse holds: samples and durations."""
+"""The series detector applied to what the warehouse holds: samples and durations.
+
+Durations: each run of a key is its own event, so two slow runs a few runs apart are two
+anomalies (no cooldown; consecutive slow runs are still one excursion). Samples of one run
+are one process over seconds: a spike and its echo a few samples later are one episode.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +34,8 @@ def series_anomalies(wh: Any, *, job_id: str | None = None, key: str | None = No
                              f"{', '.join(SAMPLE_COLUMNS)}")
         frame = wh.samples(job_id).select("ts", column).drop_nulls()
         return detect(frame[column].to_numpy(), frame["ts"].to_list(), threshold=threshold,
-                      window=30, min_history=5)
+                      window=30, min_history=5, cooldown=10)
     frame = wh._frame("SELECT started_at, duration_s FROM baseline_samples "
                       "WHERE baseline_key = ? ORDER BY started_at", [key])
     return detect(frame["duration_s"].to_numpy(), frame["started_at"].to_list(),
-                  threshold=threshold)
+                  threshold=threshold, cooldown=0)

@@ -8,9 +8,9 @@ from typing import Any
 
 import polars as pl
 
-from orcaops.logs.testresults import TestResults, parse_test_results
-from orcaops.logs.knowledge import match_patterns
+from orcaops.analytics.advice import solutions_for
 from orcaops.logs.model import ParsedLog
+from orcaops.logs.testresults import TestResults, parse_test_results
 from orcaops.models import JobSummary
 
 EMOJI = {"success": "✅", "failed": "❌", "timeout": "⏱️", "cancelled": "🚫", "error": "💥",
@@ -95,13 +95,24 @@ def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str) -> str:
         where = _where(run.get("first_error"), tests)
         return f"Tests failed in {dur}: {tests.bad} of {tests.total} failed{where}"
     if status in ("failed", "error"):
-        err = (run.get("first_error") or "").strip()
-        head = f"Failed in {dur}" + (f" ({category})" if category else "")
-        code = run.get("exit_code")
-        return f"{head}: {err[:120]}" if err else f"{head} with exit code {code}"
+        return _failed(run, status, category, dur)
     if status == "cancelled":
         return f"Cancelled after {dur}"
     return {"running": f"Running for {dur}", "queued": "Queued"}.get(status, f"{status} ({dur})")
+
+
+def _failed(run: dict[str, Any], status: str, category: str | None, dur: str) -> str:
+    """A failed run by its first error; a run that errored (OrcaOps could not run it) by the
+    error message stored with it, which says why (``no space left on device``)."""
+    err = (run.get("first_error") or run.get("error_message") or "").strip()
+    head = "Error" if status == "error" else "Failed"
+    head += f" after {dur}" if status == "error" else f" in {dur}"
+    if category and category != "unknown":
+        head += f" ({category})"
+    if err:
+        return f"{head}: {err[:120]}"
+    code = run.get("exit_code")
+    return f"{head} with exit code {code}" if code is not None else f"{head}, no error recorded"
 
 
 def _where(first_error: str | None, tests: TestResults) -> str:
@@ -122,10 +133,16 @@ def _key_events(run: dict[str, Any], df: pl.DataFrame, analysis: dict[str, Any],
     if tests is not None and tests.total:
         events.append(f"{tests.framework}: {tests.passed} passed, {tests.failed} failed, "
                       f"{tests.errors} errors, {tests.skipped} skipped")
+    if run.get("error_message") and run.get("status") == "error":
+        events.append(f"OrcaOps could not run it: {run['error_message'].strip()[:200]}")
     line = analysis.get("first_error_line")
     if run.get("first_error"):
         events.append(f"First error{f' at line {line}' if line else ''}: "
                       f"{run['first_error'].strip()[:200]}")
+    block = analysis.get("root_cause") or {}
+    if block.get("first_line") and block.get("last_line", 0) > block["first_line"]:
+        events.append(f"Root cause: lines {block['first_line']}-{block['last_line']} "
+                      f"({block.get('reason', '')})".replace(" ()", ""))
     if not df.is_empty() and "stacktrace_id" in df.columns:
         n = df["stacktrace_id"].drop_nulls().n_unique()
         if n:
@@ -148,15 +165,15 @@ def _stating_lines(df: pl.DataFrame, limit: int = 50) -> list[str]:
 
 def _suggestions(run: dict[str, Any], errors: list[str], analysis: dict[str, Any]) -> list[str]:
     out: list[str] = []
-    for text in [run.get("first_error") or "", *errors]:
-        for _, solutions in match_patterns(text):
-            out += [s for s in solutions if s not in out]
+    for text in [run.get("first_error") or "", run.get("error_message") or "", *errors]:
+        out += [s for s in solutions_for(text) if s not in out]
     if run.get("status") == "timeout":
         out.append("Raise the job's timeout or find the step that got slower")
     if analysis.get("stalled"):
         out.append("The output stalled: look for a hang (network wait, lock, prompt for input)")
-    if run.get("status") in ("failed", "error") and not out:
-        out.append("Run `orcaops debug <job_id>` for root-cause lines and similar past failures")
+    if run.get("status") in ("failed", "error") and not out and run.get("job_id"):
+        out.append(f"Run `orcaops debug {run['job_id']}` for root-cause lines and similar past "
+                   "failures")
     return out[:_MAX_ITEMS]
 
 
@@ -180,7 +197,9 @@ def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame 
     analysis = _analysis(run)
     tests = parse_test_results(df["message"].to_list()) if not df.is_empty() else None
     dur = human_duration(run.get("duration_s"))
-    errors = _errors(df, run.get("first_error"))
+    stated = run.get("first_error") or (run.get("error_message")
+                                        if run.get("status") in ("failed", "error") else None)
+    errors = _errors(df, stated)
     warnings = _distinct(df, pl.col("level") == "WARN") if not df.is_empty() else []
     return JobSummary(
         job_id=str(run.get("job_id", "")), one_liner=_one_liner(run, tests, dur),

@@ -9,8 +9,9 @@ from typing import Any, Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import console, emit, warehouse
+from orcaops.cli.common import DEFAULT_LIMIT, console, emit, warehouse
 from orcaops.cli.options import FormatOpt, OutputOpt
+from orcaops.errors import InputError
 
 BASELINE_COLUMNS = ("key", "sample_count", "trusted", "duration_p50", "duration_p95",
                     "duration_p99", "duration_ema", "memory_max_mb", "success_rate",
@@ -122,9 +123,15 @@ def _show(model: Any, fmt: str) -> None:
     if fmt == "json":
         emit(model, "json", None)
         return
+    from rich.markup import escape
+
+    from orcaops.cli.pairs import field_lines
+
+    lines = field_lines(model)
+    width = max((len(name) for name, _ in lines), default=0)
     c = console()
-    for name, value in model.model_dump().items():
-        c.print(f"[bold]{name:>18}[/] {value}")
+    for name, text in lines:
+        c.print(f"[bold]{escape(name):>{width}}[/]  {escape(text)}")
 
 
 anomalies_app = typer.Typer(no_args_is_help=False)
@@ -140,20 +147,27 @@ def anomalies(
     type_: Optional[str] = typer.Option(None, "--type", help="duration, regression, memory, "
                                         "error_pattern, flaky or stalled."),
     include_acknowledged: bool = typer.Option(False, "--all", help="Include acknowledged."),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", "-n",
+                              help="At most this many, newest first (0: all)."),
     fmt: str = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Runs that deviate from what is normal for their job, newest first.
 
-    Example: orcaops anomalies --since -7d --severity warning
+    Example: orcaops anomalies --since -7d --severity warning --limit 20
     """
     if ctx.invoked_subcommand is not None:
         return
     from orcaops.models import Anomaly
 
+    if limit < 0:
+        raise InputError(f"--limit must be 0 or more, got {limit}")
     frame = warehouse(ctx).anomalies(since=since, severity=severity, type=type_,
                                      include_acknowledged=include_acknowledged)
-    _models_out(frame, Anomaly, fmt, output, ANOMALY_COLUMNS, f"{frame.height} anomalies")
+    shown = frame.head(limit) if limit else frame
+    title = (f"{frame.height} anomalies" if shown.height == frame.height else
+             f"{frame.height} anomalies (newest {shown.height}; --limit N for more)")
+    _models_out(shown, Anomaly, fmt, output, ANOMALY_COLUMNS, title)
 
 
 @anomalies_app.command("ack")

@@ -6,6 +6,7 @@ search`` can run through ``orcaops.cli.fastpath`` without importing it.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,9 @@ STATUS_STYLE = {"success": "green", "failed": "red", "timeout": "yellow", "error
                 "cancelled": "magenta", "running": "cyan", "queued": "cyan"}
 RUN_COLUMNS = ("job_id", "status", "image", "command", "started_at", "duration_s", "exit_code",
                "tags")
+# C0 and C1 control characters but tab and newline: a stored ``\r``, BEL or stray ESC must
+# not move the cursor or ring the terminal of whoever looks at a run.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def state(ctx: Ctx) -> dict[str, Any]:
@@ -61,6 +65,9 @@ def check_format(fmt: str, output: Path | None) -> None:
         raise InputError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "parquet" and output is None:
         raise InputError("--format parquet needs --output FILE (Parquet is binary)")
+    if fmt == "table" and output is not None:
+        raise InputError("--output needs a file format: add --format json, jsonl, csv or "
+                         "parquet (a table is for the terminal)")
 
 
 def out(text: str) -> None:
@@ -93,13 +100,28 @@ def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] |
         return
     frame = as_frame(data)
     if fmt == "table":
-        if output:
-            raise InputError("--output needs a file format: --format json, jsonl, csv or parquet")
         print_table(frame, columns=columns, title=title)
         return
     written = write_frame(frame, fmt, output)
     if written is not None:
         sys.stdout.write(written)
+
+
+def inert(text: str) -> str:
+    """``text`` that cannot drive a terminal: ANSI escape sequences removed as in log lines
+    (``orcaops.logs.clean.ANSI_RE``), any other control character shown as ``\\xNN``."""
+    if "\x1b" in text or "\x9b" in text:  # rare: the log cleaner (and polars) only then
+        from orcaops.logs.clean import ANSI_RE
+
+        text = re.sub(ANSI_RE, "", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def printable(text: str) -> str:
+    """:func:`inert` text with rich markup (``[red]``) escaped, so it prints as written."""
+    from rich.markup import escape
+
+    return escape(inert(text))
 
 
 def _cell(name: str, value: Any) -> str:
@@ -130,20 +152,51 @@ def print_table(frame: Any, *, columns: tuple[str, ...] | None = None,
 def print_rows(names: list[str], rows: list[tuple[Any, ...]], *,
                columns: tuple[str, ...] | None = None, title: str | None = None) -> None:
     """A rich table of ``rows`` named ``names`` (only ``columns`` where given and present)."""
+    from rich.markup import escape
     from rich.table import Table
 
     cols = [c for c in (columns or names) if c in names] or list(names)
     index = [names.index(c) for c in cols]
+    shown = [[inert(_cell(c, values[i])) for c, i in zip(cols, index)] for values in rows]
+    con = console()
+    if _too_wide(cols, shown, con.width):
+        _print_vertical(con, cols, shown, title)
+        return
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in cols:
         wide = c in ("command", "message", "description", "title", "intent", "first_error")
         table.add_column(c, overflow="ellipsis", no_wrap=not wide,
                          max_width=60 if wide else None)
-    for values in rows:
+    for values, cells in zip(rows, shown):
         row = {c: values[i] for c, i in zip(cols, index)}
-        cells = [_cell(c, row[c]) for c in cols]
+        cells = [escape(cell) for cell in cells]  # stored text is never rich markup
         if "status" in row and row["status"] in STATUS_STYLE:
             i = cols.index("status")
             cells[i] = f"[{STATUS_STYLE[row['status']]}]{cells[i]}[/]"
         table.add_row(*cells)
-    console().print(table)
+    con.print(table)
+
+
+# A column narrower than this shows too little of its values to be worth a table.
+_MIN_COLUMN = 10
+
+
+def _too_wide(cols: list[str], cells: list[list[str]], width: int) -> bool:
+    """Whether a table would squeeze its columns below readable widths (``SELECT *``)."""
+    need = sum(min(max([len(c)] + [len(r[k]) for r in cells[:50]]), _MIN_COLUMN) + 3
+               for k, c in enumerate(cols))
+    return len(cols) > 4 and need > width
+
+
+def _print_vertical(con: Any, cols: list[str], cells: list[list[str]], title: str | None
+                    ) -> None:
+    """One block of ``name  value`` lines per row (psql's expanded display)."""
+    from rich.markup import escape
+
+    if title:
+        con.print(f"[bold]{escape(title)}[/]")
+    pad = max(len(c) for c in cols)
+    for n, row in enumerate(cells, 1):
+        con.print(f"[dim]-[ row {n} ]{'-' * max(pad - 8, 4)}[/]")
+        for c, text in zip(cols, row):
+            con.print(f"[bold]{escape(c):<{pad}}[/] | {escape(text)}")

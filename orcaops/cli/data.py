@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -113,30 +113,59 @@ def sql(
 def compact(ctx: typer.Context, fmt: str = typer.Option("json", "--format", "-f")) -> None:
     """Compact small files, checkpoint, clean the Delta log, vacuum old files.
 
+    Partitions holding a damaged data file are skipped and reported (exit code 1); orphaned
+    rows are removed and the log index is rebuilt.
+
     Example: orcaops compact
     """
-    emit(warehouse(ctx).compact(), "json" if fmt == "table" else fmt, None)
+    report = warehouse(ctx).compact()
+    emit(report, "json" if fmt == "table" else fmt, None)
+    for problem in report["problems"]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if report["problems"]:
+        raise typer.Exit(1)
 
 
 @app.command()
-def recover(ctx: typer.Context) -> None:
-    """Finish what crashed: drop partial commits and record spooled runs.
+def recover(ctx: typer.Context, drop_damaged: bool = typer.Option(
+        False, "--drop-damaged", help="Set damaged data files and a damaged last commit "
+        "entry aside (warehouse/_quarantine) and drop their rows from the tables.")) -> None:
+    """Finish what crashed and rebuild what is derived: partial commits, orphaned rows,
+    damaged checkpoints, the saved snapshot, the log index, spooled runs.
 
-    Example: orcaops recover
+    Exit code 1 when problems remain (listed in the report).
+
+    Example: orcaops recover --drop-damaged
     """
-    emit(warehouse(ctx).recover(), "json", None)
+    report = warehouse(ctx).recover(drop_damaged=drop_damaged)
+    emit(report, "json", None)
+    if report["problems"]:
+        raise typer.Exit(1)
 
 
 @app.command()
 def doctor(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f")) -> None:
     """Check the home: tables, versions, sizes, file counts and problems.
 
+    Every data file is checked against the checksum recorded when it was written (or
+    decoded in full), as are the Delta log, the log index, the saved snapshot and orphaned
+    rows; each problem names the file and the command that fixes it. Exit code 1 when
+    there are problems.
+
     Example: orcaops doctor --format json
     """
     report = warehouse(ctx).doctor()
     if fmt == "json":
         emit(report, "json", None)
-        return
+    else:
+        _print_doctor(report)
+    if report["problems"]:
+        raise typer.Exit(1)
+
+
+def _print_doctor(report: dict[str, Any]) -> None:
+    from rich.markup import escape
+
     c = console()
     c.print(f"[bold]home[/] {report['home']}")
     for name, st in report["tables"].items():
@@ -144,6 +173,6 @@ def doctor(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f"
                 f"{st['bytes'] / 1e6:>9.1f} MB  log {st['log_bytes'] / 1e6:.1f} MB")
     c.print("  " + "  ".join(f"{k} {v}" for k, v in report["versions"].items()))
     for p in report["problems"]:
-        c.print(f"[yellow]problem:[/] {p}")
+        c.print(f"[yellow]problem:[/] {escape(p)}")
     if not report["problems"]:
         c.print("[green]no problems found[/]")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from orcaops.errors import QueryError
@@ -22,13 +24,21 @@ def refine(current: str, line: str) -> str:
 
 
 def search_loop(wh: Any, query: str, *, limit: int, sort: str,
-                read: Any = input) -> None:
-    """Run the interactive loop until the user quits."""
+                read: Callable[[str], str] | None = None) -> None:
+    """Run the interactive loop until the user quits.
+
+    Args:
+        read: reads one line after a prompt; by default a prompt_toolkit session on a
+            terminal (completion from the warehouse's facets, history in the home,
+            errors shown at the caret), else ``input``.
+    """
     from orcaops.cli.common import console
     from orcaops.cli.runsearch import show_result
 
     c = console()
     c.print(HELP)
+    if read is None:
+        read = _terminal_reader(wh, lambda: query) if sys.stdin.isatty() else input
     while True:
         if query:
             try:
@@ -50,3 +60,12 @@ def search_loop(wh: Any, query: str, *, limit: int, sort: str,
             c.print(wh.search_sql(query, limit=limit, sort=sort))
         elif line:
             query = refine(query, line)
+
+
+def _terminal_reader(wh: Any, current: Callable[[], str]) -> Callable[[str], str]:
+    from orcaops.cli.completion import prompt_reader
+
+    values = {name: [v for v in frame["value"].to_list() if v is not None]
+              for name, frame in wh.facets("").items()}
+    history = wh.settings.home / "search_history"
+    return prompt_reader(values, str(history), current)

@@ -68,6 +68,9 @@ def analyze(file: str = typer.Argument(..., help="A log file; - reads stdin."),
     c.print(f"[bold]{doc['lines']} lines[/], levels {doc['level_counts']}")
     c.print(f"first error: line {first.get('line_number')}: {first.get('text')}"
             if first else "no error found")
+    rc = doc.get("root_cause")
+    if rc:
+        c.print(f"root cause: lines {rc['first_line']}-{rc['last_line']} ({rc['reason']})")
     c.print(f"category: {doc.get('failure_category')}, stack traces: "
             f"{len(doc.get('stack_traces') or [])}")
     for pat in (doc.get("top_patterns") or [])[:10]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Optional
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Optional
 
 import typer
 
@@ -46,12 +48,18 @@ def run(
 
     if image and local:
         raise InputError("give either --image or --local, not both")
+    from orcaops.executors.spec import new_job_id
+
     spec = JobSpec(image=image, command=list(command), env=parse_env(env), mounts=list(mount),
                    workdir=workdir, memory=memory, cpus=cpus, timeout=timeout, tags=list(tag),
-                   intent=intent, parent_job_id=parent, triggered_by="cli")
+                   intent=intent, parent_job_id=parent, triggered_by="cli",
+                   job_id=new_job_id())
     wh = warehouse(ctx)
-    record = run_job(spec, wh, executor="local" if local else None,
-                     on_line=None if quiet else _echo())
+    err = console(stderr=True)
+    err.print(f"[bold]▶ {spec.job_id}[/] started (follow it elsewhere with "
+              f"`orcaops runs watch {spec.job_id}`)", highlight=False)
+    with _live_status(err, str(spec.job_id), quiet) as on_line:
+        record = run_job(spec, wh, executor="local" if local else None, on_line=on_line)
     _summarise(wh, record)
     raise typer.Exit(exit_code_of(record))
 
@@ -63,6 +71,40 @@ def exit_code_of(record) -> int:  # type: ignore[no-untyped-def]
     if record.exit_code is not None:
         return int(record.exit_code)
     return NO_EXIT_CODE.get(record.status, 1)
+
+
+@contextmanager
+def _live_status(err: Any, job_id: str, quiet: bool) -> Iterator[Any]:
+    """The job's output echoed, under a status line (on a terminal) that keeps time.
+
+    On a terminal, rich's Live display keeps ``⠋ r-… running 12s · 340 lines`` at the
+    bottom while the job's lines scroll above it; piped output gets the lines alone.
+    """
+    echo = None if quiet else _echo()
+    if not err.is_terminal:
+        yield echo
+        return
+    import time
+
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    from orcaops.render import human_duration
+
+    start, count = time.monotonic(), [0]
+
+    def status() -> Spinner:
+        took = human_duration(time.monotonic() - start)
+        return Spinner("dots", f"{job_id} running {took} · {count[0]} lines")
+
+    def on_line(stream: str, line: str) -> None:
+        count[0] += 1
+        if echo is not None:
+            echo(stream, line)
+
+    with Live(get_renderable=status, console=err, transient=True, redirect_stdout=True,
+              redirect_stderr=True, refresh_per_second=4):
+        yield on_line
 
 
 def _echo():  # type: ignore[no-untyped-def]
@@ -78,18 +120,47 @@ def _echo():  # type: ignore[no-untyped-def]
 
 
 def _summarise(wh, record) -> None:  # type: ignore[no-untyped-def]
+    _print_ended(wh, {**record.model_dump(), "duration_s": record.duration_s})
+
+
+def _print_ended(wh: Any, run: dict[str, Any]) -> None:
+    """``✘ r-… failed in 1m 04s (python:3.11, exit 1) — <first error>`` and its anomalies."""
+    from rich.markup import escape
+
     from orcaops.render import human_duration
 
     c = console(stderr=True)
     mark = {"success": "[green]✔[/]", "failed": "[red]✘[/]", "timeout": "[yellow]⏱[/]",
-            "cancelled": "[magenta]■[/]"}.get(record.status, "[red]![/]")
-    where = record.image or "local"
-    line = (f"{mark} {record.job_id} {record.status} in {human_duration(record.duration_s)} "
-            f"({where}, exit {record.exit_code})")
-    if record.first_error:
-        line += f" — {record.first_error[:120]}"
-    elif record.error_message:
-        line += f" — {record.error_message[:160]}"
-    c.print(line)
-    for anomaly in wh.anomalies_for(record.job_id):
-        c.print(f"[yellow]anomaly[/] [{anomaly.severity}] {anomaly.title}: {anomaly.description}")
+            "cancelled": "[magenta]■[/]"}.get(run["status"], "[red]![/]")
+    where = run.get("image") or "local"
+    line = (f"{run['job_id']} {run['status']} in {human_duration(run.get('duration_s'))} "
+            f"({where}, exit {run.get('exit_code')})")
+    if run.get("first_error"):
+        line += f" — {run['first_error'][:120]}"
+    elif run.get("error_message"):
+        line += f" — {run['error_message'][:160]}"
+    c.print(f"{mark} {escape(line)}")
+    for anomaly in wh.anomalies_for(run["job_id"]):
+        c.print(f"[yellow]anomaly[/] [{anomaly.severity}] "
+                f"{escape(anomaly.title)}: {escape(anomaly.description)}")
+
+
+def print_outcome(wh: Any, job_id: str, wait_s: float = 30.0) -> None:
+    """How a watched job ended, once its run is committed (its recorder commits it)."""
+    import time
+
+    from orcaops.errors import NotFoundError
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            run = wh.run(job_id)
+        except NotFoundError:
+            if time.monotonic() > deadline:
+                console(stderr=True).print(f"{job_id} ended but is not recorded yet "
+                                           "(orcaops recover records it if its recorder died)")
+                return
+            time.sleep(0.2)
+            continue
+        _print_ended(wh, run)
+        return

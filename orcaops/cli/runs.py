@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import console, emit, out, warehouse
+from orcaops.cli.common import console, emit, out, printable, warehouse
 from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
 from orcaops.cli.runsearch import DEFAULT_SORT, run_search
 from orcaops.errors import InputError
@@ -41,6 +41,52 @@ def search(
                show_sql=show_sql, interactive=interactive)
 
 
+@runs_app.command("diff")
+def diff(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
+         other: Optional[str] = typer.Argument(
+             None, help="The run to compare with (default: the job's last success before it)."),
+         limit: int = typer.Option(40, "--limit", "-n", help="At most this many new lines."),
+         fmt: str = FormatOpt) -> None:
+    """Compare two runs: what changed, and the log lines new since the run that worked.
+
+    Example: orcaops runs diff r-70019042
+    """
+    from orcaops.cli.rundiff import print_diff
+
+    result = warehouse(ctx).diff(job_id, other)
+    if fmt != "table":
+        emit(result, fmt, None)
+        return
+    print_diff(result, limit)
+
+
+@runs_app.command("watch")
+def watch(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix.")
+          ) -> None:
+    """Follow a running job's output until it ends, then print how it ended.
+
+    Example: orcaops runs watch r-20261203-1849-3fa2
+    """
+    import sys
+
+    from orcaops.executors.watch import find_spool, follow
+
+    wh = warehouse(ctx)
+    spool = find_spool(wh.settings.spool, job_id)
+    if spool is None:
+        run = wh.run(job_id)  # NotFoundError when it never ran
+        console(stderr=True).print(f"{run['job_id']} is not running: it ended {run['status']}"
+                                   f" (orcaops runs logs {run['job_id']})")
+        return
+    for line in follow(spool):
+        target = sys.stderr if line.stream == "stderr" else sys.stdout
+        target.write(line.text + "\n")
+        target.flush()
+    from orcaops.cli.run import print_outcome
+
+    print_outcome(wh, spool.name)
+
+
 @runs_app.command("show")
 def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
          fmt: str = FormatOpt) -> None:
@@ -55,7 +101,7 @@ def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or
     c = console()
     for key, value in run.items():
         if value not in (None, "", [], "{}"):
-            c.print(f"[bold]{key:>20}[/] {value}")
+            c.print(f"[bold]{key:>20}[/] {printable(str(value))}")
 
 
 @runs_app.command("logs")
@@ -66,13 +112,18 @@ def logs(
                                         help="Only lines at this level or worse."),
     grep: Optional[str] = typer.Option(None, "--grep", "-g", help="Only lines with this text."),
     stream: Optional[str] = typer.Option(None, "--stream", help="stdout or stderr."),
+    failed: bool = typer.Option(False, "--failed", help="Only the lines that made the run fail "
+                                "(the root-cause block), with a little context."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, table, json, jsonl, csv."),
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Print the log lines of one run.
 
-    Example: orcaops runs logs r-7000123 --level error
+    Example: orcaops runs logs r-70019042 --failed
     """
+    if failed:
+        _print_failed(ctx, job_id, fmt, output)
+        return
     frame = warehouse(ctx).logs(job_id=job_id, grep=grep, level=level)
     if stream:
         if stream not in ("stdout", "stderr"):
@@ -88,6 +139,19 @@ def logs(
         output.write_text(text, encoding="utf-8")
     else:
         out(text or "(no matching lines)")
+
+
+def _print_failed(ctx: typer.Context, job_id: str, fmt: str, output: Optional[Path]) -> None:
+    lines = warehouse(ctx).root_cause(job_id)
+    if fmt != "text":
+        emit(lines, fmt, output)
+        return
+    text = "".join(f"{'>' if r['in_block'] else ' '} {r['line_number']:>5} {r['level']:<5} "
+                   f"{r['text']}\n" for r in lines)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        out(text or "(no root cause: the run's log holds no error)")
 
 
 @runs_app.command("export")

@@ -23,8 +23,7 @@ def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt
     if show_sql:
         from orcaops.search import compile_search
 
-        plan = compile_search(query, limit=limit, sort=sort)
-        out(plan.render() + ("\n-- facets:\n" + plan.facets_sql if facets else ""))
+        out(compile_search(query, limit=limit, sort=sort, log_index=False).render(facets))
         return
     check_format(fmt, output)
     if interactive:

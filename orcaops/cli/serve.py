@@ -55,6 +55,9 @@ def serve(
              "/orcaops route. Prefer the ORCAOPS_API_KEY variable: arguments show in ps."),
     log_level: str = typer.Option("info", "--log-level",
                                   help="uvicorn log level: debug, info, warning, error."),
+    query_timeout: float = typer.Option(
+        30.0, "--query-timeout", min=0.1,
+        help="Seconds a request's query may run before it is stopped (a 400 error)."),
 ) -> None:
     """Serve the HTTP API (FastAPI): search, runs, logs, summaries, metrics, anomalies,
     baselines, recommendations, forecasts; the OpenAPI schema at /openapi.json, docs at /docs.
@@ -67,7 +70,7 @@ def serve(
 
     from orcaops.server.http import create_app
 
-    api = create_app(warehouse(ctx), api_key)
+    api = create_app(warehouse(ctx), api_key, query_timeout=query_timeout)
     sys.stderr.write(f"OrcaOps API on http://{host}:{port}/orcaops (docs: /docs)"
                      f"{', API key required' if api_key else ''}\n")
     uvicorn.run(api, host=host, port=port, log_level=log_level)

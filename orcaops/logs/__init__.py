@@ -41,7 +41,7 @@ def analysis_document(log: ParsedLog) -> dict[str, Any]:
         first = {"line_number": log.first_error_line, "text": log.first_error}
     return {"lines": a.get("lines", len(log)), "first_error": first,
             "failure_category": log.failure_category,
-            "error_fingerprint": log.error_fingerprint,
+            "error_fingerprint": log.error_fingerprint, "root_cause": log.root_cause,
             "has_stacktrace": bool(log.stack_traces), "stack_traces": log.stack_traces,
             "level_counts": a.get("level_counts", {}), "n_error": log.n_error,
             "n_warn": log.n_warn, "top_patterns": a.get("top_patterns", []),
@@ -57,7 +57,8 @@ def analyze_text(text: str) -> dict[str, Any]:
         text: The file's text.
 
     Returns:
-        ``lines``, ``first_error`` (``{line_number, text}`` or None), ``failure_category``,
+        ``lines``, ``first_error`` (``{line_number, text}`` or None), ``root_cause``
+        (``{first_line, last_line, text, reason}`` or None), ``failure_category``,
         ``error_fingerprint``, ``has_stacktrace``, ``stack_traces``, ``level_counts``,
         ``n_error``, ``n_warn``, ``top_patterns``, ``n_templates``, ``lines_per_s`` (output
         rate, None without timestamps), ``max_gap_s``, ``stalled`` and detected ``formats``.

@@ -6,6 +6,8 @@ import re
 
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
 from orcaops.logs.literals import Prefiltered
+from orcaops.logs.failclass import classify
+from orcaops.logs.failure import RootCause
 from orcaops.logs.rootcause import ErrorEvent, trace_text
 
 _TYPE_CATEGORY: tuple[tuple[Prefiltered, str], ...] = tuple(
@@ -44,7 +46,8 @@ def event_text(messages: list[str], ev: ErrorEvent) -> str:
 
 
 def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | None,
-               events: list[ErrorEvent], messages: list[str]) -> str:
+               events: list[ErrorEvent], messages: list[str],
+               cause: RootCause | None = None) -> str:
     """One of ``FAILURE_CATEGORIES`` for a failed run.
 
     Args:
@@ -54,6 +57,8 @@ def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | Non
         root: The root-cause event.
         events: All error events.
         messages: Cleaned messages.
+        cause: The root-cause block; when given (a failed run's), it decides
+            (:func:`orcaops.logs.failclass.classify`), else the error events do.
 
     Returns:
         The category; ``unknown`` when nothing points anywhere.
@@ -64,6 +69,19 @@ def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | Non
     live = [e for e in events if not e.recovered]
     if exit_code == 137 or _OOM_RE.search(tail) or any(_OOM_RE.search(e.text) for e in live):
         return "oom"
+    guess = None
+    if cause is not None and cause.kind != "event":
+        guess, sure = classify(cause, messages, exit_code)
+        if sure:
+            return guess
+    found = _from_events(status, exit_code, root, events, messages, live, tail)
+    return guess if guess is not None and found == "unknown" else found
+
+
+def _from_events(status: str | None, exit_code: int | None, root: ErrorEvent | None,
+                 events: list[ErrorEvent], messages: list[str], live: list[ErrorEvent],
+                 tail: str) -> str:
+    """The category from the knowledge base over the error events (no decisive block)."""
     if root is not None:
         found = match_patterns(event_text(messages, root))
         if found:

@@ -19,6 +19,16 @@ ANSI_RE = (
     r"|\x9b[0-?]*[ -/]*[@-~]"
 )
 _ANSI_PY = re.compile(ANSI_RE)
+# CI markers a terminal does not show: Travis folds and step timers (written straight before the
+# text, often with only an escape between: ``travis_time:end:...duration=123\x1b[0KThe command``)
+# and GitHub Actions group markers (after the runner's timestamp when it wrote one: the
+# timestamp stays for format detection). Removed before the escapes, which delimit them.
+CI_MARKER_RE = (
+    r"travis_fold:(?:start|end):[^\s\x1b]*"
+    r"|travis_time:(?:start|end):[0-9a-f]*(?::start=\d+,finish=\d+,duration=\d+(?:,event=\w+)?)?"
+    r"|##\[(?:end)?group\]"
+)
+_CI_MARKER_PY = re.compile(CI_MARKER_RE)
 
 
 def split_lines(text: str) -> list[str]:
@@ -54,6 +64,8 @@ def clean_expr(col: str) -> pl.Expr:
     """
     c = pl.col(col).str.strip_chars_end("\r")
     c = pl.when(c.str.contains("\r", literal=True)).then(c.str.replace(r"^.*\r", "")).otherwise(c)
+    c = pl.when(c.str.contains("travis_", literal=True) | c.str.contains("##[", literal=True)
+                ).then(c.str.replace_all(CI_MARKER_RE, "")).otherwise(c)
     return pl.when(c.str.contains("\x1b", literal=True) | c.str.contains("\x9b", literal=True)
                    ).then(c.str.replace_all(ANSI_RE, "").str.replace_all("[\x1b\x9b]", "")
                           ).otherwise(c)
@@ -71,12 +83,20 @@ def clean_series(lines: pl.Series) -> pl.Series:
     Returns:
         The cleaned lines.
     """
-    dirty = (lines.str.contains("\r", literal=True) | lines.str.contains("\x1b", literal=True)
-             | lines.str.contains("\x9b", literal=True)).arg_true()
+    hit = lines.str.contains("\r", literal=True)
+    for mark in ("\x1b", "\x9b", "travis_", "##["):
+        hit = hit | lines.str.contains(mark, literal=True)
+    dirty = hit.arg_true()
     if dirty.len() == 0:
         return lines
     fixed = pl.DataFrame({"raw": lines.gather(dirty)}).select(clean_expr("raw"))["raw"]
     return lines.scatter(dirty, fixed)
+
+
+def needs_cleaning(line: str) -> bool:
+    """Whether :func:`clean_line` can change the line (cheap substring tests)."""
+    return ("\r" in line or "\x1b" in line or "\x9b" in line or "travis_" in line
+            or "##[" in line)
 
 
 def clean_line(line: str) -> str:
@@ -86,11 +106,14 @@ def clean_line(line: str) -> str:
         line: One raw line.
 
     Returns:
-        The line with ``\\r`` overwrites applied and ANSI escapes removed.
+        The line with ``\\r`` overwrites applied, CI fold/timer markers and ANSI escapes
+        removed.
     """
     line = line.rstrip("\r")
     if "\r" in line:
         line = line[line.rindex("\r") + 1:]
+    if "travis_" in line or "##[" in line:
+        line = _CI_MARKER_PY.sub("", line)
     if "\x1b" in line or "\x9b" in line:
         # Stray escape bytes (a sequence cut off by the line end) are not text either.
         line = _ANSI_PY.sub("", line).replace("\x1b", "").replace("\x9b", "")

@@ -66,7 +66,7 @@ ERROR_RE = _b(
     r"\bcommand not found\b|No such file or directory|Permission denied|Connection refused|"
     r"\b[1-9]\d* (?:failed|errors?)\b|\b[Ff]ailed (?:to|with|because|at)\b|"
     r"\b(?:[Bb]uild|[Tt]ests?|[Jj]ob|[Cc]ommand|[Ss]tep|[Cc]ompilation) failed\b|"
-    r"[✗✕✖❌]|\*\*\* .*Error \d+")
+    r"[✗✕✖❌]|\*\*\* .*Error \d+|^CMake Error\b")
 WARN_RE = _b(r"\b(?:WARN|WARNING|Warning|warning)\b|DeprecationWarning|\bdeprecated\b|⚠")
 DEBUG_RE = _b(r"^\s*\[?(?:DEBUG|TRACE|debug|trace)\b")
 

@@ -18,7 +18,7 @@ from itertools import compress
 
 import polars as pl
 
-from orcaops.logs.clean import clean_line
+from orcaops.logs.clean import clean_line, needs_cleaning
 from orcaops.logs.extract import Extracted, extract, scan_exprs
 from orcaops.logs.formats import FORMATS
 from orcaops.logs.headers import header_length, sample_step, split_header
@@ -71,8 +71,7 @@ def year_of(timestamps: Sequence[datetime | None] | None) -> int:
 def _clean(run: RunLines) -> list[str]:
     # Per line in Python: substring tests are cheaper than a column pass.
     try:
-        values = [clean_line(x) if "\r" in x or "\x1b" in x or "\x9b" in x else x
-                  for x in run.lines]
+        values = [clean_line(x) if needs_cleaning(x) else x for x in run.lines]
     except TypeError:  # not all str (bytes, None): take their text
         values = [clean_line(str(x)) for x in run.lines]
     lits = [s for s in run.secrets if s and len(s) >= 3]

@@ -40,7 +40,8 @@ class ParsedLog:
 
     ``n_error`` counts error *events*: a stack trace is one error however many lines it spans
     (``is_error`` is true on each of its lines). ``first_error``/``first_error_line`` are the
-    root-cause line, ``failure_category`` is set for failed runs only.
+    root-cause line, inside ``root_cause`` (``{first_line, last_line, text, reason}``: the
+    lines a person should read first), ``failure_category`` is set for failed runs only.
     """
 
     line_number: list[int]
@@ -60,6 +61,7 @@ class ParsedLog:
     failure_category: str | None = None
     error_fingerprint: str | None = None
     stack_traces: list[dict[str, Any]] = field(default_factory=list)
+    root_cause: dict[str, Any] | None = None
     analysis: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:

@@ -10,7 +10,6 @@ trace regions, distinct masked messages).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -19,6 +18,8 @@ from itertools import compress
 from orcaops.errors import InputError
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
+from orcaops.logs.evidence import BLOCK_MAX
+from orcaops.logs.failure import RootCause, find_anchor, find_root_cause, reports_failure
 from orcaops.logs.levels import normalize_level
 from orcaops.logs.lines import Lines, line_stages
 from orcaops.logs.model import ParsedLog, RunLines
@@ -30,14 +31,16 @@ _ERR = ("ERROR", "FATAL")
 # From this many lines in a batch, templates are mined column-wise (mine_many: a few polars
 # queries, ~1 ms before the first row); below it, per run in Python (mine).
 MINE_MANY_LINES = 5_000
-_EXIT_NOISE = re.compile(r"^(?:exit status \d+|Node\.js v[\d.]+|error Command failed|"
-                         r"npm ERR!|make(?:\[\d+\])?: \*\*\*|Process exited|Error: Process)")
+_AFTER = 11
 
 
-def _output_after(msgs: list[str], t: Trace) -> bool:
-    """Whether the run printed more than exit noise after a trace (so it went on)."""
-    after = [m for m in msgs[t.last + 1:t.last + 12] if m.strip()]
-    return any(not _EXIT_NOISE.search(m) for m in after)
+def _logging_after(explicit: list[str | None], t: Trace) -> bool:
+    """Whether the logger went on writing records after a trace (so the process survived it).
+
+    Plain output after a trace (a ``print``, a shell's cleanup, the other stream flushed at
+    exit) says nothing: an uncaught exception is followed by it as often as not.
+    """
+    return any(lv is not None for lv in explicit[t.last + 1:t.last + 1 + _AFTER])
 
 
 def _trace_level(t: Trace, msgs: list[str], explicit: list[str | None], levels: list[str]
@@ -45,14 +48,16 @@ def _trace_level(t: Trace, msgs: list[str], explicit: list[str | None], levels: 
     """A trace takes the level of the log record that printed it, if one did.
 
     ``logger.warning("...", exc_info=True)`` prints a WARN record and then a traceback: that is
-    recovered noise, unless nothing but exit noise follows the trace (the process died of it).
+    recovered noise when the logger goes on writing records after it. Otherwise the trace is
+    an error of its own: a script that printed ``WARNING: retrying after 1s`` and then died of
+    an uncaught exception failed with that exception, whatever it printed after.
     """
     own = explicit[t.first]
     if own is not None:
         return own
     prev = t.first - 1
     owner = explicit[prev] if prev >= 0 else None
-    if owner is not None and levels[prev] not in _ERR and _output_after(msgs, t):
+    if owner is not None and levels[prev] not in _ERR and _logging_after(explicit, t):
         return owner
     return "FATAL" if t.fatal else "ERROR"
 
@@ -189,7 +194,15 @@ def _assemble(fields: list[str | None], msgs: list[str], levels: list[str], is_e
         st_ids[i] = ids[k]
     known = status is not None or exit_code is not None
     root = select_root(events, failed=known and is_failed(status, exit_code, None))
-    failed = is_failed(status, exit_code, root)
+    anchor = find_anchor(msgs) if msgs else None
+    failed = is_failed(status, exit_code, root) or not known and reports_failure(msgs, anchor)
+    cause = find_root_cause(msgs, anchor) if failed else _event_block(root, msgs)
+    if failed and cause is not None:
+        root = _event_at(events, cause, msgs, levels)
+        if root.trace is not None and root.trace.first == cause.first:
+            # A trace is one block; its statement is the error (Python prints it last).
+            cause.last = min(root.trace.last, cause.first + BLOCK_MAX - 1)
+            cause.line = min(root.index, cause.last)
     # WARN lines outside traces, plus each WARN trace once.
     n_warn = levels.count("WARN") + sum(1 - (t.last - t.first + 1) for t, lvl in traces
                                         if lvl == "WARN")
@@ -199,13 +212,35 @@ def _assemble(fields: list[str | None], msgs: list[str], levels: list[str], is_e
         level=levels, message=msgs, template_id=template_ids, template=templates,
         parsed=fields, is_error=is_error, stacktrace_id=st_ids,
         n_error=len(events), n_warn=n_warn,
-        first_error=root.text.strip() if root else None,
-        first_error_line=root.index + 1 if root else None,
-        failure_category=categorize(status, exit_code, root, events, msgs) if failed else None,
+        first_error=msgs[cause.line].strip() if cause else None,
+        first_error_line=cause.line + 1 if cause else None,
+        failure_category=categorize(status, exit_code, root, events, msgs, cause)
+        if failed else None,
         error_fingerprint=fingerprint(root) if root else None,
         stack_traces=[t.to_dict(ids[k]) for k, (t, _) in enumerate(traces)],
-        analysis={})
+        root_cause=cause.to_dict(msgs) if cause else None, analysis={})
     return log
+
+
+def _event_block(ev: ErrorEvent | None, msgs: list[str]) -> RootCause | None:
+    """The block of a run that did not fail: its first unrecovered error, if any."""
+    if ev is None:
+        return None
+    first, last = (ev.trace.first, ev.trace.last) if ev.trace else (ev.index, ev.index)
+    return RootCause(first, min(last, first + 29), ev.index,
+                     "the first error the run did not recover from (it did not fail)",
+                     kind="event")
+
+
+def _event_at(events: list[ErrorEvent], cause: RootCause, msgs: list[str], levels: list[str]
+              ) -> ErrorEvent:
+    """The error event the root-cause block holds (its fingerprint identifies the failure);
+    a block without one (a failing step that printed no error line) is an event of its own."""
+    for ev in events:
+        first, last = (ev.trace.first, ev.trace.last) if ev.trace else (ev.index, ev.index)
+        if first <= cause.line <= last or cause.first <= ev.index <= cause.last:
+            return ev
+    return ErrorEvent(cause.line, cause.line, msgs[cause.line], levels[cause.line])
 
 
 def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:
@@ -215,6 +250,8 @@ def _analysis(log: ParsedLog, fmts: list[str | None]) -> dict:
     formats = Counter(f for f in fmts if f is not None)
     out = {"lines": len(log.level), "level_counts": counts, "n_error": log.n_error,
            "n_warn": log.n_warn, "first_error_line": log.first_error_line,
+           "root_cause": ({k: log.root_cause[k] for k in ("first_line", "last_line", "reason")}
+                          if log.root_cause else None),
            "has_stacktrace": bool(log.stack_traces), "n_stack_traces": len(log.stack_traces),
            "n_templates": n_templates, "repeated_lines": repeated, "top_patterns": top,
            "formats": dict(formats.most_common())}

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from orcaops.query.ast import Node
 from orcaops.query.compiler import CompiledQuery, compile_node, compile_query
-from orcaops.query.parser import MAX_QUERY_LENGTH, parse_query
+from orcaops.query.parser import MAX_QUERY_LENGTH, MAX_QUERY_TERMS, parse_query
 from orcaops.query.sort import compile_sort
 
 __all__ = [
     "MAX_QUERY_LENGTH",
+    "MAX_QUERY_TERMS",
     "CompiledQuery",
     "Node",
     "compile_node",

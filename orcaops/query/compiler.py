@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from orcaops.config import analysis_now
 from orcaops.query import ast, predicates
 from orcaops.query.context import Context
 from orcaops.query.parser import parse_query, printable
@@ -71,12 +72,17 @@ def compile_query(text: str, *, now: datetime | None = None,
 def compile_node(node: ast.Node, *, text: str = "", now: datetime | None = None,
                  log_index: bool = False) -> CompiledQuery:
     """Compile an already parsed (or hand-built) syntax tree; see :func:`compile_query`."""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or analysis_now()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     ctx = Context(printable(text), moment.astimezone(timezone.utc), log_index)
     result = Compiler(ctx).compile(node)
     return CompiledQuery(result.text, result.params, text, result.views)
+
+
+# A keyword standing where a term should (``a AND AND b``) is lexed as a word by the contextual
+# lexer: searching for the text "AND" is never what was meant.
+_KEYWORDS = frozenset({"AND", "OR", "NOT"})
 
 
 class Compiler:
@@ -108,10 +114,25 @@ class Compiler:
         return Sql(TRUE)
 
     def visit_Term(self, node: ast.Term) -> Part:
+        if isinstance(node.value, ast.Word) and not node.value.raw:
+            raise self.ctx.error(f"Empty value for {node.field}", node.value.pos,
+                                 [f"a value after {node.field}: (an empty one would match "
+                                  "every run)"])
         return predicates.compile_term(self.ctx, node)
 
     def visit_Bare(self, node: ast.Bare) -> Part:
-        return predicates.compile_bare(self.ctx, node.value)
+        word = node.value
+        if not word.quoted and word.raw.upper() in _KEYWORDS:
+            raise self.ctx.error(f"{word.raw.upper()} where a search term should be", word.pos,
+                                 ['a term such as tag:pr (quote "and" to search for the word)'])
+        if not word.quoted and word.raw.startswith(":"):
+            raise self.ctx.error("Missing field name before ':'", word.pos,
+                                 ["field:value such as status:failed (quote text that "
+                                  "starts with ':')"])
+        if not word.raw:
+            raise self.ctx.error("Empty phrase", word.pos,
+                                 ["text inside the quotes (an empty one would match every run)"])
+        return predicates.compile_bare(self.ctx, word)
 
     def visit_Not(self, node: ast.Not) -> Part:
         return negate(_as_sql(self.visit(node.item), self.ctx.log_index))

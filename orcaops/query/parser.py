@@ -25,6 +25,10 @@ else:
     UnexpectedCharacters, UnexpectedToken = _lalr.UnexpectedCharacters, _lalr.UnexpectedToken
 
 MAX_QUERY_LENGTH = 10_000
+# Words, phrases and values a query may hold: each is a predicate DuckDB evaluates per run
+# (a 700-term OR held the server 8.3 s); a list that long belongs in `orcaops sql`.
+MAX_QUERY_TERMS = 200
+_TERM_TOKENS = frozenset({"WORD", "PHRASE", "VALUE", "REGEX"})
 # Nesting of parentheses and NOT/-: the transformer, compiler and DuckDB's parser all recurse,
 # and no real query comes close.
 MAX_DEPTH = 64
@@ -75,6 +79,7 @@ def parse_query(text: str) -> ast.Node:
         raise _syntax_error(text, exc, consumed) from exc
     except LarkError as exc:  # anything else lark may raise is still a bad query to the user
         raise QueryError(f"Cannot parse query: {exc}", text) from exc
+    _check_terms(text, consumed)
     _check_depth(text, tree)
     return _ToAst().transform(tree)
 
@@ -94,6 +99,16 @@ def _check_characters(text: str) -> None:
                 f"Unexpected control character {char!r} at column {pos + 1}",
                 printable(text), pos, ["a printable character"],
             )
+
+
+def _check_terms(text: str, consumed: Sequence[Token]) -> None:
+    terms = [t for t in consumed if t.type in _TERM_TOKENS]
+    if len(terms) > MAX_QUERY_TERMS:
+        pos = _pos(terms[MAX_QUERY_TERMS])
+        raise QueryError(
+            f"Query has too many terms ({len(terms):,}; the limit is {MAX_QUERY_TERMS}): "
+            "narrow it, or match a long list with `orcaops sql`",
+            printable(text), pos, [f"at most {MAX_QUERY_TERMS} terms"])
 
 
 def _check_depth(text: str, tree: Tree[Token]) -> None:

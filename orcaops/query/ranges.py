@@ -61,14 +61,17 @@ def compare(ctx: Context, name: str, kind: str, target: Sql, value: ast.Value) -
 
 
 def _between(ctx: Context, name: str, kind: str, target: Sql, value: ast.Range) -> Sql:
-    low = None if value.low is None else param(parse(ctx, name, kind, value.low))
-    high = None if value.high is None else param(parse(ctx, name, kind, value.high))
-    if low is not None and high is not None:
-        return fmt("{c} BETWEEN {a} AND {b}", c=target, a=low, b=high)
+    low = None if value.low is None else parse(ctx, name, kind, value.low)
+    high = None if value.high is None else parse(ctx, name, kind, value.high)
+    if value.low is not None and value.high is not None:
+        if low > high:  # type: ignore[operator]
+            raise ctx.error(f"Empty range for {name}: {value.low.raw} is above {value.high.raw}",
+                            value.pos, ["the lower bound first, as in [60 TO 120]"])
+        return fmt("{c} BETWEEN {a} AND {b}", c=target, a=param(low), b=param(high))
     if low is not None:
-        return fmt("{c} >= {a}", c=target, a=low)
+        return fmt("{c} >= {a}", c=target, a=param(low))
     if high is not None:
-        return fmt("{c} <= {b}", c=target, b=high)
+        return fmt("{c} <= {b}", c=target, b=param(high))
     return fmt("{c} IS NOT NULL", c=target)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 
 import polars as pl
 
+from orcaops.config import analysis_now
 from orcaops.errors import OrcaOpsError
 from orcaops.report import data, html, sections
 
@@ -30,6 +31,12 @@ RECENT_RUNS = 200       # the newest runs always listed
 MAX_FAILED_RUNS = 1000  # failed runs listed besides them; keeps a month of history < ~5 MB
 LOG_TAIL = 12           # log lines shown per run
 SUMMARY_LINES = 40      # log lines the one-line summary reads (test-runner totals are last)
+# vl-convert measures text to lay out axes and legends; the browser then draws it in its own
+# font. Naming the font it draws with (DejaVu Sans where installed, as on most Linux, else the
+# Arial-metric Liberation Sans that vl-convert bundles) makes both agree, so labels are not
+# pushed past the left edge or cut at the right one. The padding absorbs small differences.
+CHART_CONFIG = {"font": "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif",
+                "padding": 12}
 
 
 @dataclass
@@ -75,7 +82,7 @@ def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None =
     Raises:
         InputError: a ``since`` that is neither a span nor a date.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or analysis_now()
     start = data.resolve_since(since, now)
     anomalies = wh.anomalies(since=start)
     patterns = data.failure_patterns(wh, start, limit=10)
@@ -99,11 +106,13 @@ def load_charts(wh: Warehouse, start: datetime | None, patterns: pl.DataFrame,
     from orcaops import charts
 
     metrics = wh.metrics(by="day", since=start)
+    key = None if empty else charts.busiest_anomalous_key(wh, start, anomalies)
     plan: list[tuple[str, str, Callable[[], Any]]] = [
         ("success_rate", "Success rate by day", lambda: charts.success_rate(metrics)),
         ("duration", "Duration by day", lambda: charts.duration_trend(metrics)),
-        ("baseline", "Durations of the most anomalous job against its baseline",
-         lambda: charts.duration_vs_baseline(wh, since=start, anomalies=anomalies)),
+        ("baseline", (f"Durations of {charts.job_name(wh, key)} against its baseline "
+                      "(the job with the most duration anomalies)"),
+         lambda: charts.duration_vs_baseline(wh, key, since=start, anomalies=anomalies)),
         ("heatmap", "When runs start", lambda: charts.runs_heatmap(wh, since=start)),
         ("forecast", "Capacity: runs per hour ahead",
          lambda: charts.forecast(wh, "runs", horizon="3d", history="7d")),
@@ -119,6 +128,7 @@ def load_charts(wh: Warehouse, start: datetime | None, patterns: pl.DataFrame,
         try:
             spec = make().to_dict()
             spec.pop("title", None)  # the figure's caption says it
+            spec["config"] = {**CHART_CONFIG, **spec.get("config", {})}
             out.append(ChartSpec(name, title, spec=spec))
         except OrcaOpsError as e:  # e.g. too little history to forecast: say so, go on
             out.append(ChartSpec(name, title, note=str(e)))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import polars as pl
 
 from orcaops.analytics.common import parse_span, parse_when
+from orcaops.config import analysis_now
 
 FAILED = ("failed", "timeout", "error")
 RUN_COLUMNS = ("job_id", "status", "image", "command", "baseline_key", "started_at",
@@ -48,7 +49,7 @@ def resolve_since(since: str | date | datetime | None, now: datetime | None = No
     if isinstance(since, str) and since.strip().lower() in ("", "all"):
         return None
     if isinstance(since, str) and _SPAN_ONLY.match(since):
-        return (now or datetime.now(timezone.utc)) - parse_span(since, "--since")
+        return (now or analysis_now()) - parse_span(since, "--since")
     return parse_when(since, "--since", now)
 
 

@@ -43,14 +43,13 @@ def flaky(frame: pl.DataFrame) -> str:
 
 def _solutions(example: str | None) -> str:
     """The knowledge base's fixes for an error text (empty when nothing is known)."""
-    from orcaops.logs.knowledge import match_patterns
+    from orcaops.analytics.advice import known_fixes
 
-    found = match_patterns(example or "")
+    found = known_fixes(example or "")
     if not found:
         return ""
-    pattern, fixes = found[0]
-    items = "".join(f"<li>{esc(s)}</li>" for s in fixes[:3])
-    return f'<div class="kb"><b>{esc(pattern.title)}</b><ul>{items}</ul></div>'
+    items = "".join(f"<li>{esc(s)}</li>" for s in found[0].solutions[:3])
+    return f'<div class="kb"><b>{esc(found[0].pattern.title)}</b><ul>{items}</ul></div>'
 
 
 def failure_patterns(frame: pl.DataFrame, listed: set[str]) -> str:
@@ -70,8 +69,7 @@ def recommendations(items: list[Any]) -> str:
         return '<p class="empty">No recommendations.</p>'
     cards = []
     for r in items:
-        evidence = ", ".join(f"{k}: {_fmt(v)}" for k, v in (r.evidence or {}).items()
-                             if k != "rule")
+        evidence = evidence_text(r.evidence or {})
         cards.append(f'<div class="rec p-{esc(r.priority)}"><div class="rec-h">'
                      f'<span class="badge">{esc(r.priority)}</span> {esc(r.type)}</div>'
                      f"<h4>{esc(r.title)}</h4><p>{esc(r.description)}</p>"
@@ -80,8 +78,20 @@ def recommendations(items: list[Any]) -> str:
     return f'<div class="recs">{"".join(cards)}</div>'
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3g}"
-    return str(value)
+def evidence_text(evidence: dict[str, Any]) -> str:
+    """A recommendation's evidence as people read it: ``timeout after: 22m 40s, limit: 16.0 GB,
+    runs: 1,312`` — each number in the unit its name implies, never ``1.36e+03``."""
+    from orcaops.cli.pairs import human_field
+
+    return ", ".join(f"{_evidence_name(k)}: {human_field(k, v)}" for k, v in evidence.items()
+                     if k != "rule")
+
+
+def _evidence_name(key: str) -> str:
+    """``timeout_after_s`` → ``timeout after``: the unit is in the value now."""
+    for unit in ("_seconds", "_s", "_mb"):
+        if key.endswith(unit):
+            key = key[:-len(unit)]
+            break
+    return key.replace("_", " ")
 

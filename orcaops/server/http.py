@@ -5,9 +5,11 @@ library errors to statuses in one handler (bad input 400, unknown ids 404, wareh
 500, each ``{"error": message, "type": name}`` with the CLI's message and caret), and guards
 every ``/orcaops`` route with the API key when one is configured.
 
-Endpoints are plain ``def`` functions, so FastAPI runs them on its thread pool; reads share
-the Warehouse's one DuckDB connection, which its Reader serialises with a lock, and writes
-(acks, resets, decisions) take the app's write lock.
+Endpoints are plain ``def`` functions, so FastAPI runs them on its thread pool; reads run
+each on its own cursor of the Warehouse's DuckDB connection (they do not wait for each
+other; a refresh of the views waits for running queries, see ``warehouse/gate.py``), every
+query is stopped after ``query_timeout`` seconds, and writes (acks, resets, decisions) take
+the app's write lock.
 """
 
 from __future__ import annotations
@@ -38,12 +40,15 @@ answer `{"error": message, "type": name}`: 400 for bad input (a query error keep
 404 for an unknown id or key, 500 when the warehouse fails.
 """
 
-def create_app(wh: Warehouse, api_key: str | None = None) -> FastAPI:
+def create_app(wh: Warehouse, api_key: str | None = None, *,
+               query_timeout: float | None = 30.0) -> FastAPI:
     """The API over ``wh``; with ``api_key`` every ``/orcaops`` route requires it.
 
     Args:
         wh: the warehouse to serve (kept open for the life of the app).
         api_key: the key clients send as ``Authorization: Bearer <key>`` or ``X-API-Key``.
+        query_timeout: seconds a query may run before DuckDB interrupts it (a 400 error
+            saying so); None for no limit.
     """
     app = FastAPI(title="OrcaOps", version=orcaops.__version__, description=DESCRIPTION)
     app.state.wh = wh
@@ -51,6 +56,7 @@ def create_app(wh: Warehouse, api_key: str | None = None) -> FastAPI:
     app.state.write_lock = threading.Lock()
     # Open the DuckDB reader now: two first requests at once would otherwise each build one.
     wh.reader.refresh()
+    wh.reader.timeout = wh.user_sql.timeout = query_timeout
     app.add_exception_handler(OrcaOpsError, orcaops_error)
     app.add_exception_handler(Unauthorized, unauthorized)
     app.add_exception_handler(HTTPException, http_error)

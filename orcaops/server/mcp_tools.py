@@ -30,7 +30,8 @@ class OrcaOpsTools:
     """The tools over one warehouse; writes (acks, resets, decisions) are serialised."""
 
     READ_ONLY = ("orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs",
-                 "orcaops_job_summary", "orcaops_debug_job", "orcaops_check_anomalies",
+                 "orcaops_job_summary", "orcaops_debug_job", "orcaops_diff_runs",
+                 "orcaops_check_anomalies",
                  "orcaops_get_baselines", "orcaops_get_recommendations", "orcaops_forecast",
                  "orcaops_predict", "orcaops_metrics", "orcaops_flaky",
                  "orcaops_failure_patterns", "orcaops_sql", "orcaops_analyze_log",
@@ -94,6 +95,11 @@ class OrcaOpsTools:
     def orcaops_job_summary(self, job_id: JobId) -> dict[str, Any]:
         """A short account of one run: one-liner, key events, errors, warnings, suggestions."""
         return cap(clean(self.wh.summary(job_id)), 20)
+
+    def orcaops_diff_runs(self, job_id: JobId, other: JobId | None = None) -> dict[str, Any]:
+        """Compare a run with another (default: the last success of the same job): field
+        changes, environment changes, and the log lines whose templates are new in it."""
+        return cap(clean(self.wh.diff(job_id, other)), 40)
 
     def orcaops_debug_job(self, job_id: JobId) -> dict[str, Any]:
         """Analyse a failed run: likely causes, suggested fixes, similar past failures, next

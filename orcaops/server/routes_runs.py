@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.errors import InputError
-from orcaops.models import JobSummary
+from orcaops.models import JobSummary, RunDiff
 from orcaops.server.deps import WH, ok
 from orcaops.server.schemas import (
     MAX_PAGE,
@@ -135,6 +135,14 @@ def job_summary(wh: WH, job_id: str) -> Response:
 def job_debug(wh: WH, job_id: str) -> Response:
     """Failure analysis: likely causes, fixes, similar past failures, next steps."""
     return ok(wh.debug(job_id))
+
+
+@router.get("/runs/{job_id}/diff", response_model=RunDiff, tags=["runs"])
+def run_diff(wh: WH, job_id: str, other: str | None = Query(
+        None, description="The run to compare with; default: the job's last success before it.")
+             ) -> Response:
+    """Two runs side by side and the log lines new in the first (templates the other lacks)."""
+    return ok(wh.diff(job_id, other))
 
 
 @router.post("/sql", response_model=SqlResponse, tags=["runs"])

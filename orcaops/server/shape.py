@@ -7,10 +7,9 @@ rather than failing the response.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from orcaops.render import jsonable
+from orcaops.render import finite, jsonable
 
 # What an agent sees of a run in a listing: enough to choose which one to open.
 RUN_BRIEF = ("job_id", "status", "image", "command", "started_at", "duration_s", "exit_code",
@@ -20,17 +19,7 @@ TEXT_CLIP = 300
 
 def clean(data: Any) -> Any:
     """``data`` as plain JSON values: models, frames, dates converted; NaN/inf as None."""
-    return _finite(jsonable(data))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+    return finite(jsonable(data))
 
 
 def clip(text: Any, limit: int = TEXT_CLIP) -> Any:

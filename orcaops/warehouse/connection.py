@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import duckdb
 
 from orcaops.errors import InputError, WarehouseError
+from orcaops.warehouse.gate import Gate
 from orcaops.warehouse.snapshot import (TABLE_NAMES, Snapshot, TableSnapshot, is_current,
                                         load_snapshot, save_snapshot)
 from orcaops.warehouse.views import load_views
@@ -152,23 +153,35 @@ def delta_snapshot(tables: TablesLike) -> Snapshot:
 
     out = {}
     for name in LOAD_ORDER:
-        table = tables.open(name)
+        try:
+            table = tables.open(name)
+        except WarehouseError as e:
+            from orcaops.warehouse.health import log_damage
+
+            raise WarehouseError(log_damage(tables.root / name) or first_line(e)) from e
         columns = tuple((f.name, duckdb_type(f.type)) for f in TABLES[name])
         out[name] = TableSnapshot(int(table.version()), tuple(table.file_uris()), columns)
     return Snapshot(out)
 
 
 class Reader:
-    """A DuckDB connection whose views follow the tables' latest committed versions."""
+    """A DuckDB connection whose views follow the tables' latest committed versions.
+
+    Queries run each on its own cursor, so threads (the HTTP server's) query at once; the
+    views change only between queries (``Gate``). ``timeout``: seconds after which a query
+    is interrupted, an InputError (None: no limit)."""
 
     def __init__(self, tables: TablesLike, views_dir: Path | None = None, *,
-                 sandbox: bool = True, lazy_views: bool = False) -> None:
+                 sandbox: bool = True, lazy_views: bool = False,
+                 database: str = ":memory:", timeout: float | None = None) -> None:
         self.tables = tables
+        self.timeout = timeout
         # Creating views reads every file's footer and the stored views cost ~0.1 s more; a
         # one-shot CLI search mostly reads runs alone, so a lazy reader defines ``runs`` and
         # creates the rest only when a query names a view it does not find.
         self._lazy_views = lazy_views
-        self.con = duckdb.connect()
+        # ``database``: a file when the views are built for read-only user SQL (usersql.py).
+        self.con = duckdb.connect(database)
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
         self.con.execute("SET TimeZone = 'UTC'")
         # Delta data files never change once written: keep their Parquet footers in memory
@@ -181,7 +194,9 @@ class Reader:
         self._views_dir = views_dir
         self._stored_views_created = False
         self._rest_created = False  # lazy readers: views besides runs exist
-        self._lock = threading.RLock()
+        self._gate = Gate()
+        # Data files that passed the integrity check behind an earlier driver error.
+        self._passed: set[tuple[str, int, int]] = set()
 
     def _sandbox(self) -> None:
         """Let SQL read the warehouse and nothing else: no other files, no extensions."""
@@ -200,7 +215,9 @@ class Reader:
 
     def refresh(self, force: bool = False) -> None:
         """Point the base views at the current snapshot if a table moved."""
-        with self._lock:
+        if not force and not self.moved():  # the common case takes no lock at all
+            return
+        with self._gate.writing():
             if not force and not self.moved():
                 return
             snap = None if force else load_snapshot(self.tables.root)
@@ -251,7 +268,7 @@ class Reader:
                 self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
                 return None
             except duckdb.Error as e:
-                problem = e
+                problem = self.damage({name: table.files}) or e
         sql = broken_sql(name, table, problem)
         self._exec(f"CREATE OR REPLACE VIEW {view} AS {sql}")
         return sql
@@ -277,6 +294,14 @@ class Reader:
         else:
             empty = scan_sql(TableSnapshot(logs.version, (), logs.columns))
             views = view_sql(load_index(self.tables.root), logs.files, empty, runs_version)
+            try:
+                for name, sql in views.items():
+                    self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+                return
+            except duckdb.Error:
+                # The index is derived data: unreadable, it is not used (searches scan, with
+                # the same answers) and must never stop reads of the tables themselves.
+                views = view_sql(None, logs.files, empty, runs_version)
         for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
@@ -328,41 +353,89 @@ class Reader:
 
     def _fetch(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
                take: Callable[[Any], T]) -> T:
-        with self._lock:
-            self.refresh()
+        self.refresh()
+        try:
+            return self._query(sql, params, take)
+        except duckdb.IOException:
+            # A file vanished between snapshot and read (vacuum elsewhere): reload once.
+            self.refresh(force=True)
             try:
-                return self._run(sql, params, take)
-            except duckdb.IOException:
-                # A file vanished between snapshot and read (vacuum elsewhere): reload once.
-                self.refresh(force=True)
-                try:
-                    return self._run(sql, params, take)
-                except duckdb.IOException as e:
-                    raise WarehouseError(f"a data file of the current snapshot cannot be "
-                                         f"read: {first_line(e)}; run `orcaops doctor`") from e
+                return self._query(sql, params, take)
+            except duckdb.IOException as e:
+                raise WarehouseError(f"a data file of the current snapshot cannot be "
+                                     f"read: {self.damage() or first_line(e)}; run "
+                                     "`orcaops doctor`") from e
+
+    def _query(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
+               take: Callable[[Any], T]) -> T:
+        try:
+            return self._run(sql, params, take)
+        except _ViewsMissing:
+            # A lazy reader met a view it has not created yet: create the rest, then retry
+            # (a catalog error after that is the query's own).
+            with self._gate.writing():
+                if not self._rest_created:
+                    self._create_base_views()
+                    self._rest_created = True
+                if not self._stored_views_created:
+                    self._create_stored_views()
+            return self._run(sql, params, take)
 
     def _run(self, sql: str, params: list[Any] | tuple[Any, ...] | None,
              take: Callable[[Any], T]) -> T:
-        try:
-            return take(self.con.sql(sql, params=list(params) if params else None))
-        except duckdb.CatalogException as e:
-            if self._stored_views_created:
+        with self._gate.reading():
+            cur = self.con.cursor()
+            timer = None
+            if self.timeout is not None:  # DuckDB's interrupt stops this cursor's query only
+                timer = threading.Timer(self.timeout, cur.interrupt)
+                timer.daemon = True
+                timer.start()
+            try:
+                return take(cur.sql(sql, params=list(params) if params else None))
+            except duckdb.CatalogException as e:
+                if self._stored_views_created:
+                    raise InputError(f"SQL error: {e}") from e
+                raise _ViewsMissing from e
+            except duckdb.InterruptException as e:
+                raise InputError(f"the query ran longer than {self.timeout:g} s and was "
+                                 "stopped; narrow it") from e
+            except duckdb.InvalidInputException as e:
+                if BROKEN_TABLE in str(e):
+                    raise WarehouseError(first_line(e).split(BROKEN_TABLE, 1)[1].strip()) \
+                        from e
+                self._raise_if_damaged(e)
                 raise InputError(f"SQL error: {e}") from e
-            if not self._rest_created:
-                self._create_base_views()
-                self._rest_created = True
-            self._create_stored_views()
-            return self._run(sql, params, take)
-        except duckdb.InvalidInputException as e:
-            if BROKEN_TABLE in str(e):
-                raise WarehouseError(first_line(e).split(BROKEN_TABLE, 1)[1].strip()) from e
-            raise InputError(f"SQL error: {e}") from e
-        except _USER_ERRORS as e:
-            raise InputError(f"SQL error: {e}") from e
-        except duckdb.IOException:
-            raise
-        except duckdb.Error as e:
-            raise WarehouseError(f"query failed: {e}") from e
+            except _USER_ERRORS as e:
+                raise InputError(f"SQL error: {e}") from e
+            except duckdb.IOException:
+                raise
+            except duckdb.Error as e:
+                self._raise_if_damaged(e)
+                raise WarehouseError(f"query failed: {e}") from e
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                cur.close()
+
+    def damage(self, files: dict[str, tuple[str, ...]] | None = None) -> str | None:
+        """The first data file of the snapshot (or of ``files``) failing its integrity
+        check, described; None if all pass. Only on an error path (``health.first_damage``)."""
+        from orcaops.warehouse.health import first_damage
+
+        if files is None:
+            files = {n: t.files for n, t in self.snapshot.tables.items()} if self.snapshot else {}
+        return first_damage(self.tables.root, files, self._passed)
+
+    def _raise_if_damaged(self, error: duckdb.Error) -> None:
+        """A driver error caused by a damaged data file becomes a WarehouseError naming it
+        (a corrupt page surfaces as an "invalid input" error otherwise taken for bad SQL)."""
+        found = self.damage()
+        if found is not None:
+            raise WarehouseError(f"{found}; run `orcaops doctor`") from error
+
+
+class _ViewsMissing(Exception):
+    """A lazy reader's query named a view not created yet."""
 
 
 def open_reader(home: str | Path | None = None) -> Reader:

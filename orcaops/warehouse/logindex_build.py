@@ -17,7 +17,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from orcaops.warehouse.logindex import CURRENT, FORMAT, INDEX_DIR, TOKEN_REGEX, _path
+from orcaops.warehouse.integrity import file_record
+from orcaops.warehouse.logindex import (CURRENT, FORMAT, INDEX_DIR, INDEX_FILES, TOKEN_REGEX,
+                                        _path)
 
 RARE_FRACTION = 512  # a token in at most 1/512 of the lines gets postings
 MIN_RARE_LINES = 64
@@ -73,7 +75,7 @@ def build_log_index(root: Path, log_files: list[str], runs_files: list[str] | No
     shutil.rmtree(path / "tmp", ignore_errors=True)
     doc = {"format": FORMAT, "build": build, "sources": {f: i for i, f in enumerate(files)},
            "runs_version": seen, "rare_lines": rare, "budget": rare * BUDGET_TOKENS,
-           "lines": total}
+           "lines": total, "checksums": {n: file_record(path / n) for n in INDEX_FILES}}
     _make_current(base, build, doc)
     return {"files": len(files), "lines": total, "rare_lines": rare,
             "bytes": sum(p.stat().st_size for p in path.iterdir() if p.is_file()),

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from orcaops.config import Settings
 from orcaops.errors import WarehouseError
+from orcaops.warehouse.integrity import seal_tables
 from orcaops.warehouse.rows import RunBatch, only_jobs
 from orcaops.warehouse.tables import DeltaTables
 
@@ -71,6 +72,7 @@ class Writer:
             result.written = write
             result.log_lines = data["logs"].num_rows
             result.compacted_files = self._auto_compact(data)
+            seal_tables(self.tables.root)
         return result
 
     def _write(self, data: dict[str, pa.Table], replaced: list[str]) -> None:
@@ -99,6 +101,7 @@ class Writer:
                "note": note, "at": at, "day": at.date()}
         with self.tables.commit_lock():
             self.tables.append("actions", pa.Table.from_pylist([row], schema=ACTIONS))
+            seal_tables(self.tables.root, ("actions",))
         return row
 
     def present(self, job_ids: list[str]) -> set[str]:

@@ -25,7 +25,11 @@ def home(filled_home):
 
 
 @pytest.fixture
-def filled(cli):
+def filled(cli, monkeypatch):
+    """The CLI evaluated as of the history's end, so baselines and windows never age out."""
+    from analytics_history import NOW
+
+    monkeypatch.setenv("ORCAOPS_NOW", NOW.isoformat())
     return cli
 
 
@@ -91,3 +95,37 @@ def test_every_command_help_ends_with_an_example():
         subs = list(getattr(cmd, "commands", {}).values())
         for c in [cmd, *subs]:
             assert (c.help or "").strip().splitlines()[-1].startswith("Example: "), c.name
+
+
+def test_orcaops_now_pins_the_analysis_clock(filled, monkeypatch):
+    """As of the history's end its keys have baselines; a year later every one has aged out."""
+    assert json.loads(filled("baselines", "--format", "json").stdout)
+    monkeypatch.setenv("ORCAOPS_NOW", "2027-11-20T12:00:00Z")
+    assert json.loads(filled("baselines", "--format", "json").stdout) == []
+    monkeypatch.setenv("ORCAOPS_NOW", "next tuesday")
+    r = filled("baselines")
+    assert r.exit_code == 2 and "bad ORCAOPS_NOW='next tuesday'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_single_records_read_as_units_not_raw_values(filled):
+    """predict printed a Python dict, baselines show 65.7287891156462."""
+    import re
+
+    shown = filled("predict", "--image", "python:3.11", "--", "pytest", "-q").stdout
+    assert "{" not in shown and "duration.estimated_seconds" in shown
+    key = json.loads(filled("baselines", "--format", "json").stdout)[0]["key"]
+    base = filled("baselines", "show", key).stdout
+    assert "duration_p50" in base and "success_rate" in base
+    assert not re.search(r"\d\.\d{5,}", shown + base), shown + base
+
+
+def test_anomalies_list_is_bounded(filled):
+    everything = json.loads(filled("anomalies", "--limit", "0", "--format", "json").stdout)
+    assert len(everything) > 3
+    few = json.loads(filled("anomalies", "--limit", "3", "--format", "json").stdout)
+    assert [a["id"] for a in few] == [a["id"] for a in everything[:3]]
+    table = filled("anomalies", "--limit", "3").stdout
+    assert f"{len(everything)} anomalies (newest 3; --limit N for more)" in table
+    bad = filled("anomalies", "--limit", "-1")
+    assert bad.exit_code == 2 and "--limit must be 0 or more" in bad.stderr

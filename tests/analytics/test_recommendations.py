@@ -52,7 +52,8 @@ def test_each_situation_gets_its_recommendation(recs_wh):
     assert 0.25 < slim.evidence["saved_share"] < 0.5
     assert found["caching"].evidence["install_step"] == "pip install"
     timeout = found["timeout"]
-    assert timeout.title.startswith("Lower the timeout of npx playwright test")
+    assert timeout.title.startswith("Lower the timeout to ")
+    assert timeout.title.endswith("for npx playwright test on node:20")
     assert timeout.evidence["suggested_timeout_s"] == math.ceil(
         timeout.evidence["duration_p99"] * 1.5)
     mem = found["memory_lower"]
@@ -83,3 +84,22 @@ def test_unknown_id(recs_wh):
 def test_steady_history_with_no_evidence_gets_none(stable_wh):
     rules = {r.evidence["rule"] for r in stable_wh.recommendations()}
     assert not rules & {"timeout", "flaky", "memory_raise", "memory_lower"}
+
+
+def test_idle_executor_needs_a_whole_week_of_evidence(tmp_path):
+    """A host seen all week but barely used is idle; one that ran its first job yesterday is new."""
+    recs = []
+    for i in range(14 * 24):  # two weeks, hourly, on two busy hosts
+        t = T + timedelta(hours=i)
+        for host in ("build-1", "build-2"):
+            recs.append(run_record(f"{host}-{i}", "python:3.11", "pytest -q", t, 1800, 400,
+                                   host=host))
+        if i % 48 == 0:
+            recs.append(run_record(f"spare-{i}", "python:3.11", "pytest -q", t, 30, 400,
+                                   host="spare"))
+    last = T + timedelta(hours=14 * 24 - 20)
+    recs.append(run_record("laptop-1", None, "python -c pass", last, 1, 50, host="laptop"))
+    wh = open_with(tmp_path / "h", recs)
+    idle = [r for r in wh.recommendations() if r.evidence.get("rule") == "idle_executor"]
+    assert [r.evidence["host"] for r in idle] == ["spare"]
+    assert "first_run_at" in idle[0].evidence

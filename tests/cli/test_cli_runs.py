@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -72,7 +73,15 @@ def test_show_sql_runs_nothing(cli):
     res = cli("runs", "search", "status:failed image:python*", "--show-sql")
     assert res.exit_code == 0
     assert "SELECT * FROM runs WHERE" in res.stdout and "'failed'" in res.stdout
-    assert "python*" not in res.stdout.split("-- params")[0]
+    assert "'python%'" in res.stdout and "?" not in res.stdout
+
+
+def test_show_sql_runs_as_printed_in_orcaops_sql(cli, filled):
+    query = 'tag:ci log:"error" -status:success'
+    shown = cli("runs", "search", query, "--show-sql", "--limit", "100").stdout
+    via_sql = json.loads(cli("sql", shown, "--format", "json").stdout)
+    found = json.loads(cli("runs", "search", query, "--format", "json").stdout)["runs"]
+    assert [r["job_id"] for r in via_sql] == [r["job_id"] for r in found] != []
 
 
 def test_table_output(cli, filled):
@@ -127,3 +136,51 @@ def test_total_counts_every_match_not_the_page(filled):
         res = filled.search("", limit=10, facets=facets)
         assert (res.total, res.runs.height) == (4, 4)
     assert filled.search("status:failed", limit=1).total == 2
+
+
+@pytest.mark.parametrize("args", [["runs", "search", "tag:ci"], ["anomalies"]])
+def test_output_file_needs_a_file_format(cli, filled, tmp_path, args):
+    """A table is for the terminal: -o without --format is exit 2, never a silent stdout."""
+    target = tmp_path / "out.txt"
+    res = cli(*args, "-o", str(target))
+    assert res.exit_code == 2 and "--output needs a file format" in res.stderr
+    assert res.stdout == "" and not target.exists()
+    assert cli(*args, "-o", str(target), "--format", "csv").exit_code == 0
+    assert target.read_text().count("\n") >= 1
+
+
+def test_ambiguous_prefix_names_the_runs_it_matches(cli, filled):
+    res = cli("runs", "show", "a")
+    assert res.exit_code == 2
+    assert "job id prefix 'a' matches several runs (a1, a2); give more of it" in res.stderr
+
+
+@pytest.mark.parametrize("home_kind", ["file", "proc"])
+@pytest.mark.parametrize("args", [["runs", "search", "x"], ["runs", "search", "x", "-f", "json"],
+                                  ["anomalies"], ["doctor"], ["sql", "select 1"]])
+def test_unusable_home_is_one_clear_message(tmp_path, home_kind, args):
+    """A home that is a file or cannot be made: exit 2 and one message, from every command."""
+    import subprocess
+    import sys
+
+    if home_kind == "file":
+        home = tmp_path / "home"
+        home.write_text("not a folder")
+        why = "is a file, not a folder"
+    else:
+        home = Path("/proc/orcaops-home")
+        why = "cannot be created"
+    res = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), *args],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stderr
+    assert f"OrcaOps home {home} {why}" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_wide_sql_rows_print_one_field_per_line(cli, filled, monkeypatch):
+    """SELECT * squeezed 40 columns into one line; now each row is a block of fields."""
+    monkeypatch.setenv("COLUMNS", "100")
+    wide = cli("sql", "select * from runs order by job_id limit 2").stdout
+    assert "-[ row 1 ]" in wide and "-[ row 2 ]" in wide
+    assert any(line.startswith("job_id") and line.endswith("| a1") for line in wide.splitlines())
+    narrow = cli("sql", "select status, count(*) n from runs group by 1 order by 1").stdout
+    assert "-[ row" not in narrow and "failed" in narrow

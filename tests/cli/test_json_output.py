@@ -1,4 +1,5 @@
-"""``--format json`` text: render.to_json writes exactly what json.dumps(indent=2) wrote."""
+"""``--format json`` text: render.to_json writes exactly what json.dumps(indent=2) wrote,
+except that NaN and infinities are null (bare NaN is not JSON)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orcaops.render import jsonable, to_json
+from orcaops.render import finite, jsonable, to_json
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
                     st.decimals(allow_nan=False), st.datetimes())
@@ -22,7 +23,7 @@ documents = st.recursive(
 
 
 def _reference(data: object) -> str:
-    return json.dumps(jsonable(data), indent=2, default=str, ensure_ascii=False)
+    return json.dumps(finite(jsonable(data)), indent=2, default=str, ensure_ascii=False)
 
 
 @settings(max_examples=500, deadline=None)

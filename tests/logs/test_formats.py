@@ -104,7 +104,7 @@ CASES = [
     ("WARNING: Running pip as the 'root' user", "level_prefix", "WARN", None,
      "WARNING: Running pip as the 'root' user"),
     ("2024-03-01T10:00:00.1234567Z ##[group]Run actions/checkout@v4", "iso_prefix", "INFO",
-     datetime(2024, 3, 1, 10, 0, 0, 123456, tzinfo=UTC), "##[group]Run actions/checkout@v4"),
+     datetime(2024, 3, 1, 10, 0, 0, 123456, tzinfo=UTC), "Run actions/checkout@v4"),
     ('{"level":"error","time":"2024-03-01T10:00:00Z","msg":"db down"}', "json", "ERROR",
      datetime(2024, 3, 1, 10, 0, tzinfo=UTC), "db down"),
     ('{"level":40,"time":1709287200000,"msg":"slow"}', "json", "WARN",

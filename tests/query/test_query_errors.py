@@ -8,7 +8,13 @@ from datetime import datetime, timezone
 import pytest
 
 from orcaops.errors import InputError, QueryError
-from orcaops.query import MAX_QUERY_LENGTH, compile_query, compile_sort, parse_query
+from orcaops.query import (
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_TERMS,
+    compile_query,
+    compile_sort,
+    parse_query,
+)
 
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)
 VALID_FIELDS = (
@@ -18,6 +24,19 @@ VALID_FIELDS = (
 )
 
 MESSAGES: list[tuple[str, str]] = [
+    # Queries that used to match everything or nothing with exit 0.
+    ('log:""', 'Empty value for log at column 5: expected a value after log: (an empty one '
+               'would match every run)\n  log:""\n      ^'),
+    ('""', 'Empty phrase at column 1: expected text inside the quotes (an empty one would '
+           'match every run)\n  ""\n  ^'),
+    (":failed", "Missing field name before ':' at column 1: expected field:value such as "
+                "status:failed (quote text that starts with ':')\n  :failed\n  ^"),
+    ("duration:[120 TO 60]", "Empty range for duration: 120 is above 60 at column 10: expected "
+                             "the lower bound first, as in [60 TO 120]\n"
+                             "  duration:[120 TO 60]\n           ^"),
+    ("tag:ci AND AND tag:pr", 'AND where a search term should be at column 12: expected a term '
+                              'such as tag:pr (quote "and" to search for the word)\n'
+                              "  tag:ci AND AND tag:pr\n             ^"),
     (
         "status:failed image:python* duration:>",
         (
@@ -277,7 +296,19 @@ def test_too_long_query() -> None:
         QueryError, match=r"Query is too long \(10,001 characters; the limit is 10,000\)"
     ):
         compile_query("a" * (MAX_QUERY_LENGTH + 1))
-    assert compile_query("a " * (MAX_QUERY_LENGTH // 2)).where  # at the limit: fine
+    assert compile_query("a" * MAX_QUERY_LENGTH).where  # at the limit: fine
+
+
+def test_too_many_terms() -> None:
+    """Each term is a predicate over every run: a bound on them bounds a query's cost."""
+    assert compile_query(" ".join(["a"] * MAX_QUERY_TERMS)).where  # at the limit: fine
+    text = " OR ".join(f"exit:{i}" for i in range(700))
+    with pytest.raises(QueryError) as info:
+        compile_query(text)
+    assert str(info.value).startswith(
+        f"Query has too many terms (700; the limit is {MAX_QUERY_TERMS}): narrow it, or "
+        "match a long list with `orcaops sql`")
+    assert info.value.position == text.index(f"exit:{MAX_QUERY_TERMS} ") + len("exit:")
 
 
 def test_not_a_string_is_a_type_error() -> None:

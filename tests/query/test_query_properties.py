@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orcaops.errors import QueryError
-from orcaops.query import compile_query, compile_sort, parse_query
+from orcaops.query import MAX_QUERY_TERMS, compile_query, compile_sort, parse_query
 
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -177,7 +177,7 @@ def test_an_injection_string_in_the_data_is_found_like_any_value(
         "-(a OR " * 21 + "b" + ")" * 21,
         "(" * 64 + "status:failed OR log:x" + ")" * 64,
         "tag:" + "(" * 63 + "a" + ")" * 63,
-        "a " * 4000,
+        "a " * MAX_QUERY_TERMS,
     ],
 )
 def test_deep_and_long_queries_at_the_limits_run_in_duckdb(

@@ -54,7 +54,7 @@ def test_broken_child_file(home: Path, cli, table: str, how: str,  # type: ignor
     figures["broken files: data files deleted or truncated"] += 1
 
     doctor = cli("doctor", "--format", "json")
-    assert doctor.exit_code == 0
+    assert doctor.exit_code == 1  # problems found
     assert any(victim.name in p for p in json.loads(doctor.stdout)["problems"])
 
     wh = fresh(home)

@@ -57,6 +57,35 @@ function paint(svg) {
               encodeURIComponent(new XMLSerializer().serializeToString(svg));
   });
 }
+function box(e) { var b = e.getBoundingClientRect();
+  return {l: b.left, r: b.right, t: b.top, b: b.bottom}; }
+function shown(e) { return e.textContent.trim() !== "" && parseFloat(e.getAttribute("opacity") || "1") > 0; }
+// Text drawn past the chart's own box is cut off on screen: say which, and by how much.
+function clipped(svg) {
+  var s = box(svg), out = [];
+  svg.querySelectorAll("text").forEach(function (t) {
+    if (!shown(t)) { return; }
+    var b = box(t), over = Math.max(s.l - b.l, b.r - s.r, s.t - b.t, b.b - s.b);
+    if (over > 1) { out.push(t.textContent + " (" + Math.round(over) + "px)"); }
+  });
+  return out;
+}
+// Labels of one axis drawn over each other ("Nov 29December").
+function overlapping(svg) {
+  var out = [];
+  svg.querySelectorAll(".role-axis-label").forEach(function (g) {
+    var labels = Array.prototype.filter.call(g.querySelectorAll("text"), shown);
+    for (var i = 0; i < labels.length; i++) {
+      for (var j = i + 1; j < labels.length; j++) {
+        var a = box(labels[i]), b = box(labels[j]);
+        if (a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5) {
+          out.push(labels[i].textContent + " | " + labels[j].textContent);
+        }
+      }
+    }
+  });
+  return out;
+}
 window.addEventListener("load", async function () {
   var out = {ready: document.body.getAttribute("data-ready"), errors: window.__errors,
              resources: performance.getEntriesByType("resource").map(function (e) {
@@ -69,6 +98,7 @@ window.addEventListener("load", async function () {
       function (e) { var b = e.getBBox(); return b.width > 0 || b.height > 0; }).length : 0;
     out.charts[figs[i].getAttribute("data-chart")] = {
       width: r ? r.width : 0, height: r ? r.height : 0, marks: marks,
+      clipped: svg ? clipped(svg) : [], overlapping: svg ? overlapping(svg) : [],
       paint: svg ? await paint(svg) : null};
   }
   var target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1)))
@@ -140,6 +170,14 @@ def test_every_chart_is_laid_out_and_painted(probe: dict[str, Any]) -> None:
         # Axes and labels alone are grey; coloured pixels mean the marks themselves drew.
         assert paint["ink"] > 0.01 * paint["pixels"], (name, paint)
         assert paint["colour"] > 500, (name, paint)
+
+
+def test_no_chart_text_is_cut_off_or_drawn_over_other_text(probe: dict[str, Any]) -> None:
+    # In the browser's own font: labels past the left edge, a legend cut at the right edge
+    # ("dependenc") and time labels run together ("Nov 29December") all show up here.
+    for name, chart in probe["charts"].items():
+        assert chart["clipped"] == [], (name, chart["clipped"])
+        assert chart["overlapping"] == [], (name, chart["overlapping"])
 
 
 def test_no_request_and_no_script_error(probe: dict[str, Any]) -> None:

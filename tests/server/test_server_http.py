@@ -293,3 +293,13 @@ def test_library_errors_map_to_statuses(error: Exception, status: int) -> None:
     from orcaops.server.deps import status_for
 
     assert status_for(error) == status  # type: ignore[arg-type]
+
+
+def test_run_diff(client):
+    diff = client.get("/orcaops/runs/srv-fail-01/diff").json()
+    assert diff["other_job_id"].startswith("srv-ok-")
+    assert diff["other_reason"] == "last success of the same job"
+    given = client.get("/orcaops/runs/srv-fail-01/diff", params={"other": "srv-ok-03"}).json()
+    assert given["other_job_id"] == "srv-ok-03" and given["other_reason"] == "given"
+    missing = client.get("/orcaops/runs/srv-fail-01/diff", params={"other": "nope-9"})
+    assert missing.status_code == 404

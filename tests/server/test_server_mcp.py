@@ -20,7 +20,7 @@ TOOLS = {"orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs", "orcaops_
          "orcaops_get_baselines", "orcaops_reset_baseline", "orcaops_get_recommendations",
          "orcaops_decide_recommendation", "orcaops_forecast", "orcaops_predict",
          "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql",
-         "orcaops_analyze_log", "orcaops_doctor"}
+         "orcaops_analyze_log", "orcaops_doctor", "orcaops_diff_runs"}
 
 
 def payload(result: Any) -> Any:
@@ -73,6 +73,7 @@ async def read_tools(session: ClientSession, seen: dict[str, Any]) -> None:
     seen["patterns"] = await call(session, "orcaops_failure_patterns", limit=3)
     seen["analyze"] = await call(session, "orcaops_analyze_log", text="\n".join(TRACEBACK))
     seen["doctor"] = await call(session, "orcaops_doctor")
+    seen["diff"] = await call(session, "orcaops_diff_runs", job_id="srv-fail-01")
 
 
 async def write_tools(session: ClientSession, seen: dict[str, Any]) -> None:
@@ -168,3 +169,12 @@ def test_errors_come_back_as_tool_errors_with_the_message(seen: dict[str, Any]) 
     assert seen["write_sql"].is_error and "read-only" in seen["write_sql"].content[0].text
     assert seen["bad_args"].is_error
     assert seen["analyze_both"].is_error and "not both" in seen["analyze_both"].content[0].text
+
+
+def test_diff_tool_compares_with_the_last_success(seen: dict[str, Any]) -> None:
+    diff = seen["diff"]
+    assert diff["job_id"] == "srv-fail-01" and diff["other_job_id"].startswith("srv-ok-")
+    texts = [line["text"] for line in diff["new_lines"]]
+    assert "Traceback (most recent call last):" in texts and "ERROR make: *** [test] Error 1" in texts
+    status = next(f for f in diff["fields"] if f["name"] == "status")
+    assert (status["a"], status["b"]) == ("failed", "success")

@@ -1,0 +1,102 @@
+"""``orcaops runs diff A [B]``: two runs side by side, and the log lines new in A.
+
+B defaults to the last successful run of A's job (same ``baseline_key``) that started before
+A. A line is *new* when its template never appears in B's log: what changed since the run
+that worked, which is usually far less than the whole log (the CiDiff paper's point).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+import polars as pl
+
+from orcaops.errors import NotFoundError
+from orcaops.models import FieldChange, RunDiff
+
+# Run columns compared, in the order a person reads them.
+COMPARED = ("status", "exit_code", "failure_category", "duration_s", "queue_wait_s",
+            "cpu_seconds", "memory_peak_mb", "network_rx_bytes", "network_tx_bytes",
+            "disk_usage_mb", "estimated_cost_usd", "log_lines", "n_error", "n_warn", "image",
+            "image_digest", "command", "host", "executor", "first_error")
+NUMERIC = {"duration_s", "queue_wait_s", "cpu_seconds", "memory_peak_mb", "network_rx_bytes",
+           "network_tx_bytes", "disk_usage_mb", "estimated_cost_usd", "log_lines", "n_error",
+           "n_warn"}
+MAX_NEW_LINES = 200
+
+
+class Runs(Protocol):
+    def run(self, job_id: str) -> dict[str, Any]: ...
+
+    def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+               ) -> pl.DataFrame: ...
+
+
+def last_success_sql(run: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The last successful run of ``run``'s job that started before it (else the latest)."""
+    return ("SELECT job_id FROM runs WHERE baseline_key = ? AND status = 'success' "
+            "AND job_id <> ? ORDER BY (started_at < ?) DESC, started_at DESC NULLS LAST "
+            "LIMIT 1", [run["baseline_key"], run["job_id"], run["started_at"]])
+
+
+def new_lines_sql(job_id: str, other: str) -> tuple[str, list[Any]]:
+    """Lines of ``job_id`` whose template never appears in ``other``'s log, in order."""
+    return ("SELECT line_number, level, message FROM logs a WHERE job_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM logs b WHERE b.job_id = ? AND b.template_id = a.template_id) "
+            "ORDER BY line_number", [job_id, other])
+
+
+def _env(run: dict[str, Any]) -> dict[str, Any]:
+    raw = run.get("environment")
+    env = json.loads(raw) if isinstance(raw, str) else raw or {}
+    return env.get("env") or {} if isinstance(env, dict) else {}
+
+
+def _change(name: str, a: Any, b: Any) -> str:
+    if a == b:
+        return "same"
+    if name in NUMERIC and isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
+        return f"{(a - b) / abs(b):+.0%}"
+    return "changed"
+
+
+def compare(a: dict[str, Any], b: dict[str, Any] | None, new: pl.DataFrame | None,
+            reason: str) -> RunDiff:
+    """The diff of two run rows (pure: the rows and A's new lines are given)."""
+    fields = [FieldChange(name=n, a=a.get(n), b=b.get(n) if b else None,
+                          change=_change(n, a.get(n), b.get(n)) if b else "no other run")
+              for n in COMPARED]
+    env_a, env_b = _env(a), _env(b) if b else {}
+    lines = new.head(MAX_NEW_LINES).to_dicts() if new is not None else []
+    total = int(a.get("log_lines") or 0)
+    return RunDiff(
+        job_id=a["job_id"], other_job_id=b["job_id"] if b else None, other_reason=reason,
+        fields=fields,
+        env_added=sorted(set(env_a) - set(env_b)), env_removed=sorted(set(env_b) - set(env_a)),
+        env_changed=sorted(k for k in set(env_a) & set(env_b) if env_a[k] != env_b[k]),
+        new_lines=[{"line_number": r["line_number"], "level": r["level"],
+                    "text": r["message"]} for r in lines],
+        new_line_count=new.height if new is not None else total, log_lines=total)
+
+
+def load_diff(wh: Runs, job_id: str, other: str | None = None) -> RunDiff:
+    """Compare run ``job_id`` with ``other`` (default: its job's last success before it).
+
+    Raises:
+        NotFoundError: either run does not exist.
+        InputError: an ambiguous job id prefix.
+    """
+    a = wh.run(job_id)
+    if other is not None:
+        b, reason = wh.run(other), "given"
+    else:
+        sql, params = last_success_sql(a)
+        found = wh._frame(sql, params)
+        if found.is_empty():
+            return compare(a, None, None, "no successful run of this job to compare with")
+        b, reason = wh.run(found["job_id"][0]), "last success of the same job"
+    if b["job_id"] == a["job_id"]:
+        raise NotFoundError(f"{a['job_id']} is the run itself: give another run to compare")
+    sql, params = new_lines_sql(a["job_id"], b["job_id"])
+    return compare(a, b, wh._frame(sql, params), reason)
