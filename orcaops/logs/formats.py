@@ -95,8 +95,9 @@ FORMATS: list[LogFormat] = [
     LogFormat("zap", rf"^(?P<ts>{ISO})\t(?P<level>[A-Za-z]+)\t(?:(?P<caller>[^\t]+:\d+)\t)?"
               r"(?P<msg>[^\t]*)(?:\t(?P<fields>\{.*\}))?$", "iso",
               probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
+    # A thread name may hold one bracketed part ("[QuorumPeer[myid=1]/0.0.0.0:2181:...]").
     LogFormat("iso_level", rf"^\[?(?P<ts>{ISO})\]? +(?:- +)?\[?(?P<level>{_LVL})\]?:? +"
-              r"(?:\[(?P<thread>[^\]]*)\] +)?(?:- +)?(?:(?P<logger>[A-Za-z_$][\w$\-]*"
+              r"(?:\[(?P<thread>[^\]\[]*(?:\[[^\]\[]*\][^\]\[]*)*)\] +)?(?:- +)?(?:(?P<logger>[A-Za-z_$][\w$\-]*"
               r"(?:\.[\w$\-]+)+)(?: *:| +-) +)?(?P<msg>.*)$", "iso",
               probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
     LogFormat("logback_time", r"^(?P<time>\d{2}:\d{2}:\d{2}[.,]\d{3}) +\[(?P<thread>[^\]]+)\] +"

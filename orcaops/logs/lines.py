@@ -20,6 +20,8 @@ import polars as pl
 
 from orcaops.logs.clean import clean_line, needs_cleaning
 from orcaops.logs.extract import Extracted, extract, scan_exprs
+from orcaops.logs.formats import FORMATS
+from orcaops.logs.headers import header_length, sample_step, split_header
 from orcaops.logs.levels import ANY_LEVEL_RE, infer_expr, normalize_level
 from orcaops.logs.model import RunLines
 from orcaops.logs.redact import prefilter_exprs, redact_rows, replace_literals
@@ -35,9 +37,11 @@ _START = ascii_rx(START_RE)
 _SCAN = [*prefilter_exprs("l"),
          pl.col("l").str.contains("PRIVATE KEY", literal=True).alias("pem")]
 _LINE_EXPRS = [pl.col("msg").str.contains(ascii_rx(ANY_LEVEL_RE)).alias("hint"),
-               pl.col("msg").str.contains(_START).alias("cand"), mask_expr("msg").alias("masked")]
+               pl.col("msg").str.contains(_START).alias("cand"),
+               mask_expr("content").alias("masked")]
 _INFER = infer_expr("m")
 _TS = pl.Datetime("us", "UTC")
+_PREFIX_FIELDS = frozenset({"time", "host", "pid"})
 
 
 @dataclass
@@ -162,6 +166,32 @@ def _levels(msgs: list[str], explicit: list[str | None], hinted: list[int]) -> l
     return [e or f for e, f in zip(explicit, inferred)]
 
 
+def _headers(ex: Extracted, starts: list[int], explicit: list[str | None]) -> list[str]:
+    """The text templates are mined from: the message, without the shared header that lines
+    of a run show when no format (or one reading only a prefix) claimed them
+    (:mod:`orcaops.logs.headers`); a level word in that header is the line's level
+    (``explicit`` in place)."""
+    content = ex.msg
+    # Formats reading only a prefix (a time, a level, a host) may have left part of a header;
+    # the others read what they know to be the header (a component, a request...).
+    bare = {None} | {f.name for f in FORMATS if set(f.fields) <= _PREFIX_FIELDS}
+    for a, b in zip(starts, starts[1:]):
+        fmts = ex.fmt[a:b]
+        for fmt in set(fmts) & bare:
+            rows = list(compress(range(a, b), [f == fmt for f in fmts]))
+            # The layout is read from a sample; only lines of a run with a header are split.
+            h = header_length([ex.msg[i] for i in rows[::sample_step(len(rows))]])
+            if not h:
+                continue
+            if content is ex.msg:
+                content = list(ex.msg)
+            for i in rows:
+                content[i], word = split_header(ex.msg[i], h)
+                if word is not None and explicit[i] is None:
+                    explicit[i] = normalize_level(word)
+    return content
+
+
 def line_stages(runs: Sequence[RunLines]) -> Lines:
     """Run every line-local stage over all runs' lines.
 
@@ -177,7 +207,9 @@ def line_stages(runs: Sequence[RunLines]) -> Lines:
     values, rows = _scan(runs, starts)
     ex = _extract(values, rows, [year_of(r.timestamps) for r in runs], starts)
     explicit = [None if raw is None else normalize_level(raw) for raw in ex.level_raw]
-    out = pl.DataFrame({"msg": ex.msg}, schema={"msg": pl.String}).select(_LINE_EXPRS)
+    content = _headers(ex, starts, explicit)
+    out = pl.DataFrame({"msg": ex.msg, "content": content},
+                       schema={"msg": pl.String, "content": pl.String}).select(_LINE_EXPRS)
     level = _levels(ex.msg, explicit, list(compress(range(len(explicit)),
                                                     out["hint"].to_list())))
     return Lines(starts, ex.msg, ex.fmt, ex.fields, ex.ts.to_list(), explicit, level,

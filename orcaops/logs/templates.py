@@ -1,11 +1,13 @@
 """Log templates: variable masking (vectorised) and online template mining (Drain-style).
 
 Two steps, because they cost differently. Masking replaces what is obviously variable —
-any token holding a digit (numbers, ids, hex, IPs, versions, durations, sizes) and paths/URLs —
-with ``<*>``; it runs in Rust over the whole column. Mining then runs once per *distinct*
-masked message (typically a small fraction of the lines) and merges messages that differ in a
-few remaining words (host names, user names) the way Drain does: same token count and first
-tokens, then token-wise similarity at or above a threshold, differing positions become ``<*>``.
+any token holding a digit (numbers, ids, hex, IPs, versions, durations, sizes with their
+unit), written dates and paths/URLs — with ``<*>``; it runs in Rust over the whole column.
+Mining then runs once per *distinct* masked message (typically a small fraction of the lines)
+and merges messages that differ in a few remaining words (host names, user names) the way
+Drain does: same token count and first tokens, then token-wise similarity at or above a
+threshold, differing positions become ``<*>``. Brain's downward split follows: a merged
+column of a few recurring words is constants of several templates (:func:`split_constants`).
 
 A template's id is a hash of its text, so the same template has the same id in every run and
 process. Fingerprints use only the deterministic masking (:func:`mask_text`), never mining,
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 
 import polars as pl
 
@@ -24,13 +27,19 @@ from orcaops.logs.rx import ascii_rx
 WILDCARD = "<*>"
 _TOK = r"[^\s\"'()\[\]{}<>,;=|]"
 _TOK_NC = r"[^\s\"'()\[\]{}<>,;=:|]"
-# Order matters: whole paths and URLs first (they may contain digits and colons), then any
-# token with a digit, then runs of wildcards so lists of any length give one template.
+# A written date ("Sat Jul  9 22:53:19 2005", "Jun 14 15:16:01"): its words vary with it.
+_DATE = (r"(?:\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+         r"|Sep|Oct|Nov|Dec)[a-z]*\.? +[0-9]{1,2}(?:,? +[0-9]{4})?(?: +[0-9]{1,2}:[0-9]{2}"
+         r"(?::[0-9]{2})?(?:[.,][0-9]+)?)?(?: +[0-9]{4}\b)?")
+# A unit after a number is part of the value ("16.0 KB" and "2.1 MB" are one variable).
+_UNIT = r" ?(?:[KMGTP]i?B|B|bytes|ms|us|ns|s|secs?|seconds?|mins?|minutes?|hours?)\b"
 MASKS: tuple[tuple[str, str], ...] = (
-    # One pass, alternatives tried in order at each position: paths/URLs before digit tokens.
-    (rf"{_TOK}*/{_TOK}*/{_TOK}*|[a-zA-Z][\w+.\-]*://{_TOK}+|[A-Za-z]:\\{_TOK}+"
+    # One pass, alternatives tried in order at each position: dates, then paths/URLs, then
+    # digit tokens (paths and URLs may contain digits and colons).
+    (rf"{_DATE}|{_TOK}*/{_TOK}*/{_TOK}*|[a-zA-Z][\w+.\-]*://{_TOK}+|[A-Za-z]:\\{_TOK}+"
      rf"|{_TOK_NC}*[0-9]{_TOK_NC}*", WILDCARD),
-    (r"<\*>(?:[\s,:;.\-/]*<\*>)+", WILDCARD),
+    # Runs of wildcards, so lists of any length give one template.
+    (rf"<\*>(?:[\s,:;.\-/]*<\*>|{_UNIT})+", WILDCARD),
 )
 _MASKS_PY = tuple((re.compile(rx), rep) for rx, rep in MASKS)
 MAX_TEMPLATE_CHARS = 1000
@@ -138,6 +147,103 @@ class TemplateMiner:
         return " ".join(self.templates[index])
 
 
+# A merged column holding at most this many distinct words is a choice among constants
+# (states, modes, interface names), not a variable: Brain's downward split.
+FEW_VALUES = 3
+
+
+def split_constants(texts: list[str], counts: list[int], template: str) -> list[str]:
+    """Split one mined template whose merged columns hold only a few distinct words.
+
+    Drain merges messages that differ in a few words, so ``from NEW to RUNNING`` and ``from
+    RUNNING to DONE`` share a template. Brain's observation: a variable takes many values, a
+    column where several templates differ takes few. A wildcard column whose messages hold at
+    most :data:`FEW_VALUES` distinct tokens (masked parts aside), one of them on several
+    lines, splits the template by them: a constant recurs, words seen once each (file names
+    of one build) are still taken as a variable.
+
+    Args:
+        texts: The template's distinct messages (token-aligned: same token count).
+        counts: Lines per message.
+        template: Their mined template.
+
+    Returns:
+        The template of each message, in order.
+    """
+    toks = [t.split() for t in texts]
+    columns = list(zip(*toks))
+    cols = [p for p, tok in enumerate(template.split())
+            if tok == WILDCARD and _is_choice(columns[p], counts)]
+    if not cols:
+        return [template] * len(texts)
+    parts: dict[tuple[str, ...], list[list[str]]] = {}
+    keys = [tuple(row[p].replace(WILDCARD, "") for p in cols) for row in toks]
+    for key, row in zip(keys, toks):
+        parts.setdefault(key, []).append(row)
+    merged = {key: " ".join(col[0] if len(set(col)) == 1 else WILDCARD for col in zip(*rows))
+              for key, rows in parts.items()}
+    return [merged[key] for key in keys]
+
+
+def _is_choice(column: tuple[str, ...], counts: list[int]) -> bool:
+    """Whether a merged column's tokens are a few constants rather than one variable."""
+    distinct = set(column)
+    if sum(WILDCARD not in t for t in distinct) > FEW_VALUES:  # the common case, cheaply
+        return False
+    lines: dict[str, int] = {}
+    plain: set[str] = set()
+    masked: set[tuple[str, str]] = set()
+    for tok, n in zip(column, counts):
+        if WILDCARD in tok:
+            # What a masked token says besides its variable: "by (uid=<*>)" and
+            # "by LOGIN(uid=<*>)" are two constants.
+            masked.add((tok[:tok.index(WILDCARD)], tok[tok.rindex(WILDCARD) + 3:]))
+            tok = tok.replace(WILDCARD, "")
+        else:
+            plain.add(tok)
+        lines[tok] = lines.get(tok, 0) + n
+    if not 1 < len(lines) <= FEW_VALUES or sum(lines.values()) == len(lines):
+        return False
+    # A word that fits a masked token's frame is that variable unmasked ("rhost=<*>" and
+    # "rhost=example.org"), and so is an empty one ("()" beside "(<*>)").
+    return not any(v.startswith(a) and v.endswith(b) and len(v) >= len(a) + len(b)
+                   for a, b in masked for v in plain)
+
+
+def _split_all(texts: list[str], counts: list[int], owners: list[object], templates: list[str]
+               ) -> list[str]:
+    """:func:`split_constants` of each template (``owners`` tell templates of equal text apart).
+
+    Args:
+        texts: Distinct messages (tokens joined by one space).
+        counts: Lines per message.
+        owners: Per message, what identifies its template (its group and text).
+        templates: Per message, its mined template.
+    """
+    members: dict[object, list[int]] = {}
+    for i, owner in enumerate(owners):
+        members.setdefault(owner, []).append(i)
+    out = list(templates)
+    for idx in members.values():
+        tmpl = templates[idx[0]]
+        if len(idx) < 2 or WILDCARD not in tmpl:
+            continue
+        # Counts matter only as "on one line" or not (see _is_choice): runs of a job repeat
+        # the same templates and messages, so the split is cached on that (for templates of
+        # a bounded number of messages: the key holds them all).
+        key = (tmpl, tuple(texts[i] for i in idx), tuple(counts[i] > 1 for i in idx))
+        got = _SPLITS.get(key)
+        if got is None:
+            got = split_constants(list(key[1]), [counts[i] for i in idx], tmpl)
+            if len(idx) <= _SPLIT_CACHE_MESSAGES:
+                if len(_SPLITS) > _CACHE_LIMIT // 10:
+                    _SPLITS.clear()
+                _SPLITS[key] = got
+        for i, t in zip(idx, got):
+            out[i] = t
+    return out
+
+
 def mine(masked: list[str], groups: list[str], sim_threshold: float = 0.5
          ) -> tuple[list[str], list[str]]:
     """Templates and template ids of one run's masked messages.
@@ -158,9 +264,14 @@ def mine(masked: list[str], groups: list[str], sim_threshold: float = 0.5
     insert = miner._insert  # the keys are distinct: skip add()'s seen-before lookup
     slot = {key: insert(*key) for key in dict.fromkeys(keys)}
     texts = [miner.template(i) for i in range(len(miner.templates))]
-    ids = [template_id(t) for t in texts]
-    idx = [slot[key] for key in keys]
-    return [texts[i] for i in idx], [ids[i] for i in idx]
+    lines = Counter(keys)
+    distinct = list(slot)
+    owners: list[object] = [(g, texts[slot[m, g]]) for m, g in distinct]
+    final = dict(zip(distinct, _split_all([" ".join(m.split()) for m, _ in distinct],
+                                          [lines[key] for key in distinct], owners,
+                                          [texts[slot[key]] for key in distinct])))
+    ids = {t: template_id(t) for t in set(final.values())}
+    return [final[key] for key in keys], [ids[final[key]] for key in keys]
 
 
 # Caches shared by the runs of a process; bounded (cleared when full). Results never depend
@@ -171,6 +282,9 @@ _CACHE_LIMIT = 100_000
 _SHAPES: dict[str, tuple[tuple[int, str, str] | None, str]] = {}
 # (group, threshold, a bucket's templates, text) -> (the templates after adding it, its slot)
 _STEPS: dict[tuple[str, float, tuple[str, ...], str], tuple[tuple[str, ...], int]] = {}
+# (template, its distinct messages, whether each is on several lines) -> their split templates
+_SPLITS: dict[tuple[str, tuple[str, ...], tuple[bool, ...]], list[str]] = {}
+_SPLIT_CACHE_MESSAGES = 256
 
 
 def clear_caches() -> None:
@@ -178,6 +292,7 @@ def clear_caches() -> None:
     _IDS.clear()
     _SHAPES.clear()
     _STEPS.clear()
+    _SPLITS.clear()
 
 
 def _shape(masked: str) -> tuple[tuple[int, str, str] | None, str]:
@@ -273,6 +388,8 @@ def _mine_mixed(values: list[str], groups: list[str], starts: list[int], texts: 
         distinct = [texts[idx[0]] for idx in lines.values()]
         if len(set(distinct)) < 2:
             continue
-        for idx, tmpl in zip(lines.values(), _mine_bucket(group, distinct, sim_threshold)):
+        mined = _mine_bucket(group, distinct, sim_threshold)
+        counts = [len(idx) for idx in lines.values()]
+        for idx, tmpl in zip(lines.values(), _split_all(distinct, counts, list(mined), mined)):
             for i in idx:
                 texts[i] = tmpl

@@ -1,60 +1,63 @@
-"""Accuracy on third-party logs from ``../shared/eval/dev`` (Loghub sets, labelled CI logs).
+"""Accuracy on third-party logs from ``../shared/eval/dev/loghub``, the format not told.
 
-Grouping accuracy (Loghub's metric: a line counts when the set of lines sharing its template is
-exactly the set sharing its ground-truth event) per Loghub system, against Drain's published
-figures (Zhu et al., ICSE-SEIP 2019). Skipped when the data is not on this machine.
+Every Loghub system present (``<S>_2k.log`` beside its ``_structured.csv``) is parsed as
+``orcaops logs parse`` would parse it; the targets are issue 14's: grouping accuracy at least
+0.85 per system and 0.95 on average, levels right on 99 % of lines. The data is on every
+developer machine and in CI, so its absence fails rather than skips.
 """
 
 from __future__ import annotations
 
-import csv
-from collections import defaultdict
-from pathlib import Path
-
 import pytest
 
-from orcaops.logs import parse_run_log
+from bench.eval import DEV
+from bench.eval.__main__ import main as eval_main
+from bench.eval.loghub import BASELINES, grouping_accuracy, measure, systems
 
-EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev"
-DRAIN = {"HDFS": 0.998, "Hadoop": 0.948, "Spark": 0.920, "Zookeeper": 0.967, "BGL": 0.963,
-         "HPC": 0.887, "Thunderbird": 0.955, "Windows": 0.997, "Linux": 0.690,
-         "Android": 0.911, "HealthApp": 0.780, "Apache": 1.0, "Proxifier": 0.527,
-         "OpenSSH": 0.788, "OpenStack": 0.733, "Mac": 0.787}
-
-
-def grouping_accuracy(predicted: list[str], truth: list[str]) -> float:
-    """Loghub's grouping accuracy."""
-    by_pred, by_true = defaultdict(set), defaultdict(set)
-    for i, (p, t) in enumerate(zip(predicted, truth)):
-        by_pred[p].add(i)
-        by_true[t].add(i)
-    correct = sum(len(ids) for ids in by_true.values()
-                  if by_pred[predicted[next(iter(ids))]] == ids)
-    return correct / len(truth) if truth else 1.0
+MIN_SYSTEM, MIN_MEAN, MIN_LEVEL = 0.85, 0.95, 0.99
+FOUND = sorted(s.name for s in systems(DEV)) if DEV.is_dir() else []
+MISSING = (f"no Loghub system (<S>_2k.log beside <S>_2k.log_structured.csv) under "
+           f"{DEV / 'loghub'}: lay the eval data beside the project as ../shared/eval/dev")
 
 
-def _structured(system: str) -> Path | None:
-    found = sorted(EVAL.rglob(f"{system}_2k.log_structured*.csv"))
-    return found[0] if found else None
+@pytest.fixture(scope="module")
+def figures() -> dict[str, float]:
+    assert FOUND, MISSING
+    return measure(DEV)
 
 
-@pytest.mark.parametrize("system", sorted(DRAIN))
-def test_loghub_grouping_accuracy(system):
-    if not EVAL.is_dir():
-        pytest.skip(f"{EVAL} not present: Loghub ground truth is not on this machine")
-    path = _structured(system)
-    raw = path and path.with_name(f"{system}_2k.log")
-    if path is None or not raw.exists():
-        pytest.skip(f"{system}_2k.log and its structured CSV are not in {EVAL}")
-    with path.open(newline="", encoding="utf-8", errors="replace") as f:
-        truth = [row["EventId"] for row in csv.DictReader(f)]
-    lines = raw.read_text(encoding="utf-8", errors="replace").splitlines()[:len(truth)]
-    acc = grouping_accuracy(parse_run_log(lines).template_id, truth)
-    print(f"{system}: grouping accuracy {acc:.3f} (Drain {DRAIN[system]:.3f})")
-    assert acc >= DRAIN[system] - 0.05
+# With no system found, one failing case stands in (an empty parameter list would skip).
+@pytest.mark.parametrize("system", FOUND or ["<none>"])
+def test_grouping_accuracy_per_system(figures: dict[str, float], system: str) -> None:
+    assert figures[system] >= MIN_SYSTEM, f"{system}: grouping accuracy {figures[system]:.3f}"
 
 
-def test_grouping_accuracy_metric():
+def test_mean_grouping_accuracy(figures: dict[str, float]) -> None:
+    assert figures["mean"] >= MIN_MEAN, f"mean grouping accuracy {figures['mean']:.3f}"
+
+
+def test_level_accuracy(figures: dict[str, float]) -> None:
+    assert figures["level_accuracy"] >= MIN_LEVEL
+
+
+def test_grouping_accuracy_metric() -> None:
     assert grouping_accuracy(["a", "a", "b"], ["x", "x", "y"]) == 1.0
     assert grouping_accuracy(["a", "a", "a"], ["x", "x", "y"]) == 0.0
     assert grouping_accuracy(["a", "b", "c"], ["x", "x", "y"]) == pytest.approx(1 / 3)
+    assert grouping_accuracy(["a", "b", "b"], ["x", "x", "x"]) == 0.0
+
+
+def test_make_eval_shows_ours_beside_the_baselines(figures: dict[str, float],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert eval_main(["loghub"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    for system in FOUND:
+        ours, generic, *baselines = rows[system]
+        assert float(ours) == pytest.approx(figures[system], abs=5e-4)
+        assert float(generic) >= MIN_SYSTEM  # also without the Loghub system formats
+        if system in BASELINES:
+            assert [float(b) for b in baselines] == list(BASELINES[system].values())
+    assert float(rows["mean"][0]) == pytest.approx(figures["mean"], abs=5e-4)
+    assert float(rows["mean"][1]) >= MIN_MEAN
+    assert "level accuracy" in out and "largest events grouped wrongly" in out

@@ -9,6 +9,7 @@ import pytest
 from orcaops.logs import normalize_level, parse_run_log
 from orcaops.logs.extract import _detectors, extract
 from orcaops.logs.formats import FORMATS
+from orcaops.logs.headers import MIN_LINES, header_length
 
 import polars as pl
 
@@ -194,3 +195,47 @@ def test_line_shapes_are_the_same_in_python_and_rust():
     many = lines * (_RUST_SHAPES // len(lines) + 1)
     assert _shapes(many)[:len(lines)] == _shapes(lines)
     assert _shapes(["2024-03-01 10:00:00 x"]) == ["0000-00-00 0"]
+
+
+def _layout_lines() -> list[str]:
+    """A layout no registered format knows: time, node, component, state, sequence, message."""
+    messages = ["running", "configured out", "Link error on port <n>", "disk <n> is full"]
+    comps = [("node", "status"), ("partition", "status"), ("switch", "error")]
+    out = []
+    for i in range(40):
+        comp, state = comps[i % 3]
+        msg = messages[i % 4].replace("<n>", str(i))
+        out.append(f"{1_700_000_000 + i}.{i % 1000:03d} node-{i % 9} {comp} {state} [{100 + 7 * i}]"
+                   f" {msg}")
+    return out
+
+
+def test_a_shared_header_is_found_by_column_statistics() -> None:
+    lines = _layout_lines()
+    assert header_length(lines) == 5
+    log = parse_run_log(lines)
+    assert log.message == lines  # the message is kept as written
+    assert set(log.parsed) == {None}  # no registered format claimed the lines
+    by_msg = dict(zip(lines, log.template))
+    assert {by_msg[x] for x in lines if x.endswith(" running")} == {"running"}
+    assert {by_msg[x] for x in lines if "is full" in x} == {"disk <*> is full"}
+    assert len({t for x, t in by_msg.items() if x.endswith(" running")}) == 1
+
+
+def test_a_level_in_a_detected_header_is_the_level() -> None:
+    levels = ["INFO", "FATAL", "INFO", "WARNING"]
+    lines = [f"- {1_117_838_570 + i} R02-M1-N{i % 4} RAS KERNEL {levels[i % 4]} "
+             f"instruction cache parity error corrected" for i in range(20)]
+    assert header_length(lines) == 6
+    log = parse_run_log(lines)
+    assert log.level[:4] == ["INFO", "FATAL", "INFO", "WARN"]
+    assert set(log.template) == {"instruction cache parity error corrected"}
+
+
+def test_plain_output_has_no_header() -> None:
+    ci = ["Collecting requests", "3 passed, 1 failed in 2.5s", "npm run build",
+          "Step 1/7 : FROM python:3.11", "Compiling foo v0.1.0", "", "error: could not compile",
+          "  --> src/main.rs:3:5", "task 7 started", "task 8 started", "task 9 started"] * 3
+    assert header_length(ci) == 0
+    assert header_length([f"task {i} started on node {i}" for i in range(30)]) == 0
+    assert header_length(_layout_lines()[:MIN_LINES - 1]) == 0  # too few lines to tell

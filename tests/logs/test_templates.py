@@ -100,3 +100,63 @@ def test_mine_many_merges_within_a_run_only() -> None:
     got, _ = mine_many(pl.Series(masked), ["INFO"] * 3, [0, 2, 3])
     assert got == ["Step <*> : RUN pip install -r <*>"] * 2 + [
         "Step <*> : RUN pip install -r api.txt"]
+
+
+def test_written_dates_and_units_are_part_of_the_variable() -> None:
+    cases = {
+        "connection from 10.0.0.1 () at Sat Jul  9 22:53:19 2005": "connection from <*> () at <*>",
+        "connection from 10.0.0.2 () at Sun Jun 19 04:08:55 2005": "connection from <*> () at <*>",
+        "stored (estimated size 16.0 KB, free 2.1 MB)": "stored (estimated size <*>, free <*>)",
+        "stored (estimated size 96 B, free 17.8 GB)": "stored (estimated size <*>, free <*>)",
+        "You May go now": "You May go now",  # a month's name without a day is a word
+    }
+    for text, expected in cases.items():
+        assert mask_text(text) == expected
+        assert parse_run_log([text]).template == [expected]
+
+
+def _ids(lines: list[str]) -> dict[str, str]:
+    log = parse_run_log(lines)
+    return dict(zip(lines, log.template_id))
+
+
+def test_a_column_of_few_recurring_words_is_constants() -> None:
+    # Drain merges "from NEW to ASSIGNED" with "from ASSIGNED to RUNNING"; a column holding
+    # a few words that recur is several templates (Brain), a column of many is one variable.
+    states = [f"task {i} moved from {a} to {b}" for i in range(12)
+              for a, b in (("NEW", "ASSIGNED"), ("ASSIGNED", "RUNNING"))]
+    users = [f"session opened for user {u} by sshd" for u in
+             ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi")]
+    ids = _ids(states + users)
+    assert ids["task 0 moved from NEW to ASSIGNED"] == ids["task 7 moved from NEW to ASSIGNED"]
+    assert ids["task 0 moved from NEW to ASSIGNED"] != ids["task 0 moved from ASSIGNED to RUNNING"]
+    assert len({ids[u] for u in users}) == 1
+    log = parse_run_log(states)
+    assert set(log.template) == {"task <*> moved from NEW to ASSIGNED",
+                                 "task <*> moved from ASSIGNED to RUNNING"}
+
+
+def test_words_that_fit_a_masked_token_are_that_variable() -> None:
+    # "rhost=<*>" (masked) and "rhost=example.org" are one variable; "()" is "(<*>)" empty;
+    # "by (uid=0)" and "by LOGIN(uid=0)" differ beside their variable: two templates.
+    lines = ([f"auth failure rhost=10.0.0.{i} user=root" for i in range(6)]
+             + ["auth failure rhost=example.org user=root", "auth failure rhost=a.org user=root"]
+             + [f"connect from 10.1.1.{i} (host{i}.net) ok" for i in range(4)]
+             + [f"connect from 10.1.2.{i} () ok" for i in range(4)]
+             + [f"session opened by (uid={i})" for i in range(4)]
+             + [f"session opened by LOGIN(uid={i})" for i in range(4)])
+    ids = _ids(lines)
+    assert ids["auth failure rhost=10.0.0.1 user=root"] == ids["auth failure rhost=a.org user=root"]
+    assert ids["connect from 10.1.1.0 (host0.net) ok"] == ids["connect from 10.1.2.0 () ok"]
+    assert ids["session opened by (uid=0)"] != ids["session opened by LOGIN(uid=0)"]
+
+
+def test_splits_are_the_same_in_python_and_polars() -> None:
+    lines = [f"task {i} moved from {a} to {b}" for i in range(5)
+             for a, b in (("NEW", "ASSIGNED"), ("ASSIGNED", "RUNNING"), ("RUNNING", "DONE"))]
+    masked = [mask_text(x) for x in lines]
+    clear_caches()
+    want = mine(masked, ["INFO"] * len(lines))
+    assert len(set(want[1])) == 3
+    for _ in range(2):  # cold, then cached
+        assert mine_many(pl.Series(masked), ["INFO"] * len(lines), [0, len(lines)]) == want
