@@ -98,11 +98,26 @@ def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = Fa
         where = _disk_full_at(e)
         if where is None:
             raise
+        where = where or f" at {_home_in(argv)}"  # the error named no file: the home's disk
         # A write on a full disk that no layer below turned into a WarehouseError (an
         # OSError, or DuckDB's IOException when it writes the log index or spills).
         sys.stderr.write(f"error: disk full{where} (No space left on device); free some "
                          "space and run the command again\n")
         sys.exit(1)
+
+
+def _home_in(argv: list[str]) -> str:
+    """The home a command line names (``--home``), else the environment's or the default."""
+    import os
+
+    from orcaops.config import DEFAULT_HOME
+
+    for i, arg in enumerate(argv):
+        if arg == "--home" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--home="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("ORCAOPS_HOME") or os.path.expanduser(DEFAULT_HOME)
 
 
 def _disk_full_at(error: BaseException) -> str | None:
