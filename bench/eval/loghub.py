@@ -36,9 +36,8 @@ BASELINES: dict[str, dict[str, float]] = {
 BASELINE_MEANS = {"Drain": 0.921, "Brain": 0.982, "drain3": 0.577}
 # Registered formats written for one Loghub system: the report also measures without them,
 # to show what the general mechanisms (header statistics, template mining) reach alone.
-SYSTEM_FORMATS = frozenset({"hdfs", "spark", "bgl", "thunderbird", "hpc", "zookeeper",
-                            "openstack", "windows", "android", "android_brief", "healthapp",
-                            "proxifier"})
+SYSTEM_FORMATS = frozenset({"hdfs", "spark", "zookeeper", "openstack", "android",
+                            "android_brief"})
 # A Level column is a level column when nearly all of its values read as levels.
 LEVEL_SHARE = 0.9
 

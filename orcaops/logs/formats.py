@@ -64,17 +64,6 @@ FORMATS: list[LogFormat] = [
     LogFormat("spark", r"^(?P<ts>\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) +(?P<level>[A-Z]+) +"
               r"(?P<component>[\w.$\-]+): (?P<msg>.*)$", "strptime", "%y/%m/%d %H:%M:%S",
               probe=r"\d\d/\d\d/\d\d \d\d:"),
-    LogFormat("bgl", r"^(?P<label>\S+) +(?P<epoch>\d{10}) +\d{4}\.\d{2}\.\d{2} +(?P<node>\S+) +"
-              r"(?P<ts>\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.\d+) +\S+ +(?P<type>[A-Z]+) +"
-              r"(?P<component>\S+) +(?P<level>[A-Z]+) +(?P<msg>.*)$", "epoch",
-              probe=r"(?:-|[A-Z_0-9]+)(?: 0|$)"),
-    LogFormat("thunderbird", r"^(?P<label>\S+) +(?P<epoch>\d{10}) +\d{4}\.\d{2}\.\d{2} +"
-              r"(?P<node>\S+) +[A-Z][a-z]{2} +\d{1,2} +\d{2}:\d{2}:\d{2} +(?P<host>\S+) +"
-              r"(?P<component>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$", "epoch",
-              probe=r"(?:-|[A-Z_0-9]+)(?: 0|$)"),
-    LogFormat("hpc", r"^(?P<logid>\d+) +(?P<node>\S+) +(?P<component>\S+) +(?P<state>\S+) +"
-              r"(?P<epoch>\d{10}) +(?P<flag>\d+) +(?P<msg>.*)$", "epoch",
-              probe=r"\d+ "),
     LogFormat("zookeeper", r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) +- +"
               r"(?P<level>[A-Z]+) +\[(?P<thread>.*?):(?P<component>[\w$.]+)@(?P<lineno>\d+)\]"
               r" +- +(?P<msg>.*)$", "iso",
@@ -88,9 +77,6 @@ FORMATS: list[LogFormat] = [
               probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
     LogFormat("python_dash", rf"^(?P<ts>{ISO}) +- +(?P<logger>\S+) +- +(?P<level>[A-Za-z]+) +- +"
               r"(?P<msg>.*)$", "iso",
-              probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
-    LogFormat("windows", r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}), +(?P<level>[A-Za-z]+) +"
-              r"(?P<component>\w+) +(?P<msg>.*)$", "iso",
               probe=r"\[?\d{4}-\d\d-\d\d[T ]\d"),
     LogFormat("zap", rf"^(?P<ts>{ISO})\t(?P<level>[A-Za-z]+)\t(?:(?P<caller>[^\t]+:\d+)\t)?"
               r"(?P<msg>[^\t]*)(?:\t(?P<fields>\{.*\}))?$", "iso",
@@ -116,9 +102,6 @@ FORMATS: list[LogFormat] = [
     LogFormat("android_brief", r"^(?P<level>[VDIWEFA])/(?P<component>[^(:]+?) *\( *(?P<pid>\d+)\)"
               r": (?P<msg>.*)$",
               probe=r"[VDIWEFA]/"),
-    LogFormat("healthapp", r"^(?P<ts>\d{8}-\d{1,2}:\d{1,2}:\d{1,2}):\d{1,3}\|(?P<component>[^|]*)"
-              r"\|(?P<pid>\d+)\|(?P<msg>.*)$", "strptime", "%Y%m%d-%H:%M:%S",
-              probe=r"\d{8}-\d"),
     LogFormat("apache_error", r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2}"
               r"(?:\.\d+)? \d{4})\] +\[(?:(?P<module>\w+):)?(?P<level>[a-z]+\d?)\] +"
               r"(?:\[pid (?P<pid>\d+)(?::tid \d+)?\] +)?(?:\[client (?P<client>[^\]]+)\] +)?"
@@ -128,9 +111,6 @@ FORMATS: list[LogFormat] = [
               r"\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] (?P<msg>\"[^\"]*\" (?P<status>\d{3}) .*)$",
               "strptime", "%d/%b/%Y:%H:%M:%S %z",
               probe=r"[\w.:\-]+ [\w\-]"),
-    LogFormat("proxifier", r"^\[(?P<ts>\d{2}\.\d{2} \d{2}:\d{2}:\d{2})\] +(?P<component>.+?) +- +"
-              r"(?P<msg>.*)$", "yearless", "%Y %m.%d %H:%M:%S",
-              probe=r"\[\d\d\.\d\d \d"),
     LogFormat("rfc5424", rf"^<(?P<pri>\d{{1,3}})>1 (?P<ts>{ISO}|-) (?P<host>\S+) (?P<component>\S+)"
               r" (?P<pid>\S+) (?P<msgid>\S+) (?:-|\[.*?\]) ?(?P<msg>.*)$", "iso",
               probe=r"<\d{1,3}>\d "),
