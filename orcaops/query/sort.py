@@ -11,7 +11,8 @@ RUN_COLUMNS = (
     "job_id", "status", "image", "image_digest", "command", "argv", "command_hash",
     "baseline_key", "triggered_by", "intent", "parent_job_id", "tags", "metadata", "queued_at",
     "started_at", "finished_at", "duration_s", "queue_wait_s", "exit_code", "error_message",
-    "failure_category", "first_error", "error_fingerprint", "log_lines", "n_error", "n_warn",
+    "failure_category", "first_error", "error_fingerprint", "root_cause_first_line",
+    "root_cause_last_line", "log_lines", "n_error", "n_warn",
     "cpu_seconds", "memory_peak_mb", "network_rx_bytes", "network_tx_bytes", "disk_usage_mb",
     "estimated_cost_usd", "executor", "host", "environment", "analysis", "recorded_at", "day",
 )

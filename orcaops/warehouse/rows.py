@@ -71,6 +71,9 @@ def _fill_from_log(row: dict[str, Any], run: RunRecord, parsed: ParsedLog) -> No
         row["first_error"] = row["first_error"] or parsed.first_error
         row["failure_category"] = row["failure_category"] or parsed.failure_category
         row["error_fingerprint"] = row["error_fingerprint"] or parsed.error_fingerprint
+        if parsed.root_cause:
+            row["root_cause_first_line"] = parsed.root_cause["first_line"]
+            row["root_cause_last_line"] = parsed.root_cause["last_line"]
 
 
 class RunBatch:

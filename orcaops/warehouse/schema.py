@@ -33,6 +33,8 @@ RUNS = pa.schema([
     ("failure_category", STR),
     ("first_error", STR),
     ("error_fingerprint", STR),
+    ("root_cause_first_line", pa.int32()),   # the block of log lines that made it fail
+    ("root_cause_last_line", pa.int32()),
     ("log_lines", pa.int64()),
     ("n_error", pa.int64()),
     ("n_warn", pa.int64()),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import functools
 import os
 import random
 import time
@@ -23,7 +22,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from orcaops.errors import WarehouseError
-from orcaops.warehouse.schema import TABLES, VERSIONED, WRITE_ID
+from orcaops.warehouse.schema import TABLES, VERSIONED, duckdb_type
 
 T = TypeVar("T")
 _RETRIES = 8
@@ -159,42 +158,46 @@ class DeltaTables:
         return [f.name for f in self.open(name).schema().fields]
 
     def migrate(self) -> list[str]:
-        """Give tables written before ``write_id`` existed that column; returns their names.
+        """Give tables written by an older OrcaOps the columns added since (``write_id``, the
+        runs' root-cause lines); returns the names of the tables upgraded.
 
-        Call with the commit lock held. A table with data is rewritten whole in one overwrite
-        commit (streamed, partition by partition in memory), so every data file of a table has
-        the same columns (readers need no ``union_by_name``) and a crash leaves the old table.
+        Call with the commit lock held. A table is rewritten whole in one overwrite commit
+        (streamed, partition by partition in memory) with the new columns empty, so every data
+        file of a table has the same columns in the same order (readers need no
+        ``union_by_name``) and a crash leaves the old table.
         """
         done = []
         for name in VERSIONED:
             table = self.open(name)
-            if WRITE_ID in [f.name for f in table.schema().fields]:
-                continue
-            files = list(table.file_uris())
-            if not files:
-                column = [_deltalake().Field(WRITE_ID, "string")]
-                self._guard(functools.partial(table.alter.add_columns, column))
-            else:
-                self._rewrite_with_write_id(name, files)
-            done.append(name)
+            stored = {f.name for f in table.schema().fields}
+            missing = {f.name for f in TABLES[name] if f.name not in stored}
+            if missing:
+                self._rewrite_with(name, list(table.file_uris()), missing)
+                done.append(name)
         return done
 
-    def _rewrite_with_write_id(self, name: str, files: list[str]) -> None:
+    def _rewrite_with(self, name: str, files: list[str], missing: set[str]) -> None:
         import duckdb
 
         schema = TABLES[name]
-        cols = ", ".join(f'"{f.name}"' for f in schema if f.name != WRITE_ID)
+        dl = _deltalake()
+        props = writer_properties(name, APPEND_ZSTD_LEVEL)
+        if not files:
+            self.retry(lambda: dl.write_deltalake(
+                str(self.path(name)), schema.empty_table(), mode="overwrite",
+                schema_mode="overwrite", partition_by=["day"], writer_properties=props))
+            return
+        cols = ", ".join(f'NULL::{duckdb_type(f.type)} AS "{f.name}"' if f.name in missing
+                         else f'"{f.name}"' for f in schema)
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         try:
-            rel = con.sql(f"SELECT {cols}, NULL::VARCHAR AS {WRITE_ID} FROM read_parquet(?, "
-                          "hive_partitioning = true, hive_types = {'day': DATE})", params=[files])
+            rel = con.sql(f"SELECT {cols} FROM read_parquet(?, hive_partitioning = true, "
+                          "hive_types = {'day': DATE})", params=[files])
             batches = rel.to_arrow_reader(100_000)
             data = pa.RecordBatchReader.from_batches(
                 schema, (pa.Table.from_batches([b]).cast(schema).to_batches()[0]
                          for b in batches if b.num_rows))
-            dl = _deltalake()
-            props = writer_properties(name, APPEND_ZSTD_LEVEL)
             self.retry(lambda: dl.write_deltalake(
                 str(self.path(name)), data, mode="overwrite", schema_mode="overwrite",
                 partition_by=["day"], writer_properties=props))

@@ -98,3 +98,12 @@ def test_a_live_run_equals_offline_analysis(tmp_path, imported):
     assert run["failure_category"] == offline["failure_category"]
     assert json.loads(run["analysis"])["root_cause"]["first_line"] == \
         offline["root_cause"]["first_line"]
+
+
+def test_runs_table_carries_the_block(imported):
+    wh, texts = imported
+    for job_id, text in texts.items():
+        block = analyze_text(text)["root_cause"]
+        row = wh.sql("SELECT root_cause_first_line a, root_cause_last_line b FROM runs "
+                     "WHERE job_id = ?", [job_id]).row(0)
+        assert row == (block["first_line"], block["last_line"]), job_id

@@ -16,9 +16,16 @@ from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.schema import TABLES, WRITE_ID
 
 
+# Columns added since: the write id, and the runs' root-cause lines.
+ADDED = (WRITE_ID, "root_cause_first_line", "root_cause_last_line")
+
+
 def old_schema(name: str) -> pa.Schema:
     schema = TABLES[name]
-    return schema.remove(schema.get_field_index(WRITE_ID)) if WRITE_ID in schema.names else schema
+    for column in ADDED:
+        if column in schema.names:
+            schema = schema.remove(schema.get_field_index(column))
+    return schema
 
 
 def build_old_warehouse(home: Path, records: list[dict[str, Any]]) -> None:
@@ -31,4 +38,5 @@ def build_old_warehouse(home: Path, records: list[dict[str, Any]]) -> None:
     batch = RunBatch()
     add_parsed_many(batch, [parse_record(r) for r in records])
     for name, table in batch.tables().items():  # children first, as the old writer did
+        table = table.select(old_schema(name).names)
         deltalake.write_deltalake(str(root / name), table, mode="append", partition_by=["day"])

@@ -214,6 +214,8 @@ def test_replace_upgrades_a_warehouse_written_without_write_ids(home: Path) -> N
     assert superseded_rows(after) == 0
     for name in ("runs", "logs", "samples"):
         assert "write_id" in after.tables.columns(name)
+    assert {"root_cause_first_line", "root_cause_last_line"} <= set(after.tables.columns("runs"))
+    assert after.sql("SELECT count(root_cause_first_line) n, count(*) m FROM runs").row(0) == (0, 8)
 
 
 if __name__ == "__main__":
