@@ -21,11 +21,14 @@ _STATING = (r"^(?:E\s+)?(?:[A-Za-z_][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Fail
             r"^thread '|^Unhandled|^Exception in|^npm ERR! |^error")
 
 
+UNKNOWN = "unknown"  # the duration of a run with no times (a log without timestamps)
+
+
 def human_duration(seconds: float | None) -> str:
     """``45s``, ``2m 03s``, ``1h 05m``; ``unknown`` when None."""
     from orcaops.render import human_duration as render_duration
 
-    return render_duration(seconds, missing="unknown")
+    return render_duration(seconds, missing=UNKNOWN)
 
 
 def logs_frame(logs: ParsedLog | pl.DataFrame | None) -> pl.DataFrame:
@@ -80,25 +83,38 @@ def _errors(df: pl.DataFrame, first_error: str | None) -> list[str]:
     return ([first_error.strip()] if first_error else []) + errs[:_MAX_ITEMS - 1]
 
 
+def _in(dur: str) -> str:
+    return f" in {dur}" if dur != UNKNOWN else ""
+
+
+def _after(dur: str) -> str:
+    return f" after {dur}" if dur != UNKNOWN else ""
+
+
+def _for(dur: str) -> str:
+    return f" for {dur}" if dur != UNKNOWN else ""
+
+
 def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str) -> str:
+    """One sentence; a run with no known duration (a log without timestamps) names none."""
     status = run.get("status") or "unknown"
     category = run.get("failure_category")
     if status == "timeout":
-        return f"Timed out after {dur}"
+        return f"Timed out{_after(dur)}"
     if category == "oom" or run.get("exit_code") == 137:
-        return f"Killed: out of memory after {dur}"
+        return f"Killed: out of memory{_after(dur)}"
     if status == "success":
         if tests is not None and tests.total:
-            return f"Tests passed in {dur}: {tests.passed} of {tests.total} passed"
-        return f"Succeeded in {dur}"
+            return f"Tests passed{_in(dur)}: {tests.passed} of {tests.total} passed"
+        return f"Succeeded{_in(dur)}"
     if status in ("failed", "error") and tests is not None and tests.bad:
         where = _where(run.get("first_error"), tests)
-        return f"Tests failed in {dur}: {tests.bad} of {tests.total} failed{where}"
+        return f"Tests failed{_in(dur)}: {tests.bad} of {tests.total} failed{where}"
     if status in ("failed", "error"):
         return _failed(run, status, category, dur)
     if status == "cancelled":
-        return f"Cancelled after {dur}"
-    return {"running": f"Running for {dur}", "queued": "Queued"}.get(status, f"{status} ({dur})")
+        return f"Cancelled{_after(dur)}"
+    return {"running": f"Running{_for(dur)}", "queued": "Queued"}.get(status, f"{status} ({dur})")
 
 
 def _failed(run: dict[str, Any], status: str, category: str | None, dur: str) -> str:
@@ -106,7 +122,7 @@ def _failed(run: dict[str, Any], status: str, category: str | None, dur: str) ->
     error message stored with it, which says why (``no space left on device``)."""
     err = (run.get("first_error") or run.get("error_message") or "").strip()
     head = "Error" if status == "error" else "Failed"
-    head += f" after {dur}" if status == "error" else f" in {dur}"
+    head += _after(dur) if status == "error" else _in(dur)
     if category and category != "unknown":
         head += f" ({category})"
     if err:

@@ -93,3 +93,11 @@ def test_test_runner_results(lines, framework, passed, failed, first):
 
 def test_no_test_output_means_no_results():
     assert parse_test_results(["building", "done"]) is None
+
+
+def test_a_run_without_times_names_no_duration():
+    from orcaops.analytics.summary import build_summary
+
+    run = {"job_id": "t-1", "status": "failed", "exit_code": 1, "failure_category": "test",
+           "first_error": "AssertionError: boom"}
+    assert build_summary(run, None).one_liner == "Failed (test): AssertionError: boom"
