@@ -77,7 +77,10 @@ def serve(
 
 
 @app.command("mcp")
-def mcp(ctx: typer.Context) -> None:
+def mcp(ctx: typer.Context, query_timeout: float = typer.Option(
+        30.0, "--query-timeout", min=0.1,
+        help="Seconds a query may run before it is stopped (the tool answers an error).")
+        ) -> None:
     """Serve the agent tools over MCP on stdin/stdout (search, runs, logs, summaries,
     debugging, anomalies, baselines, recommendations, forecasts, read-only SQL).
 
@@ -86,4 +89,4 @@ def mcp(ctx: typer.Context) -> None:
     need_extra("orcaops mcp", "mcp", "mcp")
     from orcaops.server.mcp_server import serve_stdio
 
-    serve_stdio(warehouse(ctx))
+    serve_stdio(warehouse(ctx), query_timeout)

@@ -47,8 +47,14 @@ def tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def create_mcp(wh: Warehouse) -> MCPServer:
-    """An MCP server whose tools read (and acknowledge, reset, decide on) ``wh``."""
+def create_mcp(wh: Warehouse, query_timeout: float | None = 30.0) -> MCPServer:
+    """An MCP server whose tools read (and acknowledge, reset, decide on) ``wh``.
+
+    Args:
+        query_timeout: seconds a query may run before DuckDB interrupts it (the tool then
+            answers an error saying so), as ``orcaops serve`` does; None: no bound.
+    """
+    wh.reader.timeout = wh.user_sql.timeout = query_timeout
     server: MCPServer = MCPServer(name="orcaops", instructions=INSTRUCTIONS,
                                   version=orcaops.__version__)
     tools = OrcaOpsTools(wh)
@@ -60,6 +66,6 @@ def create_mcp(wh: Warehouse) -> MCPServer:
     return server
 
 
-def serve_stdio(wh: Warehouse) -> None:
+def serve_stdio(wh: Warehouse, query_timeout: float | None = 30.0) -> None:
     """Serve the tools over stdin/stdout until the client disconnects."""
-    create_mcp(wh).run("stdio")
+    create_mcp(wh, query_timeout).run("stdio")

@@ -178,3 +178,21 @@ def test_diff_tool_compares_with_the_last_success(seen: dict[str, Any]) -> None:
     assert "Traceback (most recent call last):" in texts and "ERROR make: *** [test] Error 1" in texts
     status = next(f for f in diff["fields"] if f["name"] == "status")
     assert (status["a"], status["b"]) == ("failed", "success")
+
+
+def test_mcp_queries_are_bounded_in_time(tmp_path: Path) -> None:
+    """An agent's endless SQL is stopped like the HTTP server's (it held the reader before)."""
+    import time
+
+    import orcaops
+    from orcaops.errors import InputError
+    from orcaops.server.mcp_server import create_mcp
+    from orcaops.server.mcp_tools import OrcaOpsTools
+
+    wh = orcaops.open(tmp_path / "home")
+    create_mcp(wh, query_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(InputError, match="ran longer than 0.5 s"):
+        OrcaOpsTools(wh).orcaops_sql(sql="SELECT count(*) AS n FROM range(10000000) a, "
+                                         "range(1000000) b WHERE (a.range * b.range) % 7 = 3")
+    assert time.monotonic() - started < 30
