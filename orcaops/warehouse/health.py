@@ -108,11 +108,12 @@ def saved_versions(root: Path) -> dict[str, int]:
 
 
 def saved_files(root: Path) -> dict[str, set[str]]:
+    from orcaops.warehouse.paths import from_stored
     from orcaops.warehouse.snapshot import SNAPSHOT_FILE
 
     try:
         doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
-        return {str(n): {str(local_path(f)) for f in t["files"]}
+        return {str(n): {str(local_path(from_stored(root, f))) for f in t["files"]}
                 for n, t in doc["tables"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}

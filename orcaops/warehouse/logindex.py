@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orcaops.warehouse.paths import from_stored
+
 INDEX_DIR = "_logindex"
 INDEX_VIEWS = frozenset({"log_postings", "log_vocab", "log_index_scan", "logs_unindexed"})
 CURRENT = "current.json"
@@ -224,7 +226,8 @@ def load_index(root: Path) -> IndexState | None:
         doc = json.loads((root / INDEX_DIR / CURRENT).read_bytes())
         version = doc["runs_version"]
         return IndexState(root / INDEX_DIR / doc["build"],
-                          {_path(k): int(v) for k, v in doc["sources"].items()},
+                          {_path(from_stored(root, k)): int(v)
+                           for k, v in doc["sources"].items()},
                           None if version is None else int(version), int(doc["budget"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from orcaops.warehouse.integrity import file_record
+from orcaops.warehouse.paths import to_stored
 from orcaops.warehouse.logindex import (CURRENT, FORMAT, INDEX_DIR, INDEX_FILES, TOKEN_REGEX,
                                         _path)
 
@@ -73,7 +74,7 @@ def build_log_index(root: Path, log_files: list[str], runs_files: list[str] | No
         con.close()
     shutil.rmtree(parts, ignore_errors=True)
     shutil.rmtree(path / "tmp", ignore_errors=True)
-    doc = {"format": FORMAT, "build": build, "sources": {f: i for i, f in enumerate(files)},
+    doc = {"format": FORMAT, "build": build, "sources": {to_stored(root, f): i for i, f in enumerate(files)},
            "runs_version": seen, "rare_lines": rare, "budget": rare * BUDGET_TOKENS,
            "lines": total, "checksums": {n: file_record(path / n) for n in INDEX_FILES}}
     _make_current(base, build, doc)

@@ -10,6 +10,7 @@ from typing import Any
 
 from orcaops.config import Settings
 from orcaops.errors import WarehouseError
+from orcaops.warehouse.paths import from_stored, to_stored
 from orcaops.warehouse.repair import (build_index, good_files, remove_orphans, repair_logs,
                                       reseal)
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
@@ -82,7 +83,8 @@ def _sort(tables: DeltaTables, name: str, skip: set[str]) -> tuple[list[str], in
     except those in ``skip``."""
     record = tables.root / f"_sorted_{name}.json"
     try:
-        done_files = set(json.loads(record.read_text(encoding="utf-8")))
+        done_files = {from_stored(tables.root, f)
+                      for f in json.loads(record.read_text(encoding="utf-8"))}
     except (OSError, ValueError, TypeError):
         done_files = set()
     todo = sorted(d for d, files in tables.partition_files(name).items()
@@ -90,7 +92,7 @@ def _sort(tables: DeltaTables, name: str, skip: set[str]) -> tuple[list[str], in
     removed = tables.sort_partitions(name, todo)
     now = sorted(f for files in tables.partition_files(name).values() for f in files)
     tmp = record.with_suffix(".tmp")
-    tmp.write_text(json.dumps(now), encoding="utf-8")
+    tmp.write_text(json.dumps([to_stored(tables.root, f) for f in now]), encoding="utf-8")
     os.replace(tmp, record)
     return todo, removed
 

@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from orcaops.warehouse.paths import from_stored, is_foreign, to_stored
+
 TABLE_NAMES = ("runs", "logs", "samples", "actions")
 SNAPSHOT_FILE = "_snapshot.json"
 _FORMAT = 2
@@ -99,8 +101,12 @@ def load_snapshot(root: Path) -> Snapshot | None:
         doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
         if doc.get("schema") != schema_tag() or set(doc["tables"]) != set(TABLE_NAMES):
             return None
+        stored = [f for t in doc["tables"].values() for f in t["files"]]
+        if any(is_foreign(root, f) for f in stored):
+            return None  # written where the home was before it was copied or moved
         snap = Snapshot({
-            name: TableSnapshot(int(t["version"]), tuple(t["files"]),
+            name: TableSnapshot(int(t["version"]),
+                                tuple(from_stored(root, f) for f in t["files"]),
                                 tuple((c[0], c[1]) for c in t["columns"]),
                                 tuple(t.get("absent", ())))
             for name, t in doc["tables"].items()})
@@ -112,7 +118,7 @@ def load_snapshot(root: Path) -> Snapshot | None:
 def save_snapshot(root: Path, snap: Snapshot) -> None:
     """Write ``snap`` atomically; a home we cannot write to just keeps the slow path."""
     doc = {"schema": schema_tag(), "tables": {
-        name: {"version": t.version, "files": list(t.files),
+        name: {"version": t.version, "files": [to_stored(root, f) for f in t.files],
                "columns": [list(c) for c in t.columns], "absent": list(t.absent)} for name, t in snap.tables.items()}}
     tmp = root / f".{SNAPSHOT_FILE}.{os.getpid()}.tmp"
     try:
