@@ -56,6 +56,14 @@ def run(
                    job_id=new_job_id())
     wh = warehouse(ctx)
     err = console(stderr=True)
+    from orcaops.errors import ExecutorError
+    from orcaops.executors.run import choose_executor
+
+    try:
+        choose_executor(spec, "local" if local else None)
+    except ExecutorError as e:  # nothing started: the code `docker run` gives for that
+        err.print(f"error: {e}", markup=False, highlight=False)
+        raise typer.Exit(NO_EXIT_CODE["error"]) from None
     err.print(f"[bold]▶ {spec.job_id}[/] started (follow it elsewhere with "
               f"`orcaops runs watch {spec.job_id}`)", highlight=False)
     with _live_status(err, str(spec.job_id), quiet) as on_line:

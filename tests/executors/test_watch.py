@@ -80,3 +80,18 @@ def test_a_terminal_shows_a_live_status_line(tmp_path):
     assert proc.returncode == 0
     assert re.search(r"r-[0-9a-f-]+ running \S+ · [1-8] lines", text), text[-2000:]
     assert "tick 7" in text and "success in" in text
+
+
+def test_no_docker_engine_is_exit_125_before_anything_starts(tmp_path):
+    """As `docker run` does when it cannot start the container (the help promises 125)."""
+    home = tmp_path / "home"
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), "run",
+                           "--image", "python:3.11", "--", "true"],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 125, done.stderr
+    assert done.stderr.startswith("error: no Docker engine is reachable to run image")
+    assert "▶" not in done.stderr and "Traceback" not in done.stderr
+    import orcaops
+
+    assert orcaops.open(home).runs("").height == 0
