@@ -182,6 +182,15 @@ def check_run(run: RunRecord) -> None:
         check_json(run.environment.model_dump(), "environment")
 
 
+def _check_order(times: dict[str, Any]) -> None:
+    """A run cannot finish before it starts, nor start before it was queued."""
+    for early, late in (("queued_at", "started_at"), ("started_at", "finished_at")):
+        a, b = times.get(early), times.get(late)
+        if a is not None and b is not None and b < a:
+            raise InputError(f"'{late}' ({b.isoformat()}) is before '{early}' "
+                             f"({a.isoformat()}); check the clock or the field order")
+
+
 def parse_record(obj: Any) -> ParsedRun:
     """Validate one decoded JSON line; raises InputError saying what is wrong."""
     if not isinstance(obj, dict):
@@ -199,6 +208,7 @@ def parse_record(obj: Any) -> ParsedRun:
                                                         "samples")}
     for key in ("queued_at", "started_at", "finished_at"):
         fields[key] = parse_time(obj.get(key), key)
+    _check_order(fields)
     lines, streams, stamps = _logs(obj.get("logs") or [])
     samples = _samples(obj.get("samples") or [])
     try:
@@ -275,6 +285,10 @@ def decode(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise InputError("not valid UTF-8 text") from None
     except json.JSONDecodeError as e:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        if e.pos >= len(text.rstrip()):  # the line ended before the JSON did
+            raise InputError(f"not valid JSON (the line ends at column {len(text.rstrip())} "
+                             f"before the object is closed: {e.msg})") from None
         raise InputError(f"not valid JSON ({e.msg} at column {e.colno})") from None
     except RecursionError:
         raise InputError("JSON nested too deeply") from None

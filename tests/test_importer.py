@@ -128,3 +128,19 @@ def test_replace_within_one_import_keeps_the_later_copy(wh):
     assert not report.errors
     rows = wh.sql("select message from logs where job_id = 'r' order by line_number").rows()
     assert [r[0] for r in rows] == ["second", "two"]
+
+
+def test_times_out_of_order_and_an_unclosed_line_are_reported_exactly(wh, tmp_path):
+    path = tmp_path / "runs.jsonl"
+    path.write_text(
+        '{"job_id": "t-1", "status": "success", "started_at": "2026-11-01T10:00:00Z", '
+        '"finished_at": "2026-11-01T09:00:00Z"}\n'
+        '{"job_id": "t-2", "status": "success", "command": "x"\n'
+        '{"job_id": "t-3", "status": "success"}\n', encoding="utf-8")
+    report = wh.import_jsonl(path)
+    assert report.imported == 1
+    assert [str(e) for e in report.errors] == [
+        f"{path}:1: 'finished_at' (2026-11-01T09:00:00+00:00) is before 'started_at' "
+        "(2026-11-01T10:00:00+00:00); check the clock or the field order",
+        f"{path}:2: not valid JSON (the line ends at column 53 before the object is closed: "
+        "Expecting ',' delimiter)"]
