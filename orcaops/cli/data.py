@@ -110,7 +110,8 @@ def sql(
 
 
 @app.command()
-def compact(ctx: typer.Context, fmt: str = typer.Option("json", "--format", "-f")) -> None:
+def compact(ctx: typer.Context, fmt: str = typer.Option(
+        "table", "--format", "-f", help="table (what it did, in words) or json.")) -> None:
     """Compact small files, checkpoint, clean the Delta log, vacuum old files.
 
     Partitions holding a damaged data file are skipped and reported (exit code 1); orphaned
@@ -118,8 +119,14 @@ def compact(ctx: typer.Context, fmt: str = typer.Option("json", "--format", "-f"
 
     Example: orcaops compact
     """
-    report = warehouse(ctx).compact()
-    emit(report, "json" if fmt == "table" else fmt, None)
+    wh = warehouse(ctx)
+    report = wh.compact()
+    if fmt == "table":
+        from orcaops.cli.maintenance_text import compact_text
+
+        out(compact_text(report, wh.settings.vacuum_retention_hours))
+    else:
+        emit(report, fmt, None)
     for problem in report["problems"]:
         print(f"warning: {problem}", file=sys.stderr)
     if report["problems"]:

@@ -47,8 +47,13 @@ def test_doctor_reports_tables(cli, wh):
 def test_compact_command(cli, wh):
     for i in range(3):
         wh.import_records([make_run(f"a{i}")])
-    doc = json.loads(cli("compact").stdout)
+    doc = json.loads(cli("compact", "--format", "json").stdout)
     assert doc["tables"]["runs"]["files_after"] == 1
+    wh.import_records([make_run("b1")])
+    said = cli("compact").stdout
+    assert "merged small files: runs 1 partition(s), 2 files" in said
+    assert "files now: logs" in said and "runs 1" in said
+    assert "files replaced in the last 1 h stay until a later compact" in said
 
 
 def test_unknown_format_is_bad_input(cli):
