@@ -205,7 +205,7 @@ def test_compact_goes_on_around_a_damaged_file(home: Path, cli_home,  # type: ig
     figures["faults injected"] += 1
     compacted = []
     for _ in range(2):
-        done = cli_home(home, "compact")
+        done = cli_home(home, "compact", "--format", "json")
         assert done.exit_code == 1 and "Traceback" not in done.stderr
         assert f"warning: {victim}" in done.stderr and "--drop-damaged" in done.stderr
         report = json.loads(done.stdout)
