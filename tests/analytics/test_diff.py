@@ -89,3 +89,14 @@ def test_debug_says_when_the_root_cause_was_there_when_it_worked(wh):
     assert since["first_new_error_line"] == 3
     assert since["root_cause_is_new"] is True
     assert wh.debug("w-ok")["new_since_success"] is None
+
+
+def test_debug_lists_are_bounded(history, cli):
+    many = [make_run(f"rep-{i}", status="failed", exit_code=1, image="python:3.11",
+                     command="pytest -q", started_at=f"2026-11-{i + 1:02d}T08:00:00Z",
+                     finished_at=f"2026-11-{i + 1:02d}T08:01:00Z",
+                     logs=["E   AssertionError: assert 500 == 201"]) for i in range(9)]
+    history.import_records(many)
+    shown = cli("debug", "rep-8", "--limit", "2").stdout
+    past = shown.split("similar past failures")[1].strip().splitlines()[1:]
+    assert len(past) == 2 and all(line.strip().startswith("rep-") for line in past)
