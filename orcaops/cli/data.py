@@ -21,7 +21,7 @@ def import_cmd(
     replace: bool = typer.Option(False, "--replace", help="Overwrite runs already stored."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json report."),
 ) -> None:
-    """Import runs from JSON Lines files (one run per line, DESIGN.md §3).
+    """Import runs from JSON Lines files (one run per line; the format is in the README).
 
     Bad lines are reported with their line numbers (exit code 2) while every other line
     imports; a job_id already stored is skipped unless --replace.

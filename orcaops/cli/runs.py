@@ -33,7 +33,7 @@ def search(
     interactive: bool = typer.Option(False, "--interactive", "-i",
                                      help="Type queries and refine them."),
 ) -> None:
-    """Search runs with the query language (DESIGN.md §4).
+    """Search runs with the query language (fields, wildcards, ranges: see README, Search).
 
     Example: orcaops runs search "status:failed image:python* duration:>60" --facets
     """
