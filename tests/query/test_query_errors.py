@@ -322,7 +322,8 @@ SORT_KEYS = (
     "estimated_cost_usd, executor, exit, exit_code, failure_category, fingerprint, finished_at, "
     "first_error, host, id, image, image_digest, intent, job_id, log_lines, mem, memory, "
     "memory_peak_mb, n_error, n_warn, network_rx_bytes, network_tx_bytes, parent, parent_job_id, "
-    "queue, queue_wait_s, queued_at, recorded_at, started_at, status, triggered_by"
+    "queue, queue_wait_s, queued_at, recorded_at, root_cause_first_line, root_cause_last_line, "
+    "started_at, status, triggered_by"
 )
 
 
