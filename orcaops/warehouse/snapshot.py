@@ -14,12 +14,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from orcaops.warehouse.paths import from_stored, is_foreign, to_stored
 
 TABLE_NAMES = ("runs", "logs", "samples", "actions")
 SNAPSHOT_FILE = "_snapshot.json"
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,20 @@ def schema_tag() -> str:
     return f"{_FORMAT}:" + hashlib.sha1(text).hexdigest()[:16]
 
 
+def _digest(tables: Any) -> str:
+    """A checksum of the saved tables, so a file changed on disk (a bit flip) is not used."""
+    text = json.dumps(tables, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 def load_snapshot(root: Path) -> Snapshot | None:
     """The saved snapshot if it is still the latest for every table, else None."""
     try:
         doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
         if doc.get("schema") != schema_tag() or set(doc["tables"]) != set(TABLE_NAMES):
             return None
+        if doc.get("sha1") != _digest(doc["tables"]):
+            return None  # damaged on disk: derived data is reloaded, never trusted blind
         stored = [f for t in doc["tables"].values() for f in t["files"]]
         if any(is_foreign(root, f) for f in stored):
             return None  # written where the home was before it was copied or moved
@@ -117,9 +126,10 @@ def load_snapshot(root: Path) -> Snapshot | None:
 
 def save_snapshot(root: Path, snap: Snapshot) -> None:
     """Write ``snap`` atomically; a home we cannot write to just keeps the slow path."""
-    doc = {"schema": schema_tag(), "tables": {
-        name: {"version": t.version, "files": [to_stored(root, f) for f in t.files],
-               "columns": [list(c) for c in t.columns], "absent": list(t.absent)} for name, t in snap.tables.items()}}
+    tables = {name: {"version": t.version, "files": [to_stored(root, f) for f in t.files],
+                     "columns": [list(c) for c in t.columns], "absent": list(t.absent)}
+              for name, t in snap.tables.items()}
+    doc = {"schema": schema_tag(), "sha1": _digest(tables), "tables": tables}
     tmp = root / f".{SNAPSHOT_FILE}.{os.getpid()}.tmp"
     try:
         tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")

@@ -59,3 +59,20 @@ def test_is_current_sees_a_version_past_the_last_checkpoint(home: Path) -> None:
     wh.compact()
     # The entries after version 0 may be gone; the checkpoint still says the tables moved.
     assert not is_current(root, versions)
+
+
+def test_a_snapshot_changed_on_disk_is_not_used(home: Path) -> None:
+    """A saved snapshot that still parses but lost a file (damage on disk) hides no run."""
+    import json
+
+    wh = orcaops.open(home)
+    wh.import_records(_runs("a", 10))
+    wh.import_records([make_run(f"c-{i}", started_at="2026-11-10T10:00:00Z",
+                                finished_at="2026-11-10T10:01:00Z") for i in range(5)])
+    assert _count(open_reader(home)) == 15
+    path = home / "warehouse" / SNAPSHOT_FILE
+    doc = json.loads(path.read_text())
+    doc["tables"]["runs"]["files"] = doc["tables"]["runs"]["files"][:1]  # valid, but wrong
+    path.write_text(json.dumps(doc))
+    assert load_snapshot(home / "warehouse") is None
+    assert _count(open_reader(home)) == 15
