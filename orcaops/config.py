@@ -24,13 +24,22 @@ def analysis_now() -> datetime:
     raw = os.environ.get(NOW_VARIABLE, "").strip()
     if not raw:
         return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+    moment = parse_instant(raw)
+    if moment is None:
         from orcaops.errors import InputError
 
         raise InputError(f"bad {NOW_VARIABLE}={raw!r}: use an ISO timestamp such as "
-                         "2026-11-20T12:00:00Z, or unset it to use the clock") from None
+                         "2026-11-20T12:00:00Z, or unset it to use the clock")
+    return moment
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An ISO date or timestamp (``Z`` allowed) as an aware UTC-based datetime; None if it
+    is not one. A value without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from orcaops.config import Settings, analysis_now
+from orcaops.config import Settings, analysis_now, parse_instant
 from orcaops.errors import InputError
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -60,12 +60,11 @@ def parse_when(value: str | date | datetime | None, what: str,
     text = str(value).strip()
     if text.startswith("-"):
         return (now or utcnow()) - parse_span(text[1:], what)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    parsed = parse_instant(text)
+    if parsed is None:
         raise InputError(f"bad {what} {value!r}: use a date (2026-11-01), an ISO timestamp "
-                         "or a relative time like -7d or -24h") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+                         "or a relative time like -7d or -24h")
+    return parsed
 
 
 def check_choice(value: str | None, choices: tuple[str, ...], what: str) -> str | None:

@@ -6,26 +6,17 @@ machine that runs CI); elsewhere they skip with the reason.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from bench.eval import nab
-
-DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev"
+from tests.conftest import EVAL_DEV, eval_data
 
 
 @pytest.fixture(scope="module")
 def figures() -> dict[str, float]:
-    labels = DEV / "nab" / "labels" / "combined_windows.json"
-    if not labels.exists():
-        reason = f"NAB dev data absent: {labels} (the eval data lives in ../shared/eval/dev)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}", pytrace=False)
-        pytest.skip(reason)
-    return nab.measure(DEV)
+    eval_data("nab", "labels", "combined_windows.json")  # fails under CI=true when absent
+    return nab.measure(EVAL_DEV)
 
 
 def test_window_recall_meets_target(figures):

@@ -33,7 +33,9 @@ def imported(tmp_path_factory):
     wh = orcaops.open(tmp_path_factory.mktemp("rc") / "home")
     texts = {}
     for k, row in enumerate(_labelled()):
-        text = eval_data("logchunks", row["file"]).read_text(encoding="utf-8", errors="replace")
+        # Bytes decoded as `logs analyze` reads a file: no newline translation, so a lone
+        # "\r" stays a terminal overwrite and line numbers are the labels' numbers.
+        text = eval_data("logchunks", row["file"]).read_bytes().decode("utf-8", "replace")
         texts[f"lc-{k}"] = text
         wh.import_records([make_run(f"lc-{k}", status="failed", exit_code=1,
                                     logs=[{"stream": "stdout", "line": line}
@@ -81,10 +83,10 @@ def test_a_live_run_equals_offline_analysis(tmp_path, imported):
     _, texts = imported
     job_text = texts["lc-1"]
     source = tmp_path / "build.log"
-    source.write_text(job_text, encoding="utf-8")
+    source.write_bytes(job_text.encode("utf-8"))
     home = tmp_path / "live"
-    script = ("import sys; sys.stdout.write(open(sys.argv[1], encoding='utf-8').read()); "
-              "sys.stdout.flush(); sys.exit(1)")
+    script = ("import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read()); "
+              "sys.stdout.flush(); sys.exit(1)")  # the bytes as they are, '\r' included
     done = subprocess.run([sys.executable, "-m", "orcaops", "--home", str(home), "run",
                            "--local", "--quiet", "--", sys.executable, "-c", script,
                            str(source)], capture_output=True, text=True, timeout=120)
