@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 import duckdb
 
 import orcaops
-from orcaops.demo import DemoHistory
+from orcaops.demo.history import DemoHistory
 
 HAND_Q3 = """SELECT baseline_key, quantile_cont(duration_s, 0.5), quantile_cont(duration_s, 0.95),
        quantile_cont(duration_s, 0.99)
@@ -56,13 +56,13 @@ def bench(n: int) -> None:
     print(f"\n{n:,} runs (generated + imported + compacted in {time.perf_counter() - t:.1f}s)")
     files = wh.tables.file_uris("runs")
     con = duckdb.connect()
-    print("Q3 baselines view      ", timed(lambda: wh._frame(
+    print("Q3 baselines view      ", timed(lambda: wh.frame(
         "SELECT key, duration_p50, duration_p95, duration_p99 FROM baselines")))
     print("Q3 hand-written SQL    ", timed(lambda: con.execute(HAND_Q3, [files]).fetchall()))
-    print("Q5 anomaly_events      ", timed(lambda: wh._frame(
+    print("Q5 anomaly_events      ", timed(lambda: wh.frame(
         "SELECT anomaly_type, count(*) FROM anomaly_events GROUP BY 1")))
     print("Q5 wh.anomalies()      ", timed(lambda: wh.anomalies(include_acknowledged=True)))
-    found = wh._frame("SELECT count(DISTINCT job_id) AS n FROM anomaly_events")["n"][0]
+    found = wh.frame("SELECT count(DISTINCT job_id) AS n FROM anomaly_events")["n"][0]
     print(f"   runs flagged: {found:,} of {n:,} ({100 * found / n:.2f}%)")
 
 

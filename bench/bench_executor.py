@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import orcaops  # noqa: E402
-from orcaops.config import Settings  # noqa: E402
+from orcaops.core.config import Settings  # noqa: E402
 from orcaops.executors import JobSpec, docker_available, run_job  # noqa: E402
 
 IMAGE = "orcaops-busybox:latest"

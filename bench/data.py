@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from orcaops.demo import DemoHistory
+from orcaops.demo.history import DemoHistory
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 _MODULES = ("api", "models", "utils", "client", "auth", "billing", "search", "cache", "db",

@@ -17,23 +17,29 @@ __all__ = ["open", "run", "Warehouse", "SearchResult", "RunRecord", "OrcaOpsErro
 
 if TYPE_CHECKING:
     from orcaops.api import Warehouse, open
-    from orcaops.errors import ExecutorError, InputError, OrcaOpsError, QueryError, WarehouseError
-    from orcaops.models import RunRecord
-    from orcaops.search import SearchResult
+    from orcaops.core.errors import ExecutorError, InputError, OrcaOpsError, QueryError, WarehouseError
+    from orcaops.core.models import RunRecord
+    from orcaops.warehouse.search import SearchResult
 
 _LAZY = {
-    "open": "orcaops.api", "Warehouse": "orcaops.api", "SearchResult": "orcaops.search",
-    "RunRecord": "orcaops.models", "OrcaOpsError": "orcaops.errors",
-    "QueryError": "orcaops.errors", "InputError": "orcaops.errors",
-    "WarehouseError": "orcaops.errors", "ExecutorError": "orcaops.errors",
+    "open": "orcaops.api", "Warehouse": "orcaops.api", "SearchResult": "orcaops.warehouse.search",
+    "RunRecord": "orcaops.core.models", "OrcaOpsError": "orcaops.core.errors",
+    "QueryError": "orcaops.core.errors", "InputError": "orcaops.core.errors",
+    "WarehouseError": "orcaops.core.errors", "ExecutorError": "orcaops.core.errors",
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+# Modules of the public face that live in a layer: ``from orcaops import charts``.
+_MODULES = {"charts": "orcaops.report.charts"}
 
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     raise AttributeError(f"module 'orcaops' has no attribute {name!r}")
 
 
@@ -54,7 +60,7 @@ def run(image: str | None = None, command: str | list[str] = "", *, tags: list[s
     """
     from orcaops.api import open as open_warehouse
     from orcaops.executors import JobSpec, run_job
-    from orcaops.models import command_argv
+    from orcaops.core.models import command_argv
 
     argv = command_argv(command)
     job = JobSpec(image=image, command=argv, tags=tags or [], intent=intent, timeout=timeout,

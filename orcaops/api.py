@@ -1,20 +1,27 @@
-"""The Warehouse facade: the Python API of DESIGN.md §5. The CLI calls these same methods."""
+"""The Warehouse facade: the Python API (README, "Python"). The CLI, HTTP and MCP call it.
+
+It holds no SQL: reads come from named builders (``orcaops.warehouse.reads``,
+``orcaops.query.plan``), analytics from ``orcaops.analytics.service.Analytics``, which the
+Warehouse holds and forwards to.
+"""
 
 from __future__ import annotations
 
 import os
+import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from orcaops.analytics.api import AnalyticsAPI
-from orcaops.config import Settings, resolve_home
-from orcaops.errors import InputError, NotFoundError
-from orcaops.models import (FAILED_STATUSES, LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
-                            RunRecord)
-from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
-                            search_frames)
+from orcaops.analytics.service import Analytics
+from orcaops.core.config import Settings, resolve_home
+from orcaops.core.errors import InputError, NotFoundError
+from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
+from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
+from orcaops.query.plan import compile_search, facet_records
+from orcaops.warehouse.search import SearchResult, facet_frames, search_frames
+from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
 from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
@@ -22,14 +29,28 @@ from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (r
 if TYPE_CHECKING:
     import polars as pl
 
-    from orcaops.importer import ImportReport
+    from orcaops.ingest.importer import ImportReport
     from orcaops.warehouse.writer import Writer
 
 # How many of the runs an ambiguous job id prefix matches are named in its error.
 AMBIGUOUS_SHOWN = 5
+# Earlier runs with the same error fingerprint that ``debug`` shows.
+SIMILAR_FAILURES = 20
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class Warehouse(AnalyticsAPI):
+def _forward(method: Callable[Concatenate[Analytics, P], R]
+             ) -> Callable[Concatenate[Warehouse, P], R]:
+    """A Warehouse method that calls ``method`` on the warehouse's ``analytics``."""
+    @functools.wraps(method)
+    def call(self: Warehouse, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(self.analytics, *args, **kwargs)
+    return call
+
+
+class Warehouse:
     """Run history on disk: three Delta tables, DuckDB views over them, and what uses both.
 
     Args:
@@ -43,6 +64,7 @@ class Warehouse(AnalyticsAPI):
         self._writer: Writer | None = None
         self._reader: Reader | None = None
         self._user_sql: UserSQL | None = None
+        self.analytics = Analytics(self)
 
     @property
     def home(self) -> Path:
@@ -103,29 +125,29 @@ class Warehouse(AnalyticsAPI):
             raise InputError(f"limit must be a whole number >= 0, got {limit!r}")
         return self.user_sql.frame_page(query, list(params or []), limit)
 
-    def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
-               ) -> pl.DataFrame:
+    def frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+              ) -> pl.DataFrame:
+        """Run OrcaOps' own SQL (a ``*_sql`` builder's) over the views; no read-only check.
+
+        User text goes through :meth:`sql`; this is the trusted path analytics read through.
+        """
         return self.reader.frame(sql, params)
 
-    def _scalar(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
-        rows = self.reader.rows(sql, params)
-        return rows[0][0] if rows else None
-
-    def search(self, query: str = "", *, limit: int | None = 50, sort: str = "-started_at",
+    def search(self, query: str = "", *, limit: int | None = 50, sort: str = DEFAULT_SORT,
                facets: bool = False, now: datetime | None = None) -> SearchResult:
-        """Runs matching ``query`` (DESIGN.md §4), newest first, with total and facets."""
+        """Runs matching ``query`` (the search language: docs/QUERY.md), with total and facets."""
         return search_frames(self.reader, query, limit=limit, sort=sort, facets=facets, now=now)
 
     def search_sql(self, query: str = "", *, limit: int | None = 50,
-                   sort: str = "-started_at") -> str:
+                   sort: str = DEFAULT_SORT) -> str:
         """The SQL ``search`` would run (pure: nothing is executed)."""
         return compile_search(query, limit=limit, sort=sort).render()
 
     def runs(self, query: str = "", limit: int | None = None,
-             sort: str = "-started_at") -> pl.DataFrame:
+             sort: str = DEFAULT_SORT) -> pl.DataFrame:
         """Runs matching ``query`` as a DataFrame (all of them unless ``limit``)."""
         plan = compile_search(query, limit=limit, sort=sort)
-        return self._frame(plan.page_sql, plan.page_params)
+        return self.frame(plan.page_sql, plan.page_params)
 
     def facets(self, query: str = "", fields: list[str] | None = None
                ) -> dict[str, pl.DataFrame]:
@@ -137,8 +159,7 @@ class Warehouse(AnalyticsAPI):
         """One run's row as a dict (a unique job_id prefix is enough)."""
         import polars as pl
 
-        rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
-                           f"LIMIT {AMBIGUOUS_SHOWN + 1}", [job_id])
+        rows = self.frame(*reads.runs_by_prefix_sql(job_id, AMBIGUOUS_SHOWN + 1))
         exact = rows.filter(pl.col("job_id") == job_id)
         if exact.height:
             return exact.row(0, named=True)
@@ -161,44 +182,38 @@ class Warehouse(AnalyticsAPI):
             job_id: one run (a unique prefix is enough).
             query: a search query choosing the runs.
             grep: keep lines containing this text (case-insensitive).
-            level: keep lines at this level or more severe (DEBUG INFO WARN ERROR FATAL).
+            level: keep lines at this level or more severe, or a comparison such as
+                ``=WARN`` (``orcaops.core.vocabulary``: ``warning``, ``severe``… are read too).
             limit: at most this many lines.
+
+        Raises:
+            InputError: an unknown level, an ambiguous job id prefix, or a bad query.
         """
-        where, params = ["TRUE"], []
-        if job_id is not None:
-            where.append("job_id = ?")
-            params.append(self.run(job_id)["job_id"])
+        where, params = None, None
         if query:
             from orcaops.query import compile_query
 
-            cq = compile_query(query)
-            where.append(f"job_id IN (SELECT job_id FROM runs WHERE {cq.where})")
-            params.extend(cq.params)
-        if grep:
-            where.append("contains(lower(message), lower(?))")
-            params.append(grep)
-        if level:
-            where.append("level IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(levels_at_least(level))
-        sql = f"SELECT * FROM logs WHERE {' AND '.join(where)} ORDER BY job_id, line_number"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return self._frame(sql, params)
+            compiled = compile_query(query)
+            where, params = compiled.where, list(compiled.params)
+        return self.frame(*reads.logs_sql(
+            job_id=self.run(job_id)["job_id"] if job_id is not None else None,
+            where=where, where_params=params, grep=grep,
+            levels=level_filter(level) if level else None, limit=limit))
 
     def samples(self, job_id: str) -> pl.DataFrame:
         """The resource samples of one run, in time order."""
         full = self.run(job_id)["job_id"]
-        return self._frame("SELECT * FROM samples WHERE job_id = ? ORDER BY ts", [full])
+        return self.frame(*reads.samples_sql(full))
 
     # -- writing -------------------------------------------------------------------------
 
     def import_jsonl(self, path: str | os.PathLike[str] | list[str], *, replace: bool = False,
                      progress: Callable[[int], None] | None = None) -> ImportReport:
-        """Import runs from JSON Lines files (DESIGN.md §3); ``-`` reads stdin.
+        """Import runs from JSON Lines files (README, "Import format"); ``-`` reads stdin.
 
         Bad lines are reported in the returned report (``errors``) while the rest imports.
         """
-        from orcaops.importer import Importer, open_sources, read_lines
+        from orcaops.ingest.importer import Importer, open_sources, read_lines
 
         paths = [str(p) for p in path] if isinstance(path, list) else [str(path)]
         importer = Importer(self.writer, replace=replace, progress=progress)
@@ -209,7 +224,7 @@ class Warehouse(AnalyticsAPI):
     def import_records(self, records: Iterable[dict[str, Any]], *,
                        replace: bool = False) -> ImportReport:
         """Import decoded records of the JSON Lines format."""
-        from orcaops.importer import import_objects
+        from orcaops.ingest.importer import import_objects
 
         return import_objects(self.writer, records, replace=replace)
 
@@ -225,8 +240,8 @@ class Warehouse(AnalyticsAPI):
             InputError: the job id is already stored and ``replace`` is false, or a number
                 does not fit its column, or metadata nests too deeply.
         """
-        from orcaops.importer import ParsedRun, add_parsed
-        from orcaops.records import check_run
+        from orcaops.ingest.importer import ParsedRun, add_parsed
+        from orcaops.ingest.records import check_run
         from orcaops.warehouse.rows import RunBatch
 
         check_run(run)
@@ -280,6 +295,25 @@ class Warehouse(AnalyticsAPI):
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
                 "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
 
+    # -- analytics (``orcaops.analytics.service``) ---------------------------------------
+
+    metrics = _forward(Analytics.metrics)
+    baselines = _forward(Analytics.baselines)
+    baseline = _forward(Analytics.baseline)
+    reset_baseline = _forward(Analytics.reset_baseline)
+    anomalies = _forward(Analytics.anomalies)
+    anomalies_for = _forward(Analytics.anomalies_for)
+    ack_anomaly = _forward(Analytics.ack_anomaly)
+    flaky = _forward(Analytics.flaky)
+    predict = _forward(Analytics.predict)
+    forecast = _forward(Analytics.forecast)
+    peak_times = _forward(Analytics.peak_times)
+    diff = _forward(Analytics.diff)
+    recommendations = _forward(Analytics.recommendations)
+    dismiss_recommendation = _forward(Analytics.dismiss_recommendation)
+    apply_recommendation = _forward(Analytics.apply_recommendation)
+    series_anomalies = _forward(Analytics.series_anomalies)
+
     # -- understanding one run ---------------------------------------------------------------
 
     def summary(self, job_id: str) -> JobSummary:
@@ -289,7 +323,7 @@ class Warehouse(AnalyticsAPI):
         run = self.run(job_id)
         return build_summary(run, self.logs(job_id=run["job_id"]))
 
-    def debug(self, job_id: str, similar_limit: int = 20) -> dict[str, Any]:
+    def debug(self, job_id: str, similar_limit: int = SIMILAR_FAILURES) -> dict[str, Any]:
         """Failure analysis of one run: root-cause lines, likely causes, fixes, similar runs.
 
         Similar past failures are earlier runs with the same error fingerprint.
@@ -299,11 +333,7 @@ class Warehouse(AnalyticsAPI):
         run = self.run(job_id)
         similar = None
         if run.get("error_fingerprint"):
-            similar = self._frame(
-                "SELECT * FROM runs WHERE error_fingerprint = ? AND job_id <> ? "
-                "AND (? IS NULL OR started_at < ?) ORDER BY started_at DESC NULLS LAST LIMIT ?",
-                [run["error_fingerprint"], run["job_id"], run["started_at"], run["started_at"],
-                 similar_limit])
+            similar = self.frame(*reads.similar_failures_sql(run, similar_limit))
         diff = self.diff(run["job_id"]) if run.get("status") in FAILED_STATUSES else None
         return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff)
 
@@ -325,9 +355,7 @@ class Warehouse(AnalyticsAPI):
         seen, plus patterns learned from frequent failures no built-in covers."""
         from orcaops.analytics.failures import learned_patterns
 
-        failed = self._frame(
-            "SELECT job_id, first_error, failure_category, error_fingerprint, started_at "
-            "FROM runs WHERE status IN ('failed', 'timeout', 'error')")
+        failed = self.frame(*reads.failed_runs_sql())
         return learned_patterns(failed)
 
     def doctor(self) -> dict[str, Any]:
@@ -337,20 +365,11 @@ class Warehouse(AnalyticsAPI):
         return doctor(self.tables, self.settings)
 
 
-def levels_at_least(level: str) -> list[str]:
-    """The levels at ``level`` or more severe; InputError for an unknown level."""
-    norm = level.strip().upper()
-    norm = {"WARNING": "WARN", "ERR": "ERROR", "CRITICAL": "FATAL"}.get(norm, norm)
-    if norm not in LEVELS:
-        raise InputError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
-    return list(LEVELS[LEVELS.index(norm):])
-
-
 def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehouse:  # noqa: A001
     """Open (creating if needed) the warehouse under ``home``.
 
     Args:
         home: the OrcaOps home; defaults to ``$ORCAOPS_HOME`` or ``~/.orcaops``.
-        **settings: overrides of ``orcaops.config.Settings`` fields.
+        **settings: overrides of ``orcaops.core.config.Settings`` fields.
     """
     return Warehouse(Settings(home=resolve_home(home), **settings))

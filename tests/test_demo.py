@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orcaops.demo import DemoHistory
+from orcaops.demo.history import DemoHistory
 from tests.conftest import NOW
 
 

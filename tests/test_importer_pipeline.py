@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 
 import orcaops
-import orcaops.importer as importer_module
-from orcaops.demo import DemoHistory
-from orcaops.importer import Importer
+import orcaops.ingest.importer as importer_module
+from orcaops.demo.history import DemoHistory
+from orcaops.ingest.importer import Importer
 from orcaops.logs import RunLines, parse_run_logs
 from orcaops.logs.worker import ParseWorker
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orcaops.render import human_duration
+from orcaops.core.render import human_duration
 
 
 @pytest.mark.parametrize("seconds, text, compact", [

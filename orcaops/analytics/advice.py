@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from orcaops.logs.knowledge import fill, match_patterns
-from orcaops.models import FailurePattern
+from orcaops.core.models import FailurePattern
 
 _SLOT = re.compile(r"\{\d+\}")
 

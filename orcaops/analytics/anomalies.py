@@ -14,10 +14,10 @@ from typing import Any
 
 import polars as pl
 
-from orcaops.analytics.common import SEVERITIES, Frames, check_choice, parse_when
+from orcaops.analytics.common import SEVERITIES, Frames, Source, check_choice, parse_when
 from orcaops.analytics.describe import DESCRIBERS, describe
-from orcaops.errors import NotFoundError
-from orcaops.models import Anomaly
+from orcaops.core.errors import NotFoundError
+from orcaops.core.models import Anomaly
 
 TYPES = tuple(DESCRIBERS)
 FIELDS = tuple(Anomaly.model_fields)
@@ -80,7 +80,7 @@ def load_anomalies(wh: Frames, *, since: str | date | datetime | None = None,
         type=check_choice(type, TYPES, "anomaly type"),
         include_acknowledged=include_acknowledged, job_id=job_id, anomaly_id=anomaly_id,
         baseline_key=baseline_key)
-    return with_words(wh._frame(sql, params))
+    return with_words(wh.frame(sql, params))
 
 
 def with_words(frame: pl.DataFrame) -> pl.DataFrame:
@@ -98,7 +98,7 @@ def to_models(frame: pl.DataFrame) -> list[Anomaly]:
     return [Anomaly(**row) for row in frame.iter_rows(named=True)]
 
 
-def ack(wh: Any, anomaly_id: str, resolution: str | None = None) -> Anomaly:
+def ack(wh: Source, anomaly_id: str, resolution: str | None = None) -> Anomaly:
     """Acknowledge one anomaly (an ``anomaly_ack`` action); returns it as it now stands.
 
     Raises:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 import polars as pl
 
 from orcaops.analytics.common import Frames, utcnow
-from orcaops.errors import NotFoundError
-from orcaops.models import PerformanceBaseline
+from orcaops.core.errors import NotFoundError
+from orcaops.core.models import PerformanceBaseline
 
 FIELDS = tuple(PerformanceBaseline.model_fields)
 
@@ -69,7 +69,7 @@ def load_baselines(wh: Frames, *, key: str | None = None, include_stale: bool = 
     cutoff = (now or utcnow()) - timedelta(days=s.baseline_stale_days)
     sql, params = compile_baselines(s.ema_alpha, key, stale_before=cutoff,
                                     min_samples=s.baseline_min_samples)
-    frame = wh._frame(sql, params)
+    frame = wh.frame(sql, params)
     if not include_stale:
         frame = frame.filter(~pl.col("stale"))
     return frame.select(*FIELDS)

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from orcaops.config import Settings, analysis_now, parse_instant
-from orcaops.errors import InputError
+from orcaops.core.config import Settings, analysis_now, parse_instant
+from orcaops.core.errors import InputError
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -18,12 +18,23 @@ SEVERITIES = ("info", "warning", "critical")
 
 
 class Frames(Protocol):
-    """What analytics needs from a warehouse: SQL in, DataFrame out, and the settings."""
+    """What most analytics needs from a warehouse: our SQL in, DataFrame out, the settings."""
 
     settings: Settings
 
-    def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
-               ) -> pl.DataFrame: ...
+    def frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+              ) -> pl.DataFrame: ...
+
+
+class Source(Frames, Protocol):
+    """Frames, plus one run by id, its samples, and recording what someone decided."""
+
+    def run(self, job_id: str) -> dict[str, Any]: ...
+
+    def samples(self, job_id: str) -> pl.DataFrame: ...
+
+    def add_action(self, kind: str, target: str, note: str | None = None
+                   ) -> dict[str, Any]: ...
 
 
 def stable_id(*parts: str) -> str:
@@ -78,13 +89,13 @@ def check_choice(value: str | None, choices: tuple[str, ...], what: str) -> str 
 
 
 def utcnow() -> datetime:
-    """Now, for analyses: the clock, or ``$ORCAOPS_NOW`` (:func:`orcaops.config.analysis_now`)."""
+    """Now, for analyses: the clock, or ``$ORCAOPS_NOW`` (:func:`orcaops.core.config.analysis_now`)."""
     return analysis_now()
 
 
 def human_seconds(seconds: float | None) -> str:
     """``64s``, ``4m12s``, ``1h05m``: a duration inside a sentence."""
-    from orcaops.render import human_duration
+    from orcaops.core.render import human_duration
 
     return human_duration(seconds, compact=True, missing="?")
 

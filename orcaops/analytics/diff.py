@@ -8,12 +8,13 @@ that worked, which is usually far less than the whole log (the CiDiff paper's po
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 
-from orcaops.errors import NotFoundError
-from orcaops.models import FieldChange, RunDiff
+from orcaops.analytics.common import Source
+from orcaops.core.errors import NotFoundError
+from orcaops.core.models import FieldChange, RunDiff
 
 # Run columns compared, in the order a person reads them.
 COMPARED = ("status", "exit_code", "failure_category", "duration_s", "queue_wait_s",
@@ -24,13 +25,6 @@ NUMERIC = {"duration_s", "queue_wait_s", "cpu_seconds", "memory_peak_mb", "netwo
            "network_tx_bytes", "disk_usage_mb", "estimated_cost_usd", "log_lines", "n_error",
            "n_warn"}
 MAX_NEW_LINES = 200
-
-
-class Runs(Protocol):
-    def run(self, job_id: str) -> dict[str, Any]: ...
-
-    def _frame(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
-               ) -> pl.DataFrame: ...
 
 
 def last_success_sql(run: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -80,7 +74,7 @@ def compare(a: dict[str, Any], b: dict[str, Any] | None, new: pl.DataFrame | Non
         new_line_count=new.height if new is not None else total, log_lines=total)
 
 
-def load_diff(wh: Runs, job_id: str, other: str | None = None) -> RunDiff:
+def load_diff(wh: Source, job_id: str, other: str | None = None) -> RunDiff:
     """Compare run ``job_id`` with ``other`` (default: its job's last success before it).
 
     Raises:
@@ -92,11 +86,11 @@ def load_diff(wh: Runs, job_id: str, other: str | None = None) -> RunDiff:
         b, reason = wh.run(other), "given"
     else:
         sql, params = last_success_sql(a)
-        found = wh._frame(sql, params)
+        found = wh.frame(sql, params)
         if found.is_empty():
             return compare(a, None, None, "no successful run of this job to compare with")
         b, reason = wh.run(found["job_id"][0]), "last success of the same job"
     if b["job_id"] == a["job_id"]:
         raise NotFoundError(f"{a['job_id']} is the run itself: give another run to compare")
     sql, params = new_lines_sql(a["job_id"], b["job_id"])
-    return compare(a, b, wh._frame(sql, params), reason)
+    return compare(a, b, wh.frame(sql, params), reason)

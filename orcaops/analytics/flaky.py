@@ -18,4 +18,4 @@ def load_flaky(wh: Frames) -> pl.DataFrame:
     after a failure of the same commit), window_start, window_end, last_flip_at — over each
     key's last 100 finished runs.
     """
-    return wh._frame(FLAKY_SQL)
+    return wh.frame(FLAKY_SQL)

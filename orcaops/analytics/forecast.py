@@ -43,7 +43,7 @@ def load_series(wh: Frames, metric: str, key: str | None = None
     """The metric's complete buckets (the current, partial one is left out); counts and
     costs get zeros where nothing ran."""
     sql, params = compile_series(metric, key)
-    rows = wh._frame(sql, params)
+    rows = wh.frame(sql, params)
     if rows.height < 2:
         return np.array([]), np.array([])
     step = _SPECS[metric][0]

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from orcaops.analytics.common import Frames, check_choice, parse_when
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 BY = ("day", "hour", "image")
 KINDS = ("jobs", "resources", "sandboxes")
@@ -93,4 +93,4 @@ def load_metrics(wh: Frames, *, kind: str = "jobs", by: str = "day",
         raise InputError(f"--from ({start:%Y-%m-%d %H:%M}) must be before --to "
                          f"({end:%Y-%m-%d %H:%M})")
     sql, params = compile_metrics(kind, by, start, end)
-    return wh._frame(sql, params)
+    return wh.frame(sql, params)

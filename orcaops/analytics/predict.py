@@ -11,7 +11,7 @@ from typing import Any
 
 from orcaops.analytics.baselines import compile_baselines
 from orcaops.analytics.common import Frames
-from orcaops.models import DurationPrediction, Prediction, hash_command, make_baseline_key
+from orcaops.core.models import DurationPrediction, Prediction, hash_command, make_baseline_key
 
 DEFAULT_SECONDS = 300.0
 RECENT_SQL = ("SELECT status FROM run_history WHERE baseline_key = ? "
@@ -30,10 +30,10 @@ def predict(wh: Frames, image: str | None, command: str | list[str]) -> Predicti
     """What to expect from running ``command`` in ``image`` (None: a local run)."""
     key = make_baseline_key(image, command)
     sql, params = compile_baselines(wh.settings.ema_alpha, key)
-    rows = wh._frame(sql, params).to_dicts()
+    rows = wh.frame(sql, params).to_dicts()
     base = rows[0] if rows else {}
-    statuses = [r[0] for r in wh._frame(RECENT_SQL, [key]).rows()]
-    flaky = wh._frame("SELECT * FROM flaky_keys WHERE baseline_key = ?", [key]).to_dicts()
+    statuses = [r[0] for r in wh.frame(RECENT_SQL, [key]).rows()]
+    flaky = wh.frame("SELECT * FROM flaky_keys WHERE baseline_key = ?", [key]).to_dicts()
     duration, reasons = _duration(wh, base, command)
     risk, risk_reasons = failure_risk(statuses, flaky[0] if flaky else None)
     memory = base.get("memory_p95_mb")
@@ -55,7 +55,7 @@ def _duration(wh: Frames, base: dict[str, Any], command: str | list[str]
             estimated_seconds=round(est, 3), confidence=confidence(n, cv),
             range_low=round(min(base["duration_p05"], est), 3),
             range_high=round(max(base["duration_p95"], est), 3)), []
-    sib = wh._frame(SIBLINGS_SQL, [hash_command(command)]).row(0, named=True)
+    sib = wh.frame(SIBLINGS_SQL, [hash_command(command)]).row(0, named=True)
     if sib["n"]:
         p50 = float(sib["p50"])
         return DurationPrediction(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from orcaops.analytics.common import Frames, stable_id, utcnow
+from orcaops.analytics.common import Frames, Source, stable_id, utcnow
 from orcaops.analytics.rules import RULES
-from orcaops.errors import NotFoundError
-from orcaops.models import Recommendation
+from orcaops.core.errors import NotFoundError
+from orcaops.core.models import Recommendation
 
 _PRIORITY = {"high": 0, "medium": 1, "low": 2}
 
@@ -20,10 +20,10 @@ _PRIORITY = {"high": 0, "medium": 1, "low": 2}
 def build_recommendations(wh: Frames) -> list[Recommendation]:
     """Every recommendation the history supports, open or not, most important first."""
     states = {r["recommendation_id"]: r["state"]
-              for r in wh._frame("SELECT * FROM recommendation_states").to_dicts()}
+              for r in wh.frame("SELECT * FROM recommendation_states").to_dicts()}
     recs = []
     for rule, view in RULES:
-        rows = wh._frame(f"SELECT * FROM {view}").to_dicts()
+        rows = wh.frame(f"SELECT * FROM {view}").to_dicts()
         created = {_key(r): r.get("last_run_at") or r.get("window_end") for r in rows}
         for name, key, fields in rule(rows):
             rid = stable_id(name, key)
@@ -43,7 +43,7 @@ def load_recommendations(wh: Frames, include_closed: bool = False) -> list[Recom
     return recs if include_closed else [r for r in recs if r.state == "open"]
 
 
-def decide(wh: Any, rec_id: str, decision: str) -> Recommendation:
+def decide(wh: Source, rec_id: str, decision: str) -> Recommendation:
     """Record ``dismiss`` or ``apply`` for one recommendation; returns it with its new state.
 
     Raises:

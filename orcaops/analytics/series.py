@@ -11,14 +11,15 @@ from typing import Any
 
 import polars as pl
 
+from orcaops.analytics.common import Source
 from orcaops.analytics.detector import detect
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 SAMPLE_COLUMNS = ("cpu_percent", "memory_mb", "network_rx_bytes", "network_tx_bytes",
                   "block_read_bytes", "block_write_bytes", "pids")
 
 
-def series_anomalies(wh: Any, *, job_id: str | None = None, key: str | None = None,
+def series_anomalies(wh: Source, *, job_id: str | None = None, key: str | None = None,
                      column: str | None = None, threshold: float = 5.0) -> pl.DataFrame:
     """Score one run's samples (``job_id``) or one key's durations (``key``).
 
@@ -35,7 +36,7 @@ def series_anomalies(wh: Any, *, job_id: str | None = None, key: str | None = No
         frame = wh.samples(job_id).select("ts", column).drop_nulls()
         return detect(frame[column].to_numpy(), frame["ts"].to_list(), threshold=threshold,
                       window=30, min_history=5, cooldown=10)
-    frame = wh._frame("SELECT started_at, duration_s FROM baseline_samples "
+    frame = wh.frame("SELECT started_at, duration_s FROM baseline_samples "
                       "WHERE baseline_key = ? ORDER BY started_at", [key])
     return detect(frame["duration_s"].to_numpy(), frame["started_at"].to_list(),
                   threshold=threshold, cooldown=0)

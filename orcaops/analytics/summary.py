@@ -11,7 +11,7 @@ import polars as pl
 from orcaops.analytics.advice import solutions_for
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.testresults import TestResults, parse_test_results
-from orcaops.models import JobSummary
+from orcaops.core.models import JobSummary
 
 EMOJI = {"success": "✅", "failed": "❌", "timeout": "⏱️", "cancelled": "🚫", "error": "💥",
          "running": "🏃", "queued": "⏳"}
@@ -26,7 +26,7 @@ UNKNOWN = "unknown"  # the duration of a run with no times (a log without timest
 
 def human_duration(seconds: float | None) -> str:
     """``45s``, ``2m 03s``, ``1h 05m``; ``unknown`` when None."""
-    from orcaops.render import human_duration as render_duration
+    from orcaops.core.render import human_duration as render_duration
 
     return render_duration(seconds, missing=UNKNOWN)
 

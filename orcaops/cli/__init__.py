@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None, *, fast: bool = True, exiting: bool = Fa
             orcaops``): a fast ``runs search`` then leaves its imported objects to the
             operating system.
     """
-    from orcaops.errors import OrcaOpsError
+    from orcaops.core.errors import OrcaOpsError
 
     argv = _queries_as_arguments(list(sys.argv[1:] if argv is None else argv))
     try:
@@ -110,7 +110,7 @@ def _home_in(argv: list[str]) -> str:
     """The home a command line names (``--home``), else the environment's or the default."""
     import os
 
-    from orcaops.config import DEFAULT_HOME
+    from orcaops.core.config import DEFAULT_HOME
 
     for i, arg in enumerate(argv):
         if arg == "--home" and i + 1 < len(argv):

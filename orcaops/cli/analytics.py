@@ -11,7 +11,7 @@ import typer
 from orcaops.cli import app
 from orcaops.cli.common import DEFAULT_LIMIT, console, emit, warehouse
 from orcaops.cli.options import FormatOpt, OutputOpt
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 BASELINE_COLUMNS = ("key", "sample_count", "trusted", "duration_p50", "duration_p95",
                     "duration_p99", "duration_ema", "memory_max_mb", "success_rate",
@@ -77,7 +77,7 @@ def baselines(
 
 def _list_baselines(ctx: typer.Context, include_stale: bool, fmt: str,
                     output: Optional[Path]) -> None:
-    from orcaops.models import PerformanceBaseline
+    from orcaops.core.models import PerformanceBaseline
 
     frame = warehouse(ctx).baselines(include_stale=include_stale)
     _models_out(frame, PerformanceBaseline, fmt, output, BASELINE_COLUMNS,
@@ -158,7 +158,7 @@ def anomalies(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from orcaops.models import Anomaly
+    from orcaops.core.models import Anomaly
 
     if limit < 0:
         raise InputError(f"--limit must be 0 or more, got {limit}")

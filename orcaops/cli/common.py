@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
     import typer
@@ -59,7 +59,7 @@ def reader(ctx: Ctx) -> Any:
 
 
 def check_format(fmt: str, output: Path | None) -> None:
-    from orcaops.render import FORMATS
+    from orcaops.core.render import FORMATS
 
     if fmt not in FORMATS:
         raise InputError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -88,7 +88,7 @@ def console(stderr: bool = False) -> Any:
 def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] | None = None,
          title: str | None = None) -> None:
     """Show ``data`` (a DataFrame, model, list of models or dict) in the chosen format."""
-    from orcaops.render import as_frame, to_json, write_frame
+    from orcaops.core.render import as_frame, to_json, write_frame
 
     check_format(fmt, output)
     if fmt == "json" and not hasattr(data, "columns"):
@@ -125,7 +125,7 @@ def printable(text: str) -> str:
 
 
 def _cell(name: str, value: Any) -> str:
-    from orcaops.render import human_duration
+    from orcaops.core.render import human_duration
 
     if value is None:
         return ""
@@ -200,3 +200,23 @@ def _print_vertical(con: Any, cols: list[str], cells: list[list[str]], title: st
         con.print(f"[dim]-[ row {n} ]{'-' * max(pad - 8, 4)}[/]")
         for c, text in zip(cols, row):
             con.print(f"[bold]{escape(c):<{pad}}[/] | {escape(text)}")
+
+
+def show_result(result: Any, facets: bool) -> None:
+    """A table of the page of runs, the total, and the facets when asked.
+
+    ``result`` is a ``SearchRows``, or a ``SearchResult`` (polars) as the interactive loop has.
+    """
+    if hasattr(result, "runs"):
+        names, rows = list(result.runs.columns), result.runs.rows()
+        found = {k: [{"value": v, "count": c} for v, c in f.rows()]
+                 for k, f in result.facets.items()}
+    else:
+        names, rows, found = result.columns, result.rows, result.facets
+    print_rows(names, rows, columns=RUN_COLUMNS,
+               title=f"{result.total:,} runs match (showing {len(rows)})")
+    if facets:
+        for name, items in found.items():
+            if items:
+                print_rows(["value", "count"], [(r["value"], r["count"]) for r in items[:10]],
+                           title=f"by {name}")

@@ -14,9 +14,11 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError, Validator
 
-from orcaops.errors import QueryError
+from orcaops.core.errors import QueryError
 from orcaops.query import compile_query
-from orcaops.query.fields import LEVELS, STATES, STATUSES, field_names
+from orcaops.core.vocabulary import LEVELS, STATUSES
+from orcaops.query.fields import STATES, field_names
+from orcaops.query.refine import refine
 
 # Which facet (``Warehouse.facets``) holds the known values of a field.
 FACET_OF = {"status": "status", "image": "image", "tag": "tag", "tags": "tag",
@@ -39,8 +41,6 @@ def prompt_reader(values: Mapping[str, Sequence[str]], history_file: str,
     """
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
-
-    from orcaops.cli.interactive import refine
 
     def as_query(line: str) -> str | None:
         line = line.strip()

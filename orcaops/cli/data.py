@@ -11,7 +11,7 @@ import typer
 from orcaops.cli import app
 from orcaops.cli.common import console, emit, out, warehouse
 from orcaops.cli.options import FormatOpt, OutputOpt
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 
 @app.command("import")
@@ -28,7 +28,7 @@ def import_cmd(
 
     Example: orcaops import runs.jsonl more.jsonl
     """
-    from orcaops.importer import open_sources
+    from orcaops.ingest.importer import open_sources
 
     wh = warehouse(ctx)
     paths = open_sources(files)
@@ -50,7 +50,7 @@ def import_cmd(
 
 
 def _import_with_progress(wh, paths: list[str], replace: bool, total: int):  # type: ignore[no-untyped-def]
-    from orcaops.importer import Importer, read_lines
+    from orcaops.ingest.importer import Importer, read_lines
 
     if total < 5_000_000 or not sys.stderr.isatty():
         importer = Importer(wh.writer, replace=replace)
@@ -81,7 +81,7 @@ def demo(
 
     Example: orcaops demo --runs 20000 --seed 3
     """
-    from orcaops.demo import DemoHistory
+    from orcaops.demo.history import DemoHistory
 
     if runs < 1:
         raise InputError("--runs must be at least 1")

@@ -112,8 +112,8 @@ def _freeze_imports() -> None:
     still collected: its bindings report any of theirs left alive at exit on stderr.
     """
     import orcaops.query
-    import orcaops.render
-    import orcaops.search  # noqa: F401
+    import orcaops.core.render
+    import orcaops.warehouse.search  # noqa: F401
 
     gc.freeze()
 

@@ -6,21 +6,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from orcaops.errors import QueryError
+from orcaops.core.errors import QueryError
+from orcaops.query.refine import refine
 
 HELP = """Type a query and press Enter; the results and facets refresh.
   +TERM   add a term to the current query      -TERM  exclude it
   :sort F sort by F (e.g. :sort -duration)     :limit N  show N runs
   :sql    show the SQL of the current query    :q  quit (or Ctrl-D)"""
-
-
-def refine(current: str, line: str) -> str:
-    """The next query: ``+term`` adds, ``-term`` excludes, anything else replaces."""
-    if line.startswith("+"):
-        return f"{current} {line[1:].strip()}".strip()
-    if line.startswith("-") and ":" in line or line.startswith("-") and current:
-        return f"{current} {line}".strip()
-    return line
 
 
 def search_loop(wh: Any, query: str, *, limit: int, sort: str,
@@ -32,8 +24,7 @@ def search_loop(wh: Any, query: str, *, limit: int, sort: str,
             terminal (completion from the warehouse's facets, history in the home,
             errors shown at the caret), else ``input``.
     """
-    from orcaops.cli.common import console
-    from orcaops.cli.runsearch import show_result
+    from orcaops.cli.common import console, show_result
 
     c = console()
     c.print(HELP)

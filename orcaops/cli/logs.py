@@ -12,7 +12,7 @@ import typer
 from orcaops.cli import app
 from orcaops.cli.common import console, emit, warehouse
 from orcaops.cli.options import FormatOpt, OutputOpt
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 logs_app = typer.Typer(no_args_is_help=True, help="Parse and analyse log files offline.")
 jobs_app = typer.Typer(no_args_is_help=True, help="Summaries of jobs.")

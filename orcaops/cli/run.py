@@ -43,7 +43,7 @@ def run(
 
     Example: orcaops run --image python:3.11 --tag ci --timeout 600 -- pytest -q
     """
-    from orcaops.errors import InputError
+    from orcaops.core.errors import InputError
     from orcaops.executors import JobSpec, parse_env, run_job
 
     if image and local:
@@ -56,7 +56,7 @@ def run(
                    job_id=new_job_id())
     wh = warehouse(ctx)
     err = console(stderr=True)
-    from orcaops.errors import ExecutorError
+    from orcaops.core.errors import ExecutorError
     from orcaops.executors.run import choose_executor
 
     try:
@@ -97,7 +97,7 @@ def _live_status(err: Any, job_id: str, quiet: bool) -> Iterator[Any]:
     from rich.live import Live
     from rich.spinner import Spinner
 
-    from orcaops.render import human_duration
+    from orcaops.core.render import human_duration
 
     start, count = time.monotonic(), [0]
 
@@ -135,7 +135,7 @@ def _print_ended(wh: Any, run: dict[str, Any]) -> None:
     """``✘ r-… failed in 1m 04s (python:3.11, exit 1) — <first error>`` and its anomalies."""
     from rich.markup import escape
 
-    from orcaops.render import human_duration
+    from orcaops.core.render import human_duration
 
     c = console(stderr=True)
     mark = {"success": "[green]✔[/]", "failed": "[red]✘[/]", "timeout": "[yellow]⏱[/]",
@@ -157,7 +157,7 @@ def print_outcome(wh: Any, job_id: str, wait_s: float = 30.0) -> None:
     """How a watched job ended, once its run is committed (its recorder commits it)."""
     import time
 
-    from orcaops.errors import NotFoundError
+    from orcaops.core.errors import NotFoundError
 
     deadline = time.monotonic() + wait_s
     while True:

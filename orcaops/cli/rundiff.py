@@ -1,4 +1,4 @@
-"""How ``orcaops runs diff`` prints a :class:`~orcaops.models.RunDiff` as a table."""
+"""How ``orcaops runs diff`` prints a :class:`~orcaops.core.models.RunDiff` as a table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rich.table import Table
 
 from orcaops.cli.common import console
 from orcaops.cli.pairs import human_field
-from orcaops.models import RunDiff
+from orcaops.core.models import RunDiff
 
 
 def print_diff(diff: RunDiff, limit: int) -> None:

@@ -11,7 +11,7 @@ from orcaops.cli import app
 from orcaops.cli.common import console, emit, out, printable, warehouse
 from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
 from orcaops.cli.runsearch import DEFAULT_SORT, run_search
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Search and inspect runs.")
 app.add_typer(runs_app, name="runs")
@@ -109,7 +109,8 @@ def logs(
     ctx: typer.Context,
     job_id: str = typer.Argument(..., help="A job id or prefix."),
     level: Optional[str] = typer.Option(None, "--level", "-l",
-                                        help="Only lines at this level or worse."),
+                                        help="Only lines at this level or worse (=LEVEL: only "
+                                        "that level; warning, severe... read as in search)."),
     grep: Optional[str] = typer.Option(None, "--grep", "-g", help="Only lines with this text."),
     stream: Optional[str] = typer.Option(None, "--stream", help="stdout or stderr."),
     failed: bool = typer.Option(False, "--failed", help="Only the lines that made the run fail "

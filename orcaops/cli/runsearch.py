@@ -7,21 +7,20 @@ typer-free path of a cold ``runs search`` (``orcaops.cli.fastpath``). No typer h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orcaops.cli.common import RUN_COLUMNS, check_format, emit, out, print_rows, reader, warehouse
+from orcaops.cli.common import check_format, emit, out, reader, show_result, warehouse
+from orcaops.core.vocabulary import DEFAULT_SORT
 
 if TYPE_CHECKING:
     from orcaops.cli.common import Ctx
-
-DEFAULT_SORT = "-started_at"
 
 
 def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt: str,
                output: Path | None, show_sql: bool, interactive: bool) -> None:
     """Search runs and print them (the body of ``orcaops runs search``)."""
     if show_sql:
-        from orcaops.search import compile_search
+        from orcaops.query.plan import compile_search
 
         out(compile_search(query, limit=limit, sort=sort, log_index=False).render(facets))
         return
@@ -35,7 +34,7 @@ def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt
         emit(warehouse(ctx).search(query, limit=limit, sort=sort).runs, fmt, output)
         return
     # Table and JSON come straight from DuckDB rows: no polars or pyarrow on this path.
-    from orcaops.search import search_rows
+    from orcaops.warehouse.search import search_rows
 
     result = search_rows(reader(ctx), query, limit=limit, sort=sort,
                          facets=facets or fmt == "json")
@@ -43,23 +42,3 @@ def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt
         show_result(result, facets)
     else:
         emit(result.to_dict(), "json", output)
-
-
-def show_result(result: Any, facets: bool) -> None:
-    """A table of the page of runs, the total, and the facets when asked.
-
-    ``result`` is a ``SearchRows``, or a ``SearchResult`` (polars) as the interactive loop has.
-    """
-    if hasattr(result, "runs"):
-        names, rows = list(result.runs.columns), result.runs.rows()
-        found = {k: [{"value": v, "count": c} for v, c in f.rows()]
-                 for k, f in result.facets.items()}
-    else:
-        names, rows, found = result.columns, result.rows, result.facets
-    print_rows(names, rows, columns=RUN_COLUMNS,
-               title=f"{result.total:,} runs match (showing {len(rows)})")
-    if facets:
-        for name, items in found.items():
-            if items:
-                print_rows(["value", "count"], [(r["value"], r["count"]) for r in items[:10]],
-                           title=f"by {name}")

@@ -13,7 +13,7 @@ import typer
 
 from orcaops.cli import app
 from orcaops.cli.common import warehouse
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 
 def need_extra(command: str, extra: str, *modules: str) -> None:

@@ -21,7 +21,7 @@ import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
-from orcaops.errors import ExecutorError
+from orcaops.core.errors import ExecutorError
 from orcaops.executors import docker_state
 from orcaops.executors.job import RunContext
 from orcaops.executors.record import Outcome, build_record, commit, wait_for_exit
@@ -30,7 +30,7 @@ from orcaops.executors.signals import CancelToken
 from orcaops.executors.spec import JobSpec, parse_mount
 from orcaops.executors.spool import Spool
 from orcaops.executors.streams import LineCollector, follow_docker_stream
-from orcaops.models import RunRecord, utcnow
+from orcaops.core.models import RunRecord, utcnow
 
 LABEL_JOB = "orcaops.job_id"
 LABEL_SPOOL = "orcaops.spool"

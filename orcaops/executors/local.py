@@ -19,7 +19,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.executors.job import RunContext
 from orcaops.executors.record import (
     Outcome,
@@ -34,7 +34,7 @@ from orcaops.executors.secrets import redact_env
 from orcaops.executors.spool import Spool
 from orcaops.executors.stale import group_identity
 from orcaops.executors.streams import LineCollector, read_pipe
-from orcaops.models import EnvironmentSnapshot, ResourceUsage, RunRecord, utcnow
+from orcaops.core.models import EnvironmentSnapshot, ResourceUsage, RunRecord, utcnow
 
 STOP_GRACE_S = 2.0
 DRAIN_S = 5.0

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from orcaops.config import CostRates
-from orcaops.errors import OrcaOpsError, WarehouseError
+from orcaops.core.config import CostRates
+from orcaops.core.errors import OrcaOpsError, WarehouseError
 from orcaops.executors.signals import CancelToken
 from orcaops.executors.spool import Spool
-from orcaops.models import (EnvironmentSnapshot, command_text, LogEntry, ResourceSample, ResourceUsage,
+from orcaops.core.models import (EnvironmentSnapshot, command_text, LogEntry, ResourceSample, ResourceUsage,
                             RunRecord, utcnow)
 
 POLL_S = 0.05

@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from orcaops.errors import ExecutorError
+from orcaops.core.errors import ExecutorError
 from orcaops.executors import docker as docker_exec
 from orcaops.executors import docker_state
 from orcaops.executors.record import Outcome, build_record, commit, is_committed, resource_usage
@@ -32,7 +32,7 @@ from orcaops.executors.streams import (
     rows_from_spool,
     split_docker_log,
 )
-from orcaops.models import EnvironmentSnapshot, RunRecord, utcnow
+from orcaops.core.models import EnvironmentSnapshot, RunRecord, utcnow
 
 DIED_RUNNING = ("the recorder died while the job was running; recovered from its spool "
                 "(output after the crash was not captured)")

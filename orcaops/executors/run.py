@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from orcaops.errors import ExecutorError, InputError
+from orcaops.core.errors import ExecutorError, InputError
 from orcaops.executors.docker import docker_available, run_docker
 from orcaops.executors.job import RunContext
 from orcaops.executors.local import run_local
@@ -12,7 +12,7 @@ from orcaops.executors.record import is_committed
 from orcaops.executors.signals import CancelToken, cancel_on_signals
 from orcaops.executors.spec import JobSpec, new_job_id
 from orcaops.executors.streams import OnLine
-from orcaops.models import RunRecord, utcnow
+from orcaops.core.models import RunRecord, utcnow
 
 ExecutorName = Literal["docker", "local"]
 

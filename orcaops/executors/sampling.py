@@ -16,7 +16,7 @@ import psutil
 
 from orcaops.executors.spool import Spool
 from orcaops.executors.streams import parse_docker_time
-from orcaops.models import ResourceSample, utcnow
+from orcaops.core.models import ResourceSample, utcnow
 
 MB = 1024.0 * 1024.0
 

@@ -27,8 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from orcaops.errors import ExecutorError, InputError
-from orcaops.models import ResourceSample
+from orcaops.core.errors import ExecutorError, InputError
+from orcaops.core.models import ResourceSample
 
 META, LOGS, SAMPLES, RESULT, LOCK = "meta.json", "logs.jsonl", "samples.jsonl", "result.json", "lock"
 

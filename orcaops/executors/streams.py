@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from orcaops.executors.secrets import mask_line
 from orcaops.executors.spool import Spool
-from orcaops.models import LogEntry, utcnow
+from orcaops.core.models import LogEntry, utcnow
 
 OnLine = Callable[[str, str], None]
 # Docker's --timestamps prefix: RFC 3339 with nanoseconds, then one space.

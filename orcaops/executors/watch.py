@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.executors.spool import LOGS, RESULT
 
 

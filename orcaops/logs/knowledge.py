@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from orcaops.logs.literals import Prefiltered
-from orcaops.models import FailurePattern
+from orcaops.core.models import FailurePattern
 
 
 def _p(id: str, pattern: str, category: str, title: str, description: str,

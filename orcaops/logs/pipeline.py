@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from itertools import compress
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.logs import analysis
 from orcaops.logs.category import categorize, is_failed
 from orcaops.logs.evidence import BLOCK_MAX
@@ -24,7 +24,8 @@ from orcaops.logs.levels import normalize_level
 from orcaops.logs.lines import Lines, line_stages
 from orcaops.logs.model import ParsedLog, RunLines
 from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
-from orcaops.logs.stacktraces import Trace, find_traces
+from orcaops.logs.stacktraces import find_traces
+from orcaops.logs.trace import Trace
 from orcaops.logs.templates import mine, mine_many
 
 _ERR = ("ERROR", "FATAL")

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from orcaops.logs.stacktraces import Trace
+from orcaops.logs.trace import Trace
 from orcaops.logs.templates import mask_text
 
 RECOVER_RE = re.compile(

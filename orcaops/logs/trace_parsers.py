@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from orcaops.logs.stacktraces import MAX_TRACE_LINES, Trace, make_frame
+from orcaops.logs.trace import MAX_TRACE_LINES, Trace, make_frame
 
 Parser = Callable[[list[str], int], "Trace | None"]
 

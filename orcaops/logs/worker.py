@@ -31,6 +31,8 @@ from orcaops.logs.model import ParsedLog, RunLines
 
 _HEADER = 8
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+# The package the child must import: the same files as this process (checked at start).
+PACKAGE_INIT = str(Path(__file__).resolve().parents[1] / "__init__.py")
 
 
 def _send(out: IO[bytes], data: bytes) -> None:
@@ -54,9 +56,7 @@ def serve(src: IO[bytes], out: IO[bytes]) -> None:
     """The child's loop: answer each chunk with ``("ok", results)`` or ``("error", exc)``."""
     from orcaops.logs import parse_run_logs
 
-    import orcaops
-
-    _send(out, pickle.dumps(("ready", orcaops.__file__), _PROTOCOL))
+    _send(out, pickle.dumps(("ready", PACKAGE_INIT), _PROTOCOL))
     while (data := _receive(src)) is not None:
         gc.disable()  # as the importer does around parsing: millions of acyclic objects
         try:
@@ -82,15 +82,13 @@ class ParseWorker:
     """A ``python -m orcaops.logs.worker`` child and the thread feeding it chunks."""
 
     def __init__(self) -> None:
-        import orcaops
-
-        self._expected = orcaops.__file__
+        self._expected = PACKAGE_INIT
         self._queue: deque[_Job] = deque()
         self._cv = threading.Condition()
         self._closing = False
         self._busy = 0
         self.alive = True
-        root = str(Path(orcaops.__file__).resolve().parents[1])
+        root = str(Path(PACKAGE_INIT).resolve().parents[1])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen(

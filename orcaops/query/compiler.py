@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from orcaops.config import analysis_now
+from orcaops.core.config import analysis_now
 from orcaops.query import ast, predicates
 from orcaops.query.context import Context
 from orcaops.query.parser import parse_query, printable

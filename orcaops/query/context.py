@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orcaops.errors import QueryError
+from orcaops.core.errors import QueryError
 from orcaops.query import fields
 
 

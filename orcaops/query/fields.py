@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orcaops.core.vocabulary import LEVELS, STATUSES
+
 # Kinds. They name what a value means, not a SQL type.
 KEYWORD = "keyword"  # whole value, case-insensitive, wildcards * ?
 TAGS = "tags"  # keyword matched against any element of a VARCHAR[] column
@@ -25,23 +27,11 @@ BEFORE = "before"  # started_at < date
 DATE = "date"  # a DATE column compared with dates
 ERROR = "error"  # first_error / error_message on the run, or error lines in logs
 LOG = "log"  # message of any log line
-LEVEL = "level"  # runs with at least one log line at that level
+LEVEL = "level"  # runs with a log line at that level or more severe
 PRESENCE = "presence"  # has:<field> / missing:<field>
 STATE = "state"  # is:failed|flaky|anomalous|running
 
-STATUSES = ("queued", "running", "success", "failed", "timeout", "cancelled", "error")
-LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")  # in order of severity
 STATES = ("failed", "flaky", "anomalous", "running")
-FAILED_STATUSES = ("failed", "timeout", "error")
-
-# Spellings found in real logs, mapped to the stored levels (the log parser stores only LEVELS).
-LEVEL_ALIASES = {
-    "TRACE": "DEBUG", "VERBOSE": "DEBUG", "FINE": "DEBUG", "V": "DEBUG", "D": "DEBUG",
-    "INFORMATION": "INFO", "NOTICE": "INFO", "I": "INFO",
-    "WARNING": "WARN", "W": "WARN",
-    "ERR": "ERROR", "SEVERE": "ERROR", "E": "ERROR",
-    "CRITICAL": "FATAL", "CRIT": "FATAL", "PANIC": "FATAL", "EMERG": "FATAL", "F": "FATAL",
-}
 
 
 @dataclass(frozen=True)
@@ -87,7 +77,7 @@ REGISTRY: tuple[Field, ...] = (
     Field("category", KEYWORD, "failure_category", help="failure category"),
     Field("error", ERROR, None, help="first error, error message or error log lines contain"),
     Field("log", LOG, None, help="a log line contains (phrase, wildcard or /regex/)"),
-    Field("level", LEVEL, None, choices=LEVELS, help="has log lines at this level"),
+    Field("level", LEVEL, None, choices=LEVELS, help="has log lines at this level or worse"),
     Field("host", KEYWORD, "host", help="host that ran the job"),
     Field("executor", KEYWORD, "executor", help="docker or local"),
     Field("fingerprint", KEYWORD, "error_fingerprint", help="error fingerprint"),
@@ -130,7 +120,7 @@ VALUE_FORMS: dict[str, str] = {
     AFTER: "2026-01-01, 2026-01-01T10:00:00Z, -7d, -24h, -30m, today, yesterday",
     BEFORE: "2026-01-01, 2026-01-01T10:00:00Z, -7d, -24h, -30m, today, yesterday",
     DATE: "2026-01-01, -7d, today, yesterday; e.g. >=2026-01-01, [2026-01-01 TO 2026-01-31]",
-    LEVEL: "DEBUG, INFO, WARN, ERROR, FATAL; e.g. level:ERROR, level:>=WARN",
+    LEVEL: "DEBUG, INFO, WARN, ERROR, FATAL; level:WARN keeps WARN and worse, level:=WARN only WARN",
 }
 
 

@@ -1,5 +1,5 @@
 """Text → syntax tree: the Lark grammar, a Transformer to ``orcaops.query.ast``, and the one
-place where lark's exceptions become :class:`~orcaops.errors.QueryError`.
+place where lark's exceptions become :class:`~orcaops.core.errors.QueryError`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from orcaops.errors import QueryError
+from orcaops.core.errors import QueryError
 from orcaops.query import ast
 from orcaops.query.fields import value_hint
 from orcaops.query.standalone import load

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from orcaops.core.vocabulary import FAILED_STATUSES
 from orcaops.query import ast, fields, ranges
 from orcaops.query.context import Context
 from orcaops.query.fields import Field
@@ -36,8 +37,8 @@ def compile_term(ctx: Context, term: ast.Term) -> Part:
     except fields.UnknownFieldError as exc:
         raise ctx.unknown_field(term.field, exc.suggestions, term.pos) from None
     value = term.value
-    if isinstance(value, ast.Comparison) and value.op == "=":
-        value = value.operand  # `=v` is v for every kind
+    if isinstance(value, ast.Comparison) and value.op == "=" and spec.kind != fields.LEVEL:
+        value = value.operand  # `=v` is v for every kind but level (a bare level is a minimum)
     if isinstance(value, ast.Word) and value.raw == "*" and not value.quoted and spec.column:
         return presence(ctx, spec, key, term.pos)  # field:* means the field has a value
     return HANDLERS[spec.kind](ctx, spec, key, ast.Term(term.field, value, term.pos))
@@ -191,7 +192,7 @@ def state(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
     word = _word(ctx, term.field, spec.kind, term.value)
     name = word.raw.lower()
     if name == "failed":
-        return Sql("status IN (?, ?, ?)", fields.FAILED_STATUSES)
+        return Sql("status IN (?, ?, ?)", FAILED_STATUSES)
     if name == "running":
         return sql("status = ?", "running")
     if name == "flaky":

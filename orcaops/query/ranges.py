@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from orcaops.core.vocabulary import LEVELS, level_name, levels_between
 from orcaops.query import ast, fields, values
 from orcaops.query.context import Context
 from orcaops.query.fields import Field
@@ -85,14 +86,13 @@ def parse(ctx: Context, name: str, kind: str, word: ast.Word) -> int | float | d
 
 
 def levels(ctx: Context, name: str, value: ast.Value) -> list[str]:
-    """The stored levels a ``level:`` value means (``>=WARN`` is WARN, ERROR, FATAL)."""
-    order = fields.LEVELS
+    """The stored levels a ``level:`` value keeps (``WARN`` is WARN, ERROR, FATAL; see
+    ``orcaops.core.vocabulary``)."""
+    order = LEVELS
     if isinstance(value, ast.Word):
-        return [_level(ctx, name, value)]
+        return list(levels_between(">=", _level(ctx, name, value)))
     if isinstance(value, ast.Comparison):
-        at = order.index(_level(ctx, name, value.operand))
-        picks = {">": order[at + 1:], ">=": order[at:], "<": order[:at], "<=": order[:at + 1]}
-        return list(picks.get(value.op, (order[at],)))
+        return list(levels_between(value.op, _level(ctx, name, value.operand)))
     if isinstance(value, ast.Range):
         low = 0 if value.low is None else order.index(_level(ctx, name, value.low))
         high = len(order) - 1 if value.high is None else order.index(_level(ctx, name, value.high))
@@ -101,8 +101,7 @@ def levels(ctx: Context, name: str, value: ast.Value) -> list[str]:
 
 
 def _level(ctx: Context, name: str, word: ast.Word) -> str:
-    upper = word.raw.upper()
-    normal = fields.LEVEL_ALIASES.get(upper, upper)
-    if normal not in fields.LEVELS:
-        raise ctx.unknown_choice(name, word.raw, fields.LEVELS, word.pos)
+    normal = level_name(word.raw)
+    if normal is None:
+        raise ctx.unknown_choice(name, word.raw, LEVELS, word.pos)
     return normal

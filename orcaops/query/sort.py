@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orcaops.errors import QueryError
+from orcaops.core.errors import QueryError
 from orcaops.query.fields import ALIASES, REGISTRY
 
 # The columns of ``runs`` in schema order (orcaops.warehouse.schema.RUNS; a test keeps them

@@ -110,3 +110,30 @@ def all_lines(lines: Sequence[LogLine]) -> Sql:
         params,
         where.views | {LOGS},
     )
+
+
+class Conditions:
+    """An AND of SQL conditions and their values, built one optional filter at a time.
+
+    >>> c = Conditions("ts IS NOT NULL")
+    >>> c.add("ts >= ?", since)           # doctest: +SKIP
+    >>> f"SELECT * FROM t WHERE {c.sql}", c.params   # doctest: +SKIP
+    """
+
+    def __init__(self, *always: str) -> None:
+        self.parts: list[str] = list(always)
+        self.params: list[Any] = []
+
+    def add(self, text: str, *params: Any) -> Conditions:
+        """AND one condition; ``params`` fill its ``?`` placeholders in order."""
+        if text.count("?") != len(params):
+            raise ValueError(f"{text!r} has {text.count('?')} placeholders, {len(params)} values")
+        self.parts.append(text)
+        self.params.extend(params)
+        return self
+
+    @property
+    def sql(self) -> str:
+        """The conditions joined by AND (``TRUE`` when there are none); a condition holding
+        OR must bring its own parentheses."""
+        return " AND ".join(self.parts) or TRUE

@@ -11,7 +11,7 @@ __all__ = ["build_report", "write_report", "render_report", "load_report_data"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: ``orcaops.charts`` imports ``orcaops.report.data``, and the builder imports the
+    # Lazy: ``orcaops.report.charts`` imports ``orcaops.report.data``, and the builder imports the
     # charts; importing the builder here eagerly would make that a cycle.
     if name in __all__:
         from orcaops.report import builder

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 
 import polars as pl
 
-from orcaops.config import analysis_now
-from orcaops.errors import OrcaOpsError
+from orcaops.core.config import analysis_now
+from orcaops.core.errors import OrcaOpsError
 from orcaops.report import data, html, sections
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None =
 def load_charts(wh: Warehouse, start: datetime | None, patterns: pl.DataFrame,
                 anomalies: pl.DataFrame, empty: bool = False) -> list[ChartSpec]:
     """The report's charts as Vega-Lite specs (a note instead where there is no data)."""
-    from orcaops import charts
+    from orcaops.report import charts
 
     metrics = wh.metrics(by="day", since=start)
     key = None if empty else charts.busiest_anomalous_key(wh, start, anomalies)

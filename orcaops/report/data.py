@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from orcaops.analytics.common import parse_span, parse_when
-from orcaops.config import analysis_now
+from orcaops.core.config import analysis_now
 
 FAILED = ("failed", "timeout", "error")
 RUN_COLUMNS = ("job_id", "status", "image", "command", "baseline_key", "started_at",

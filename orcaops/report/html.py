@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from orcaops.render import human_duration
+from orcaops.core.render import human_duration
 
 FAILED = ("failed", "timeout", "error")
 _ID = re.compile(r'\bid="([^"]+)"')

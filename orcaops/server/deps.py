@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from orcaops.api import Warehouse
-from orcaops.errors import InputError, NotFoundError, OrcaOpsError
+from orcaops.core.errors import InputError, NotFoundError, OrcaOpsError
 from orcaops.server.auth import key_matches
 from orcaops.server.schemas import ErrorBody
 from orcaops.server.shape import clean

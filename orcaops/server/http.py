@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 import orcaops
 from orcaops.api import Warehouse
-from orcaops.errors import OrcaOpsError
+from orcaops.core.errors import OrcaOpsError
 from orcaops.server import routes_analytics, routes_runs
 from orcaops.server.deps import (
     AUTH_RESPONSES,

@@ -19,7 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 import orcaops
 from orcaops.api import Warehouse
-from orcaops.errors import OrcaOpsError
+from orcaops.core.errors import OrcaOpsError
 from orcaops.server.mcp_tools import OrcaOpsTools
 
 INSTRUCTIONS = """OrcaOps stores every job run (record, parsed log lines, resource samples).

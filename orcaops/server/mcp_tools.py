@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from orcaops.api import Warehouse
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
+from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.server.shape import brief_run, cap, clean, clip, page, run_detail
 
 JobId = Annotated[str, Field(description="A job id, or a unique prefix of one.")]
@@ -49,7 +50,7 @@ class OrcaOpsTools:
                                     'image:python* duration:>60 after:-7d". Empty: all.')] = "",
         limit: Limit = 20,
         sort: Annotated[str, Field(description="A field; leading - = descending.")]
-        = "-started_at",
+        = DEFAULT_SORT,
         facets: Annotated[bool, Field(description="Also count by status, image, tag, "
                                       "category, day…")] = False,
     ) -> dict[str, Any]:
@@ -80,7 +81,8 @@ class OrcaOpsTools:
         self,
         job_id: JobId,
         level: Annotated[str | None, Field(description="DEBUG, INFO, WARN, ERROR or FATAL: "
-                                           "lines at this level or worse.")] = None,
+                                           "lines at this level or worse; =LEVEL for that "
+                                           "level only.")] = None,
         grep: Annotated[str | None, Field(description="Only lines containing this text "
                                           "(case-insensitive).")] = None,
         limit: Limit = 200,

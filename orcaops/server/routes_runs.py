@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 import orcaops
+from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.api import Warehouse
-from orcaops.errors import InputError
-from orcaops.models import JobSummary, RunDiff
+from orcaops.core.errors import InputError
+from orcaops.core.models import JobSummary, RunDiff
 from orcaops.server.deps import WH, ok
 from orcaops.server.schemas import (
     MAX_PAGE,
@@ -58,7 +59,7 @@ def _search(wh: Warehouse, query: str, limit: int | None, sort: str,
 
 @router.get("/runs", response_model=SearchResponse, tags=["runs"])
 def search_runs(wh: WH, q: str = Query("", description='A search query: "status:failed".'),
-                limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = "-started_at",
+                limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = DEFAULT_SORT,
                 facets: bool = Query(True, description="Also count by status, image, tag…"),
                 ) -> Response:
     """Search runs with the query language: ``{total, runs, facets}``, newest first."""
@@ -67,7 +68,7 @@ def search_runs(wh: WH, q: str = Query("", description='A search query: "status:
 
 @router.get("/runs/search", response_model=SearchResponse, tags=["runs"])
 def search_runs_get(wh: WH, q: str = Query("", description='A search query: "status:failed".'),
-                    limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = "-started_at",
+                    limit: int = Query(50, ge=0, le=MAX_PAGE), sort: str = DEFAULT_SORT,
                     facets: bool = True) -> Response:
     """The same as ``GET /orcaops/runs`` (the planning documents name both)."""
     return _search(wh, q, limit, sort, facets)
@@ -87,7 +88,7 @@ def search_runs_post(wh: WH, body: SearchRequest) -> Response:
 
 def _export(frame: Any, fmt: str) -> bytes:
     """The file ``orcaops runs export`` would write, through the same renderer."""
-    from orcaops.render import write_frame
+    from orcaops.core.render import write_frame
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"runs.{fmt}"

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from orcaops.core.vocabulary import DEFAULT_SORT
+
 MAX_PAGE = 10_000
 MAX_LOG_CHARS = 50_000_000  # a log to analyse travels in one request body
 ExportFormat = Literal["json", "jsonl", "csv", "parquet"]
@@ -42,7 +44,7 @@ class SearchRequest(BaseModel):
     query: str = Field("", description='A search query, e.g. "status:failed image:py*".')
     limit: int | None = Field(50, ge=0, description="At most this many runs; null = all "
                               "(only for the export formats jsonl, csv, parquet).")
-    sort: str = Field("-started_at", description="A field; a leading - sorts descending.")
+    sort: str = Field(DEFAULT_SORT, description="A field; a leading - sorts descending.")
     facets: bool | list[str] = Field(True, description="true for every facet, or the names: "
                                      "status image tag triggered_by exit_code "
                                      "failure_category day.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orcaops.render import finite, jsonable
+from orcaops.core.render import finite, jsonable
 
 # What an agent sees of a run in a listing: enough to choose which one to open.
 RUN_BRIEF = ("job_id", "status", "image", "command", "started_at", "duration_s", "exit_code",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import duckdb
 
-from orcaops.errors import InputError, WarehouseError
+from orcaops.core.errors import InputError, WarehouseError
 from orcaops.warehouse.gate import Gate
 from orcaops.warehouse.journal import WRITE_ID, replacing_ids
 from orcaops.warehouse.snapshot import (TABLE_NAMES, Snapshot, TableSnapshot, is_current,
@@ -502,13 +502,16 @@ def open_reader(home: str | Path | None = None) -> Reader:
     What ``orcaops runs search`` uses: while ``_snapshot.json`` is current, neither the
     ``Warehouse`` (polars, pydantic), deltalake nor pyarrow is imported.
     """
-    from orcaops.config import resolve_home
+    from orcaops.core.config import Settings, resolve_home
 
     root = resolve_home(home) / "warehouse"
 
     def tables() -> TablesLike:
-        from orcaops.api import open as open_warehouse  # creates missing tables
+        from orcaops.warehouse.tables import DeltaTables
 
-        return open_warehouse(root.parent).tables
+        settings = Settings(home=root.parent)
+        found = DeltaTables(settings.warehouse, settings.log_retention)
+        found.ensure()  # creates missing tables, as opening a Warehouse does
+        return found
 
     return Reader(LazyTables(root, tables), lazy_views=True)

@@ -14,8 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from orcaops.config import Settings
-from orcaops.errors import WarehouseError
+from orcaops.core.config import Settings
+from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.health import (damaged_files, file_rows, local_path, orphan_ids,
                                       partial_runs, pending_ids, saved_files,
                                       saved_versions)

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from orcaops.config import Settings
-from orcaops.errors import WarehouseError
+from orcaops.core.config import Settings
+from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.paths import from_stored, to_stored
 from orcaops.warehouse.repair import (build_index, good_files, remove_orphans, repair_logs,
                                       reseal)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from orcaops.errors import WarehouseError
+from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.health import (
     CHILD_TABLES,
     damaged_files,

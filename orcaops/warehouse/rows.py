@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orcaops.models import FAILED_STATUSES, RunRecord, utcnow
+from orcaops.core.models import RunRecord, utcnow
+from orcaops.core.vocabulary import FAILED_STATUSES
 from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES, WRITE_ID
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from orcaops.errors import WarehouseError
+from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.schema import TABLES, VERSIONED, duckdb_type
 
 T = TypeVar("T")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 
-from orcaops.errors import InputError, WarehouseError
+from orcaops.core.errors import InputError, WarehouseError
 from orcaops.warehouse.connection import BROKEN_TABLE, Reader, TablesLike, first_line
 
 if TYPE_CHECKING:

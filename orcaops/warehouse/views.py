@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from orcaops.errors import WarehouseError
+from orcaops.core.errors import WarehouseError
 
 _HEADER = re.compile(r"^--\s*([a-z_]+):\s*(.*)$")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")

@@ -30,8 +30,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orcaops.config import Settings
-from orcaops.errors import WarehouseError
+from orcaops.core.config import Settings
+from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.integrity import seal_tables
 from orcaops.warehouse.journal import PENDING_DIR, read_journal
 from orcaops.warehouse.rows import RunBatch, only_jobs
@@ -124,7 +124,7 @@ class Writer:
 
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, object]:
         """Append one row to the ``actions`` table; returns it."""
-        from orcaops.models import utcnow
+        from orcaops.core.models import utcnow
         from orcaops.warehouse.schema import ACTIONS
 
         at = utcnow()

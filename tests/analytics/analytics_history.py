@@ -137,7 +137,7 @@ LIVE_ONLY = {"analysis", "error_fingerprint", "first_error"}
 def open_with(path: Path, records: list[dict[str, Any]], **settings: Any) -> Warehouse:
     """A warehouse holding ``records``; those with ``analysis`` (not part of the import
     format: log analysis fills them) are stored through ``Warehouse.record`` as a live run would be."""
-    from orcaops.models import RunRecord
+    from orcaops.core.models import RunRecord
 
     wh = orcaops.open(path, **settings)
     live = [r for r in records if LIVE_ONLY & r.keys()]

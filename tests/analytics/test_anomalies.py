@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orcaops.errors import InputError, NotFoundError
+from orcaops.core.errors import InputError, NotFoundError
 
 
 def test_stable_history_flags_well_under_one_percent(stable_wh):

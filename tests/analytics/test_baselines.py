@@ -9,7 +9,7 @@ import pytest
 
 from analytics_history import open_with, run_record
 from orcaops.analytics.baselines import load_baselines
-from orcaops.errors import NotFoundError
+from orcaops.core.errors import NotFoundError
 
 KEYS_SQL = "SELECT DISTINCT baseline_key FROM runs ORDER BY 1"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orcaops.errors import NotFoundError
+from orcaops.core.errors import NotFoundError
 from tests.conftest import make_run
 
 OK_LINES = ["collected 12 items", "tests/test_api.py ............ [100%]",

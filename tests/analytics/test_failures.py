@@ -10,7 +10,7 @@ import polars as pl
 
 from orcaops.analytics.failures import debug_report, learned_patterns
 from orcaops.logs import BUILTIN_PATTERNS, match_patterns, parse_text
-from orcaops.models import FAILURE_CATEGORIES
+from orcaops.core.vocabulary import FAILURE_CATEGORIES
 
 DATA = Path(__file__).parents[1] / "logs" / "data"
 UTC = timezone.utc

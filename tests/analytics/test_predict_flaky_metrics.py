@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from analytics_history import open_with, run_record
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 
 def test_confidence_grows_with_samples(tmp_path):

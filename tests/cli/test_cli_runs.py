@@ -112,7 +112,8 @@ def test_export_parquet_and_csv(cli, filled, tmp_path):
 
 
 def test_interactive_loop(filled, capsys):
-    from orcaops.cli.interactive import refine, search_loop
+    from orcaops.cli.interactive import search_loop
+    from orcaops.query.refine import refine
 
     assert refine("status:failed", "+image:py*") == "status:failed image:py*"
     assert refine("status:failed", "-tag:ci") == "status:failed -tag:ci"

@@ -10,7 +10,7 @@ from prompt_toolkit.validation import ValidationError
 import pytest
 
 from orcaops.cli.completion import QueryCompleter, QueryValidator, prompt_reader
-from orcaops.cli.interactive import refine
+from orcaops.query.refine import refine
 
 VALUES = {"status": ["failed", "success"], "image": ["python:3.11", "python:3.12", "node:20"],
           "tag": ["ci", "nightly build"]}

@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orcaops.render import finite, jsonable, to_json
+from orcaops.core.render import finite, jsonable, to_json
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
                     st.decimals(allow_nan=False), st.datetimes())

@@ -14,7 +14,7 @@ from typing import Any
 import docker
 import pytest
 
-from orcaops.errors import ExecutorError
+from orcaops.core.errors import ExecutorError
 from orcaops.executors import JobSpec, docker_available, recover_spooled, run_job
 from orcaops.executors import docker as docker_exec
 from orcaops.executors.recover import DIED_RUNNING

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.executors import CancelToken, JobSpec, recover_spooled, run_job
 from orcaops.executors.recover import DIED_RUNNING
 

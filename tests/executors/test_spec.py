@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orcaops.errors import ExecutorError, InputError
+from orcaops.core.errors import ExecutorError, InputError
 from orcaops.executors import JobSpec, choose_executor, parse_env, parse_memory, parse_mount
 from orcaops.executors import docker as docker_exec
 

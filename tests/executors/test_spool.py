@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.executors.spool import Spool, list_spools
-from orcaops.models import ResourceSample
+from orcaops.core.models import ResourceSample
 
 T = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

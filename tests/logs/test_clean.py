@@ -47,7 +47,7 @@ def test_streams_are_kept_per_line():
 def test_mismatched_columns_are_an_input_error():
     import pytest
 
-    from orcaops.errors import InputError
+    from orcaops.core.errors import InputError
 
     with pytest.raises(InputError, match="2 lines but 1 streams"):
         parse_run_log(["a", "b"], streams=["stdout"])

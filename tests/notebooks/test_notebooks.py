@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import orcaops
-from orcaops.demo import DemoHistory
+from orcaops.demo.history import DemoHistory
 
 ROOT = Path(orcaops.__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

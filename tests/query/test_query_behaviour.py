@@ -134,13 +134,15 @@ EXAMPLES: list[tuple[str, set[str]]] = [
     ("log:retrying log:tcp", {"r-err"}),  # different lines of the same run
     ("log:retrying -log:tcp", {"r-cpy"}),
     ("log:collected OR log:downloading", {"r-py311", "r-go"}),
-    ("log:collected OR level:debug OR status:queued", {"r-py311", "r-go", "r-queued"}),
+    ("log:collected OR level:=debug OR status:queued", {"r-py311", "r-go", "r-queued"}),
     ("error:refused", {"r-err", "r-node"}),  # r-node: ECONNREFUSED in an error line
     ("error:ECONNREFUSED", {"r-node"}),  # an error line of the run
     ("error:assertion", {"r-py311"}),
     ("error:retrying", set()),  # an INFO line is not an error
     ("level:error", {"r-py311", "r-node", "r-err"}),
-    ("level:warning", {"r-py311"}),
+    # A bare level keeps that level and worse (orcaops.core.vocabulary); = keeps it alone.
+    ("level:warning", {"r-py311", "r-node", "r-err"}),
+    ("level:=warning", {"r-py311"}),
     ("level:>=warn", {"r-py311", "r-node", "r-err"}),
     ("level:<info", {"r-go"}),
     ("level:>fatal", set()),

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from orcaops.errors import InputError, QueryError
+from orcaops.core.errors import InputError, QueryError
 from orcaops.query import (
     MAX_QUERY_LENGTH,
     MAX_QUERY_TERMS,

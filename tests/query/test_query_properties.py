@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orcaops.errors import QueryError
+from orcaops.core.errors import QueryError
 from orcaops.query import MAX_QUERY_TERMS, compile_query, compile_sort, parse_query
 
 NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)

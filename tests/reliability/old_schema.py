@@ -10,8 +10,8 @@ from typing import Any
 import deltalake
 import pyarrow as pa
 
-from orcaops.importer import add_parsed_many
-from orcaops.records import parse_record
+from orcaops.ingest.importer import add_parsed_many
+from orcaops.ingest.records import parse_record
 from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.schema import TABLES, WRITE_ID
 

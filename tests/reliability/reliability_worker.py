@@ -13,7 +13,7 @@ import time
 
 def import_file(home: str, path: str, batch: int) -> None:
     import orcaops
-    from orcaops.importer import Importer, read_lines
+    from orcaops.ingest.importer import Importer, read_lines
 
     wh = orcaops.open(home)
     wh.writer.present(["warm-up"])  # load deltalake and DuckDB before the clock starts

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from orcaops.errors import InputError
-from orcaops.models import RunRecord
+from orcaops.core.errors import InputError
+from orcaops.core.models import RunRecord
 from orcaops.server.http import create_app
 
 pytestmark = pytest.mark.reliability

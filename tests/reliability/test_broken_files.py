@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from reliability_kit import check_invariants, expected_counts, fresh, records
 
-from orcaops.errors import WarehouseError
+from orcaops.core.errors import WarehouseError
 
 pytestmark = pytest.mark.reliability
 

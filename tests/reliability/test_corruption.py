@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from reliability_kit import check_invariants, expected_counts, fresh, records
 
-from orcaops.errors import WarehouseError
+from orcaops.core.errors import WarehouseError
 
 pytestmark = pytest.mark.reliability
 

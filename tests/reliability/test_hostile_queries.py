@@ -22,8 +22,9 @@ from reliability_kit import records, scale
 
 import orcaops
 from orcaops.api import Warehouse
-from orcaops.errors import QueryError
-from orcaops.search import compile_search, search_rows
+from orcaops.core.errors import QueryError
+from orcaops.query.plan import compile_search
+from orcaops.warehouse.search import search_rows
 from orcaops.warehouse.connection import open_reader
 
 pytestmark = pytest.mark.reliability

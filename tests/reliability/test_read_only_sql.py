@@ -21,7 +21,7 @@ from reliability_kit import records
 
 import orcaops
 from orcaops.api import Warehouse
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.server.http import create_app
 
 pytestmark = pytest.mark.reliability

@@ -135,7 +135,7 @@ def _commit_seconds(cmd: list[str], committing: Callable[[], bool]) -> float:
 
 def _crash_replace(wh: Warehouse, recs: list[dict[str, Any]], steps: int) -> None:
     """Run the first ``steps`` table writes of a replace, then stop as a killed writer does."""
-    from orcaops.records import parse_record
+    from orcaops.ingest.records import parse_record
 
     batch = RunBatch()
     for rec in recs:

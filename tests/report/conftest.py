@@ -11,7 +11,7 @@ import pytest
 
 import orcaops
 from orcaops.api import Warehouse
-from orcaops.demo import DemoHistory
+from orcaops.demo.history import DemoHistory
 
 EVIL = '<script>alert("x")</script><img src=http://evil.example/x.png onerror=alert(1)>'
 EVIL_ID = "r-evil-0001"

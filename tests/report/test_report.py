@@ -97,7 +97,7 @@ def test_an_empty_warehouse_still_reports(tmp_path: Path) -> None:
 
 
 def test_bad_window_is_an_input_error(demo_wh: Warehouse) -> None:
-    from orcaops.errors import InputError
+    from orcaops.core.errors import InputError
 
     with pytest.raises(InputError):
         build_report(demo_wh, since="soon")

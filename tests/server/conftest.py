@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import orcaops
-from orcaops.demo import DemoHistory
+from orcaops.demo.history import DemoHistory
 from tests.conftest import make_run
 
 API_KEY = "test-key-0123456789"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 import orcaops
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 from orcaops.query.parser import MAX_QUERY_TERMS
 from tests.server.conftest import start_server, stop_server
 

@@ -11,7 +11,7 @@ import httpx
 import polars as pl
 import pytest
 
-from orcaops.errors import ExecutorError, InputError, NotFoundError, QueryError, WarehouseError
+from orcaops.core.errors import ExecutorError, InputError, NotFoundError, QueryError, WarehouseError
 from tests.server.conftest import RESET_IMAGE, SLASH_IMAGE, SLASH_RUNS, SLASH_SAMPLES
 
 

@@ -185,7 +185,7 @@ def test_mcp_queries_are_bounded_in_time(tmp_path: Path) -> None:
     import time
 
     import orcaops
-    from orcaops.errors import InputError
+    from orcaops.core.errors import InputError
     from orcaops.server.mcp_server import create_mcp
     from orcaops.server.mcp_tools import OrcaOpsTools
 

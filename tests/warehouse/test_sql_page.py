@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_run
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 
 @pytest.fixture

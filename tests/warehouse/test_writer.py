@@ -7,7 +7,7 @@ import json
 import polars as pl
 
 import orcaops
-from orcaops.records import parse_record
+from orcaops.ingest.records import parse_record
 from orcaops.warehouse.rows import RunBatch
 from tests.conftest import make_run
 
@@ -130,7 +130,7 @@ def test_derived_columns(wh):
     assert row["command"] == "pytest -q"
     assert row["argv"] == ["pytest", "-q"]
     assert row["baseline_key"] == f"python:3.11|{row['command_hash']}"
-    same = orcaops.models.hash_command("pytest   -q")
+    same = orcaops.core.models.hash_command("pytest   -q")
     assert row["command_hash"] == same
 
 
@@ -139,7 +139,7 @@ def test_job_id_prefix_lookup_and_errors(wh):
     assert wh.run("xy")["job_id"] == "xyz"
     import pytest
 
-    from orcaops.errors import InputError, NotFoundError
+    from orcaops.core.errors import InputError, NotFoundError
     with pytest.raises(InputError, match="several runs"):
         wh.run("abc")
     with pytest.raises(NotFoundError, match="no run with job id 'nope'"):

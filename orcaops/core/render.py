@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orcaops.errors import InputError
+from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
     import polars as pl

@@ -26,7 +26,7 @@ def analysis_now() -> datetime:
         return datetime.now(timezone.utc)
     moment = parse_instant(raw)
     if moment is None:
-        from orcaops.errors import InputError
+        from orcaops.core.errors import InputError
 
         raise InputError(f"bad {NOW_VARIABLE}={raw!r}: use an ISO timestamp such as "
                          "2026-11-20T12:00:00Z, or unset it to use the clock")
@@ -56,7 +56,7 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
     path = Path(raw).expanduser().resolve()
     problem = _home_problem(path)
     if problem:
-        from orcaops.errors import InputError
+        from orcaops.core.errors import InputError
 
         raise InputError(f"OrcaOps home {path} {problem}; pass --home (or set ORCAOPS_HOME "
                          "to) a folder you can read and write; it is created if missing")

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from orcaops.config import analysis_now
-from orcaops.demo_catalog import AGENTS, BRANCHES, FAILURE_LOGS, JOBS, Job
+from orcaops.core.config import analysis_now
+from orcaops.demo.catalog import AGENTS, BRANCHES, FAILURE_LOGS, JOBS, Job
 
 # Relative arrival rate by hour of day (UTC) and by weekday (Mon=0).
 HOURLY = [0.15, 0.1, 0.1, 0.1, 0.15, 0.25, 0.45, 0.8, 1.2, 1.5, 1.6, 1.5, 1.2, 1.4, 1.6,

@@ -1,7 +1,6 @@
 """The records OrcaOps stores and returns (pydantic models).
 
-Names follow the planning documents (Sprint 03 §1–3, Sprint 06 §1–6) and DESIGN.md §2, §8.
-The warehouse stores these flattened into the columns of the ``runs``, ``logs`` and
+Field names are the public column names (README, "Tables"). The warehouse stores these flattened into the columns of the ``runs``, ``logs`` and
 ``samples`` tables (``orcaops.warehouse.rows``).
 """
 
@@ -14,13 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+
 JobStatus = Literal["queued", "running", "success", "failed", "timeout", "cancelled", "error"]
-STATUSES: tuple[str, ...] = ("queued", "running", "success", "failed", "timeout", "cancelled",
-                             "error")
-FAILED_STATUSES: tuple[str, ...] = ("failed", "timeout", "error")
-LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-FAILURE_CATEGORIES: tuple[str, ...] = ("build", "dependency", "test", "runtime", "timeout", "oom",
-                                       "network", "permission", "config", "unknown")
 
 
 def utcnow() -> datetime:

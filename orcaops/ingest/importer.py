@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from orcaops.errors import InputError
-from orcaops.records import ParsedRun, decode, parse_record, redact_command, redact_environment
+from orcaops.core.errors import InputError
+from orcaops.ingest.records import ParsedRun, decode, parse_record, redact_command, redact_environment
 from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.writer import CommitResult, Writer
 

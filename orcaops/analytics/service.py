@@ -1,8 +1,9 @@
-"""``AnalyticsAPI``: the analytics methods of ``Warehouse`` (DESIGN.md §5, §8).
+"""``Analytics``: metrics, baselines, anomalies, flaky jobs, predictions, forecasts, advice.
 
-A mixin so the facade stays one class: every method here is thin and calls the module that
-does the work (``metrics``, ``baselines``, ``anomalies``, ``flaky``, ``predict``,
-``forecast``, ``recommendations``, ``detector``).
+The ``Warehouse`` holds one (composition) and forwards its public analytics methods here.
+Every method is thin and calls the module that does the work (``metrics``, ``baselines``,
+``anomalies``, ``flaky``, ``predict``, ``forecast``, ``recommendations``, ``series``), each
+of which reads through the ``Source`` protocol: SQL in, DataFrame out.
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from orcaops.analytics.common import Source
+
 if TYPE_CHECKING:
-    from orcaops.models import Anomaly, PerformanceBaseline, Prediction, Recommendation, RunDiff
+    from orcaops.core.models import Anomaly, PerformanceBaseline, Prediction, Recommendation, RunDiff
 
 When = str | date | datetime | None
 
 
-class AnalyticsAPI:
-    """Metrics, baselines, anomalies, flaky jobs, predictions, forecasts, recommendations."""
+class Analytics:
+    """Metrics, baselines, anomalies, flaky jobs, predictions, forecasts, recommendations.
+
+    Args:
+        source: the warehouse it reads (``Warehouse`` satisfies ``Source``).
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
 
     def metrics(self, by: str = "day", since: When = None, until: When = None,
                 kind: str = "jobs") -> pl.DataFrame:
@@ -38,7 +48,7 @@ class AnalyticsAPI:
         """
         from orcaops.analytics.metrics import load_metrics
 
-        return load_metrics(self, kind=kind, by=by, since=since, until=until)  # type: ignore[arg-type]
+        return load_metrics(self.source, kind=kind, by=by, since=since, until=until)
 
     def baselines(self, include_stale: bool = False) -> pl.DataFrame:
         """One row per baseline_key with the fields of ``PerformanceBaseline``.
@@ -48,13 +58,13 @@ class AnalyticsAPI:
         """
         from orcaops.analytics.baselines import load_baselines
 
-        return load_baselines(self, include_stale=include_stale)  # type: ignore[arg-type]
+        return load_baselines(self.source, include_stale=include_stale)
 
     def baseline(self, key: str) -> PerformanceBaseline:
         """The baseline of one key. Raises NotFoundError for an unknown key."""
         from orcaops.analytics.baselines import get_baseline
 
-        return get_baseline(self, key)  # type: ignore[arg-type]
+        return get_baseline(self.source, key)
 
     def reset_baseline(self, key: str, note: str | None = None) -> PerformanceBaseline:
         """Restart a key's baseline from now (its runs stay); returns the emptied baseline.
@@ -63,7 +73,7 @@ class AnalyticsAPI:
             NotFoundError: no run has this key.
         """
         self.baseline(key)
-        self.add_action("baseline_reset", key, note)  # type: ignore[attr-defined]
+        self.source.add_action("baseline_reset", key, note)
         return self.baseline(key)
 
     def anomalies(self, since: When = None, severity: str | None = None,
@@ -81,15 +91,15 @@ class AnalyticsAPI:
         """
         from orcaops.analytics.anomalies import load_anomalies
 
-        return load_anomalies(self, since=since, until=until, severity=severity,  # type: ignore[arg-type]
+        return load_anomalies(self.source, since=since, until=until, severity=severity,
                               type=type, include_acknowledged=include_acknowledged)
 
     def anomalies_for(self, job_id: str) -> list[Anomaly]:
         """Every anomaly of one run (acknowledged too), e.g. to show after ``orcaops run``."""
         from orcaops.analytics.anomalies import load_anomalies, to_models
 
-        run = self.run(job_id)  # type: ignore[attr-defined]
-        return to_models(load_anomalies(self, job_id=run["job_id"],  # type: ignore[arg-type]
+        run = self.source.run(job_id)
+        return to_models(load_anomalies(self.source, job_id=run["job_id"],
                                         baseline_key=run["baseline_key"],
                                         include_acknowledged=True))
 
@@ -97,19 +107,19 @@ class AnalyticsAPI:
         """Acknowledge an anomaly (kept in the actions table). NotFoundError if unknown."""
         from orcaops.analytics.anomalies import ack
 
-        return ack(self, id, resolution)
+        return ack(self.source, id, resolution)
 
     def flaky(self) -> pl.DataFrame:
         """Keys currently flaky (both outcomes on one commit, frequent flips)."""
         from orcaops.analytics.flaky import load_flaky
 
-        return load_flaky(self)  # type: ignore[arg-type]
+        return load_flaky(self.source)
 
     def predict(self, image: str | None, command: str | list[str]) -> Prediction:
         """Duration (estimate, range, confidence), memory need and failure risk with reasons."""
         from orcaops.analytics.predict import predict
 
-        return predict(self, image, command)  # type: ignore[arg-type]
+        return predict(self.source, image, command)
 
     def forecast(self, metric: str = "runs", horizon: str = "7d",
                  key: str | None = None) -> pl.DataFrame:
@@ -123,13 +133,13 @@ class AnalyticsAPI:
         """
         from orcaops.analytics.forecast import forecast
 
-        return forecast(self, metric, horizon, key)  # type: ignore[arg-type]
+        return forecast(self.source, metric, horizon, key)
 
     def peak_times(self, horizon: str = "7d", top: int = 5) -> pl.DataFrame:
         """The busiest hours ahead by forecast runs per hour."""
         from orcaops.analytics.forecast import peak_times
 
-        return peak_times(self, horizon, top)  # type: ignore[arg-type]
+        return peak_times(self.source, horizon, top)
 
     def diff(self, job_id: str, other: str | None = None) -> RunDiff:
         """Two runs side by side and the log lines new in ``job_id``.
@@ -144,25 +154,25 @@ class AnalyticsAPI:
         """
         from orcaops.analytics.diff import load_diff
 
-        return load_diff(self, job_id, other)  # type: ignore[arg-type]
+        return load_diff(self.source, job_id, other)
 
     def recommendations(self, include_closed: bool = False) -> list[Recommendation]:
         """Recommendations with evidence; dismissed/applied ones only with include_closed."""
         from orcaops.analytics.recommendations import load_recommendations
 
-        return load_recommendations(self, include_closed)  # type: ignore[arg-type]
+        return load_recommendations(self.source, include_closed)
 
     def dismiss_recommendation(self, id: str) -> Recommendation:  # noqa: A002
         """Dismiss a recommendation (it stops being listed). NotFoundError if unknown."""
         from orcaops.analytics.recommendations import decide
 
-        return decide(self, id, "dismiss")
+        return decide(self.source, id, "dismiss")
 
     def apply_recommendation(self, id: str) -> Recommendation:  # noqa: A002
         """Mark a recommendation applied. NotFoundError if unknown."""
         from orcaops.analytics.recommendations import decide
 
-        return decide(self, id, "apply")
+        return decide(self.source, id, "apply")
 
     def series_anomalies(self, job_id: str | None = None, key: str | None = None,
                          column: str | None = None, threshold: float = 5.0) -> pl.DataFrame:
@@ -176,5 +186,5 @@ class AnalyticsAPI:
         """
         from orcaops.analytics.series import series_anomalies
 
-        return series_anomalies(self, job_id=job_id, key=key, column=column,
+        return series_anomalies(self.source, job_id=job_id, key=key, column=column,
                                 threshold=threshold)

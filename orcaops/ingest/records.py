@@ -1,6 +1,6 @@
 """The JSON Lines import format (DESIGN.md §3): one decoded line → a validated run.
 
-Each check raises :class:`~orcaops.errors.InputError` saying what is wrong and where in the
+Each check raises :class:`~orcaops.core.errors.InputError` saying what is wrong and where in the
 record (``logs[3].ts: ...``); the importer adds the file and line. Secrets in the environment
 and the command are redacted here, before anything is stored.
 """
@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from orcaops.errors import InputError
-from orcaops.models import STATUSES, EnvironmentSnapshot, ResourceUsage, RunRecord
+from orcaops.core.errors import InputError
+from orcaops.core.models import EnvironmentSnapshot, ResourceUsage, RunRecord
+from orcaops.core.vocabulary import STATUSES
 from orcaops.warehouse.rows import SAMPLE_FIELDS
 
 RUN_FIELDS = frozenset({
