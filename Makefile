@@ -6,13 +6,17 @@ RUNS ?= 20000
 
 .PHONY: install demo test typecheck bench eval report notebooks clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed orcaops/query/_lalr.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+
+# The search parser's tables, built once from grammar.lark (orcaops/query/standalone.py).
+orcaops/query/_lalr.py: orcaops/query/grammar.lark orcaops/query/build_parser.py $(VENV)/.installed
+	$(BIN)/python -m orcaops.query.build_parser
 
 # A realistic history, a real job, and a search over both.
 demo: install

@@ -9,12 +9,13 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from orcaops.core.config import Settings, analysis_now, parse_instant
+from orcaops.core import units
+from orcaops.core.config import Settings, analysis_now
 from orcaops.core.errors import InputError
 
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 SEVERITIES = ("info", "warning", "critical")
+# Spans beyond this (a century) are typos, and overflow datetime arithmetic.
+MAX_SPAN_SECONDS = 100 * 365 * 86400
 
 
 class Frames(Protocol):
@@ -43,16 +44,19 @@ def stable_id(*parts: str) -> str:
 
 
 def parse_span(text: str, what: str = "horizon") -> timedelta:
-    """``90s``, ``30m``, ``24h``, ``7d``, ``2w`` as a timedelta.
+    """``90s``, ``30m``, ``24h``, ``7d``, ``2w``, ``1h30m`` as a timedelta (``core.units``).
 
     Raises:
         InputError: anything else, naming the accepted forms.
     """
-    m = _SPAN.match(str(text))
-    if not m or float(m.group(1)) <= 0:
+    try:
+        seconds = units.parse_duration(str(text).strip().lower())
+    except units.BadValue:
+        seconds = 0.0
+    if seconds <= 0 or not any(c.isalpha() for c in str(text)) or seconds > MAX_SPAN_SECONDS:
         raise InputError(f"bad {what} {text!r}: use a number and a unit, like 90s, 30m, "
-                         "24h, 7d or 2w")
-    return timedelta(seconds=float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()])
+                         "24h, 7d, 2w or 1h30m")
+    return timedelta(seconds=seconds)
 
 
 def parse_when(value: str | date | datetime | None, what: str,
@@ -71,7 +75,7 @@ def parse_when(value: str | date | datetime | None, what: str,
     text = str(value).strip()
     if text.startswith("-"):
         return (now or utcnow()) - parse_span(text[1:], what)
-    parsed = parse_instant(text)
+    parsed = units.parse_iso(text)
     if parsed is None:
         raise InputError(f"bad {what} {value!r}: use a date (2026-11-01), an ISO timestamp "
                          "or a relative time like -7d or -24h")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from orcaops.core.units import parse_iso
+
 DEFAULT_HOME = "~/.orcaops"
 NOW_VARIABLE = "ORCAOPS_NOW"
 
@@ -24,23 +26,13 @@ def analysis_now() -> datetime:
     raw = os.environ.get(NOW_VARIABLE, "").strip()
     if not raw:
         return datetime.now(timezone.utc)
-    moment = parse_instant(raw)
+    moment = parse_iso(raw)
     if moment is None:
         from orcaops.core.errors import InputError
 
         raise InputError(f"bad {NOW_VARIABLE}={raw!r}: use an ISO timestamp such as "
                          "2026-11-20T12:00:00Z, or unset it to use the clock")
     return moment
-
-
-def parse_instant(text: str) -> datetime | None:
-    """An ISO date or timestamp (``Z`` allowed) as an aware UTC-based datetime; None if it
-    is not one. A value without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:

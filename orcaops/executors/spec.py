@@ -14,17 +14,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from orcaops.core import units
 from orcaops.core.errors import InputError
 
-_MEMORY_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Docker refuses limits below 6 MiB; saying so here beats a daemon error after create.
 MIN_MEMORY_BYTES = 6 * 1024**2
 
 
 def parse_memory(value: str | int) -> int:
-    """Parse a memory size the way ``docker run --memory`` does.
+    """Parse a memory size the way ``docker run --memory`` does (``orcaops.core.units``).
 
     Args:
         value: ``"512m"``, ``"1g"``, ``"256k"``, ``"2GB"``, plain bytes (``"1048576"``) or an int.
@@ -40,10 +39,11 @@ def parse_memory(value: str | int) -> int:
     if isinstance(value, int):
         size = value
     else:
-        match = _MEMORY_RE.match(str(value))
-        if not match:
-            raise InputError(f"invalid memory size {value!r}: expected e.g. 512m, 1g, 256k")
-        size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+        try:
+            size = int(units.parse_size(str(value), bare_unit="b"))
+        except units.BadValue:
+            raise InputError(f"invalid memory size {value!r}: expected e.g. 512m, 1g, "
+                             "256k") from None
     if size <= 0:
         raise InputError(f"invalid memory size {value!r}: must be greater than 0")
     return size

@@ -12,17 +12,21 @@ from typing import TYPE_CHECKING, Any
 from orcaops.core.errors import QueryError
 from orcaops.query import ast
 from orcaops.query.fields import value_hint
-from orcaops.query.standalone import load
+from orcaops.query.standalone import lark_parser, load
 
+_lalr = load()
 if TYPE_CHECKING:  # the same classes, from lark itself, for the type checker
     from lark import Lark, Token, Transformer, Tree
     from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedInput,
                                  UnexpectedToken)
-else:
-    _lalr = load()
+elif _lalr is not None:  # the module built at install (orcaops.query.standalone)
     Lark, Token, Transformer, Tree = _lalr.Lark, _lalr.Token, _lalr.Transformer, _lalr.Tree
     LarkError, UnexpectedInput = _lalr.LarkError, _lalr.UnexpectedInput
     UnexpectedCharacters, UnexpectedToken = _lalr.UnexpectedCharacters, _lalr.UnexpectedToken
+else:
+    from lark import Lark, Token, Transformer, Tree
+    from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedInput,
+                                 UnexpectedToken)
 
 MAX_QUERY_LENGTH = 10_000
 # Words, phrases and values a query may hold: each is a predicate DuckDB evaluates per run
@@ -46,10 +50,9 @@ _TOKEN_WORDS = {
 
 @functools.cache
 def _parser() -> Lark:
-    # lark's standalone module for grammar.lark (orcaops.query.standalone): the tables are
-    # built already, and importing it costs a cold CLI call a quarter of what importing lark
-    # and loading cached tables did.
-    return load().Lark_StandAlone()  # type: ignore[no-any-return]
+    # The standalone module built at install has the tables ready and imports in a quarter of
+    # lark's time; without it, lark itself.
+    return _lalr.Lark_StandAlone() if _lalr is not None else lark_parser()
 
 
 def parse_query(text: str) -> ast.Node:

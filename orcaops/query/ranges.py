@@ -11,7 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from orcaops.core.vocabulary import LEVELS, level_name, levels_between
-from orcaops.query import ast, fields, values
+from orcaops.core import units
+from orcaops.query import ast, fields
 from orcaops.query.context import Context
 from orcaops.query.fields import Field
 from orcaops.query.sql import Sql
@@ -21,13 +22,13 @@ from orcaops.query.template import col, fmt, param
 _OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "="}
 
 _PARSERS: dict[str, Callable[[str, datetime], Any]] = {
-    fields.INTEGER: lambda text, now: values.parse_integer(text),
-    fields.NUMBER: lambda text, now: values.parse_number(text),
-    fields.DURATION: lambda text, now: values.parse_duration(text),
-    fields.MEMORY: lambda text, now: values.parse_memory(text),
-    fields.DATE: values.parse_day,
-    fields.AFTER: values.parse_instant,
-    fields.BEFORE: values.parse_instant,
+    fields.INTEGER: lambda text, now: units.parse_integer(text),
+    fields.NUMBER: lambda text, now: units.parse_number(text),
+    fields.DURATION: lambda text, now: units.parse_duration(text),
+    fields.MEMORY: lambda text, now: units.parse_memory(text),
+    fields.DATE: units.parse_day,
+    fields.AFTER: units.parse_instant,
+    fields.BEFORE: units.parse_instant,
 }
 KINDS = frozenset(_PARSERS)
 
@@ -80,7 +81,7 @@ def parse(ctx: Context, name: str, kind: str, word: ast.Word) -> int | float | d
     """Parse one value of ``kind``; a QueryError naming the field and forms if it fails."""
     try:
         parsed: int | float | date | datetime = _PARSERS[kind](word.raw, ctx.now)
-    except values.BadValue:
+    except units.BadValue:
         raise ctx.bad_value(name, kind, word.raw, word.pos) from None
     return parsed
 

@@ -22,7 +22,6 @@ RUN_COLUMNS = ("job_id", "status", "image", "command", "baseline_key", "started_
                "finished_at", "duration_s", "exit_code", "log_lines", "n_error", "n_warn",
                "failure_category", "first_error", "error_fingerprint", "triggered_by",
                "intent", "tags", "memory_peak_mb", "estimated_cost_usd")
-_SPAN_ONLY = re.compile(r"^\s*\d+(?:\.\d+)?\s*[smhdw]\s*$", re.IGNORECASE)
 
 
 class SQLSource(Protocol):
@@ -48,7 +47,7 @@ def resolve_since(since: str | date | datetime | None, now: datetime | None = No
     """
     if isinstance(since, str) and since.strip().lower() in ("", "all"):
         return None
-    if isinstance(since, str) and _SPAN_ONLY.match(since):
+    if isinstance(since, str) and since.strip()[:1].isdigit():  # a bare span: 30d, 1h30m
         return (now or analysis_now()) - parse_span(since, "--since")
     return parse_when(since, "--since", now)
 

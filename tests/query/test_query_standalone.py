@@ -1,7 +1,6 @@
-"""The query parser runs on lark's standalone module for grammar.lark, generated into the
-user's cache directory on first use (orcaops.query.standalone): it parses exactly as lark
-does, is reused across processes without importing lark, and survives a cache that cannot be
-written or is damaged."""
+"""The query parser runs on lark's standalone module for grammar.lark, built at install time
+(orcaops.query.build_parser): it parses exactly as lark does, a query imports no lark and
+writes nothing, and a missing, stale or damaged module falls back to lark itself."""
 
 from __future__ import annotations
 
@@ -56,40 +55,43 @@ def test_same_parse_as_lark_on_generated_text(fresh, text):
 
 
 def test_the_regex_package_is_not_imported():
-    assert standalone.load()._has_regex is False
+    module = standalone.load()
+    assert module is not None, "run `make install` (python -m orcaops.query.build_parser)"
+    assert module._has_regex is False
 
 
-def _cold_parse(cache_home: Path) -> list[str]:
-    """In a new process with ``cache_home`` as XDG_CACHE_HOME: parse a query, then list
-    what of lark got imported and the cache's files."""
-    code = ("import sys; from orcaops.query import parse_query; parse_query('status:failed a'); "
+def _cold_parse(cache_home: Path, *, hide_built: bool = False) -> str:
+    """In a new process with ``cache_home`` as XDG_CACHE_HOME and TMPDIR: parse a query,
+    then print what of lark got imported (and parse again, which must give the same tree)."""
+    hide = ("import importlib.abc, sys\n"
+            "class Hide(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'orcaops.query._lalr': raise ImportError(name)\n"
+            "sys.meta_path.insert(0, Hide())\n") if hide_built else ""
+    code = (hide + "import sys\nfrom orcaops.query import parse_query\n"
+            "assert parse_query('status:failed a') == parse_query('status:failed a')\n"
             "print(sorted(m for m in sys.modules if m == 'lark' or m.startswith('lark.')))")
-    env = dict(os.environ, XDG_CACHE_HOME=str(cache_home))
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache_home), TMPDIR=str(cache_home))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True)
-    return [out.stdout.strip()]
+    return out.stdout.strip()
 
 
-def test_generated_once_then_imported_without_lark(tmp_path: Path) -> None:
-    first = _cold_parse(tmp_path)
-    made = sorted((tmp_path / "orcaops").glob("orcaops_query_lalr_*.py"))
-    assert len(made) == 1 and first != ["[]"]  # the first process needed lark to build it
-    assert _cold_parse(tmp_path) == ["[]"]  # the next ones only import the cached module
-    assert sorted((tmp_path / "orcaops").glob("orcaops_query_lalr_*.py")) == made
+def test_a_query_imports_no_lark_and_writes_nothing(tmp_path: Path) -> None:
+    assert _cold_parse(tmp_path) == "[]"
+    assert list(tmp_path.iterdir()) == []  # no generated code, no cache, anywhere we can see
 
 
-def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path) -> None:
-    _cold_parse(tmp_path)
-    (made,) = (tmp_path / "orcaops").glob("orcaops_query_lalr_*.py")
-    made.write_text("this is not python(", encoding="utf-8")
-    for pyc in (tmp_path / "orcaops").rglob("*.pyc"):
-        pyc.unlink()
-    _cold_parse(tmp_path)  # parses anyway
-    assert _cold_parse(tmp_path) == ["[]"]  # and the file was made whole again
+def test_without_the_built_module_lark_itself_parses(tmp_path: Path) -> None:
+    assert "lark" in _cold_parse(tmp_path, hide_built=True)
+    assert not list(tmp_path.rglob("*.py"))  # lark's cache holds tables, not code
 
 
-def test_an_unwritable_cache_builds_in_memory(tmp_path: Path) -> None:
-    blocked = tmp_path / "file-not-folder"
-    blocked.write_text("x")
-    assert _cold_parse(blocked) != ["[]"]  # built with lark, in memory
-    assert not blocked.is_dir()
+def test_a_stale_module_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orcaops.query import build_parser
+
+    built = build_parser.build(tmp_path / "_lalr.py")
+    text = built.read_text("utf-8")
+    assert f"ORCAOPS_GRAMMAR_KEY = {standalone.key()!r}" in text
+    monkeypatch.setattr(standalone, "key", lambda: "another-grammar")
+    assert standalone.load() is None  # built for another grammar: lark itself parses

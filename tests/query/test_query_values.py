@@ -9,7 +9,7 @@ import pytest
 
 from orcaops.query import compile_sort
 from orcaops.query.patterns import check_regex, to_pattern
-from orcaops.query.values import (
+from orcaops.core.units import (
     BadValue,
     parse_day,
     parse_duration,

@@ -1,7 +1,15 @@
-"""Parsing typed values: numbers, durations, memory sizes, dates.
+"""The one parser of numbers, durations, sizes and instants: search values, CLI options,
+HTTP and MCP parameters, executor limits all read through it.
 
-Each parser takes the value as typed and returns a Python value to bind as a parameter, or
-raises :class:`BadValue`; the compiler adds the field, position and accepted forms.
+Each parser takes the text as typed and returns a Python value, or raises :class:`BadValue`;
+callers add what the value was for (the query compiler: field and position; options: their
+name) and the accepted forms.
+
+- Durations: a bare number of seconds, or ``500ms 90s 5m 2h 1d 1w`` and sums like ``1h30m``.
+- Sizes: binary units ``b k kb kib m mb g gb t tb`` (1GB = 1024MB); a bare number is in the
+  caller's unit (MB in search, bytes for ``--memory`` as ``docker run`` reads it).
+- Instants: ``2026-01-01`` (00:00 UTC), ISO timestamps (naive means UTC), ``-7d`` or
+  ``-1h30m`` before now, ``now``, ``today``, ``yesterday``.
 """
 
 from __future__ import annotations
@@ -52,12 +60,26 @@ def parse_duration(text: str) -> float:
 
 def parse_memory(text: str) -> float:
     """Megabytes: a bare number is MB; ``512KB 64MB 2GB`` are binary (1GB = 1024MB)."""
+    return parse_size(text, bare_unit="mb") / 1024**2
+
+
+def parse_size(text: str, *, bare_unit: str = "b") -> float:
+    """Bytes: ``512k``, ``64MB``, ``2GiB`` (binary units); a bare number is in ``bare_unit``."""
+    text = text.strip()
     if _NUMBER.fullmatch(text) and not text.startswith(("+", "-")):
-        return _finite(float(text), text)
+        return _finite(float(text) * _MEMORY_UNITS[bare_unit] * 1024**2, text)
     match = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)", text.lower())
     if not match or match.group(2) not in _MEMORY_UNITS:
         raise BadValue(text)
-    return _finite(float(match.group(1)) * _MEMORY_UNITS[match.group(2)], text)
+    return _finite(float(match.group(1)) * _MEMORY_UNITS[match.group(2)] * 1024**2, text)
+
+
+def parse_iso(text: str) -> datetime | None:
+    """An ISO date or timestamp (``Z`` allowed) in UTC, or None if the text is not one."""
+    try:
+        return _parse_iso(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except BadValue:
+        return None
 
 
 def parse_instant(text: str, now: datetime) -> datetime:
