@@ -1,4 +1,4 @@
-"""Failure analysis for ``orcaops debug`` and the failure knowledge base (DESIGN.md §8).
+"""Failure analysis for ``orcaops debug`` and the failure knowledge base.
 
 Both functions take plain data (a run row, DataFrames) so the warehouse stays the only place
 that queries: it passes the run's log lines, earlier runs with the same ``error_fingerprint``

@@ -1,4 +1,4 @@
-"""The ``orcaops`` command: a thin layer over the library (DESIGN.md §6).
+"""The ``orcaops`` command: a thin layer over the library.
 
 Each command reads its options, calls one library function and renders the result. Library
 errors (``OrcaOpsError``) are turned into a message on stderr and an exit code here, in one
@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 
     app: typer.Typer
 
-# Command modules, each adding its commands to `app`; imported when the CLI starts.
-COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.run",
-                   "orcaops.cli.logs", "orcaops.cli.analytics", "orcaops.cli.serve",
-                   "orcaops.cli.report")
+# Every module of this package is one or the other: a command module adds its commands to
+# `app` when imported (at start, by `_register`); a helper module adds none. A module in
+# neither list stops the CLI at start, so a command cannot be dropped by forgetting a line.
+COMMAND_MODULES = ("data", "runs", "run", "logs", "analytics", "serve", "report")
+HELPER_MODULES = ("common", "completion", "fastpath", "interactive", "maintenance_text",
+                  "options", "pairs", "root", "rundiff", "runsearch")
 
 
 def __getattr__(name: str) -> Any:
@@ -36,8 +38,15 @@ def __getattr__(name: str) -> Any:
 
 
 def _register() -> None:
+    from pathlib import Path
+
+    found = {p.stem for p in Path(__file__).parent.glob("*.py") if p.stem != "__init__"}
+    unknown = found - set(COMMAND_MODULES) - set(HELPER_MODULES)
+    if unknown:
+        raise RuntimeError(f"orcaops.cli: {', '.join(sorted(unknown))} is in neither "
+                           "COMMAND_MODULES nor HELPER_MODULES (orcaops/cli/__init__.py)")
     for name in COMMAND_MODULES:
-        importlib.import_module(name)
+        importlib.import_module(f"orcaops.cli.{name}")
 
 
 def _queries_as_arguments(argv: list[str]) -> list[str]:

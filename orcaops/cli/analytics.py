@@ -1,5 +1,5 @@
 """``orcaops metrics | baselines | anomalies | flaky | forecast | predict | recommendations``:
-the analytics commands (DESIGN.md §6). Thin: each calls one Warehouse method."""
+the analytics commands. Thin: each calls one Warehouse method."""
 
 from __future__ import annotations
 

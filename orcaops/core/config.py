@@ -99,7 +99,7 @@ class Settings:
     vacuum_retention_hours: int = 1
     # Delta log entries older than this are removed by `compact` (after a checkpoint).
     log_retention: str = "interval 1 hours"
-    # EMA smoothing for baselines (Sprint 06 §1.2: 0.1 slow, 0.3 fast).
+    # EMA smoothing for baselines.
     ema_alpha: float = 0.1
     # A baseline needs this many successful runs before it is trusted.
     baseline_min_samples: int = 5

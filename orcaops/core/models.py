@@ -67,7 +67,7 @@ class _Model(BaseModel):
 
 
 class ResourceUsage(_Model):
-    """What a run consumed (Sprint 03 §1.2)."""
+    """What a run consumed."""
 
     cpu_seconds: float | None = None
     memory_peak_mb: float | None = None
@@ -78,7 +78,7 @@ class ResourceUsage(_Model):
 
 
 class EnvironmentSnapshot(_Model):
-    """Where a run ran (Sprint 03 §1.3); env values are sanitized before they get here."""
+    """Where a run ran; env values are sanitized before they get here."""
 
     image_digest: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
@@ -174,7 +174,7 @@ class RunRecord(_Model):
 
 
 class LogEntry(_Model):
-    """One parsed log line (Sprint 03 §2.1)."""
+    """One parsed log line."""
 
     line_number: int
     message: str
@@ -203,7 +203,7 @@ class ResourceSample(_Model):
 
 
 class JobSummary(_Model):
-    """A human-readable account of one run (Sprint 03 §3.1)."""
+    """A human-readable account of one run."""
 
     job_id: str
     one_liner: str
@@ -241,7 +241,7 @@ class RunDiff(_Model):
 
 
 class PerformanceBaseline(_Model):
-    """What is normal for one ``baseline_key`` (Sprint 06 §1.1)."""
+    """What is normal for one ``baseline_key``."""
 
     key: str
     sample_count: int
@@ -263,7 +263,7 @@ class PerformanceBaseline(_Model):
 
 
 class Anomaly(_Model):
-    """Something that deviates from what is normal (Sprint 06 §2.2)."""
+    """Something that deviates from what is normal."""
 
     id: str
     job_id: str
@@ -281,7 +281,7 @@ class Anomaly(_Model):
 
 
 class Recommendation(_Model):
-    """An improvement with the evidence for it (Sprint 06 §3.1)."""
+    """An improvement with the evidence for it."""
 
     id: str
     type: str
@@ -296,7 +296,7 @@ class Recommendation(_Model):
 
 
 class FailurePattern(_Model):
-    """A known kind of failure and how to fix it (Sprint 06 §6.1)."""
+    """A known kind of failure and how to fix it."""
 
     id: str
     pattern: str
@@ -309,7 +309,7 @@ class FailurePattern(_Model):
 
 
 class DurationPrediction(_Model):
-    """How long a job is expected to take (Sprint 06 §4.1)."""
+    """How long a job is expected to take."""
 
     estimated_seconds: float
     confidence: float

@@ -1,4 +1,4 @@
-"""Import runs from JSON Lines (DESIGN.md §3): one run per line, batched commits.
+"""Import runs from JSON Lines (README, "Import format"): one run per line, batched commits.
 
 A bad line is reported with its line number and the rest still imports; a job_id already in
 the warehouse is skipped (or overwritten with ``replace``), so a retried import completes

@@ -1,4 +1,4 @@
-"""The JSON Lines import format (DESIGN.md §3): one decoded line → a validated run.
+"""The JSON Lines import format (README, "Import format"): one decoded line → a validated run.
 
 Each check raises :class:`~orcaops.core.errors.InputError` saying what is wrong and where in the
 record (``logs[3].ts: ...``); the importer adds the file and line. Secrets in the environment

@@ -1,4 +1,4 @@
-"""The failure category of a failed run (DESIGN.md §8)."""
+"""The failure category of a failed run."""
 
 from __future__ import annotations
 

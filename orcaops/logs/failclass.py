@@ -1,4 +1,4 @@
-"""The failure category of a root-cause block (DESIGN.md §8), from what failed.
+"""The failure category of a root-cause block, from what failed.
 
 Decided from the block's text (what is missing, what broke), the kind of evidence that made it
 the root cause (a test framework's failure section, a compiler diagnostic, an exception) and

@@ -1,6 +1,6 @@
 """The knowledge base of known failures: what a log line means and how to fix it.
 
-Patterns are data (DESIGN.md §8, Sprint 06 §6.1): a regex, a category and solutions in which
+Patterns are data: a regex, a category and solutions in which
 ``{1}``, ``{2}``... are replaced by the regex's groups. Order matters: the first pattern that
 matches a run's root-cause line decides its category, so specific patterns come first.
 """

@@ -1,4 +1,4 @@
-"""Secret redaction for log lines and environments (DESIGN.md §7: secrets never reach storage).
+"""Secret redaction for log lines and environments (secrets never reach storage).
 
 Two kinds of evidence mark a secret: its *shape* (an AWS key id, a GitHub token, a JWT, a URL
 with a password, a PEM private key) and its *name* (``password=…``, ``API_KEY``). Shapes are

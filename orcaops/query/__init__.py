@@ -1,4 +1,4 @@
-"""The OrcaOps search language (DESIGN.md §4): ``status:failed image:python* duration:>60``.
+"""The OrcaOps search language (docs/QUERY.md): ``status:failed image:python* duration:>60``.
 
 Pipeline: ``grammar.lark`` → :func:`parse_query` (a syntax tree of ``orcaops.query.ast``
 nodes) → :func:`compile_query` (a WHERE expression over the ``runs`` view with ``?``

@@ -1,4 +1,4 @@
-"""Arrow schemas of the three tables. Column names are public (DESIGN.md §2)."""
+"""Arrow schemas of the three tables. Column names are public (README, "Tables")."""
 
 from __future__ import annotations
 

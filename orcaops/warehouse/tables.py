@@ -4,7 +4,7 @@ This is the one boundary where deltalake errors become ``WarehouseError``. Write
 machine queue on a file lock (``commit_lock``) instead of racing Delta's optimistic
 concurrency; a commit that still loses a race (another host, an object store) is retried with
 backoff. Table handles are opened fresh for each operation: long-lived handles made every
-commit slower as the log grew (DESIGN.md §2).
+commit slower as the log grew (README, "Tables").
 """
 
 from __future__ import annotations
