@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 

@@ -7,7 +7,6 @@ are one process over seconds: a spike and its echo a few samples later are one e
 
 from __future__ import annotations
 
-from typing import Any
 
 import polars as pl
 

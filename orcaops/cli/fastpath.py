@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from orcaops.cli.common import DEFAULT_FORMAT, DEFAULT_LIMIT
-from orcaops.cli.runsearch import DEFAULT_SORT, run_search
+from orcaops.cli.runsearch import run_search
+from orcaops.core.vocabulary import DEFAULT_SORT
 
 # Click's shell-completion request (``_ORCAOPS_COMPLETE=...``): typer answers it.
 COMPLETE_VAR = "_ORCAOPS_COMPLETE"

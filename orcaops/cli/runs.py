@@ -10,7 +10,8 @@ import typer
 from orcaops.cli import app
 from orcaops.cli.common import console, emit, out, printable, warehouse
 from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
-from orcaops.cli.runsearch import DEFAULT_SORT, run_search
+from orcaops.cli.runsearch import run_search
+from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.core.errors import InputError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Search and inspect runs.")
@@ -33,7 +34,7 @@ def search(
     interactive: bool = typer.Option(False, "--interactive", "-i",
                                      help="Type queries and refine them."),
 ) -> None:
-    """Search runs with the query language (fields, wildcards, ranges: see README, Search).
+    """Search runs with the query language (fields, values, levels, errors: docs/QUERY.md).
 
     Example: orcaops runs search "status:failed image:python* duration:>60" --facets
     """

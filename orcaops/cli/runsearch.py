@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orcaops.cli.common import check_format, emit, out, reader, show_result, warehouse
-from orcaops.core.vocabulary import DEFAULT_SORT
 
 if TYPE_CHECKING:
     from orcaops.cli.common import Ctx

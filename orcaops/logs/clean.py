@@ -71,28 +71,6 @@ def clean_expr(col: str) -> pl.Expr:
                           ).otherwise(c)
 
 
-def clean_series(lines: pl.Series) -> pl.Series:
-    """:func:`clean_expr` over a Series, skipping the regex passes a run does not need.
-
-    Most runs have no ``\r`` or no escapes at all; two substring scans are far cheaper than
-    the regex replacements they avoid.
-
-    Args:
-        lines: Raw lines.
-
-    Returns:
-        The cleaned lines.
-    """
-    hit = lines.str.contains("\r", literal=True)
-    for mark in ("\x1b", "\x9b", "travis_", "##["):
-        hit = hit | lines.str.contains(mark, literal=True)
-    dirty = hit.arg_true()
-    if dirty.len() == 0:
-        return lines
-    fixed = pl.DataFrame({"raw": lines.gather(dirty)}).select(clean_expr("raw"))["raw"]
-    return lines.scatter(dirty, fixed)
-
-
 def needs_cleaning(line: str) -> bool:
     """Whether :func:`clean_line` can change the line (cheap substring tests)."""
     return ("\r" in line or "\x1b" in line or "\x9b" in line or "travis_" in line

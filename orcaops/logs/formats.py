@@ -159,6 +159,3 @@ def register(fmt: LogFormat, before: str | None = None) -> None:
     FORMATS.insert(names.index(before) if before in names else len(FORMATS), fmt)
 
 
-def any_format_regex() -> str:
-    """One regex matching a line any registered format matches (a cheap first pass)."""
-    return "|".join(f"(?:{re.sub(r'[(][?]P<[a-z_]+>', '(?:', f.regex)})" for f in FORMATS)

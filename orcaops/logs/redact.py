@@ -254,28 +254,3 @@ def prefilter_exprs(col: str) -> list[pl.Expr]:
             c.str.contains(SHAPE_HINT_RE).alias("shape")]
 
 
-def redact_lines(lines: pl.Series, secrets: Sequence[str] = ()) -> pl.Series:
-    """Redact a column of lines (the vectorised twin of :func:`redact_text` per line).
-
-    Literal secrets are replaced in Rust; the credential-shape rules run in Python only on
-    lines that pass :data:`PREFILTER_RE`, so ordinary output costs one regex pass.
-
-    Args:
-        lines: Cleaned lines.
-        secrets: Literal values to mask.
-
-    Returns:
-        The redacted lines, same length and order.
-    """
-    lits = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-    if lits:
-        lines = lines.str.replace_many(lits, [REDACTED] * len(lits))
-    if lines.str.contains("PRIVATE KEY", literal=True).any():
-        values = lines.to_list()
-        _redact_pem_rows(values)
-        lines = pl.Series(lines.name, values, dtype=pl.String)
-    flagged = lines.str.contains(_PREFILTER_RUST).arg_true()
-    if flagged.len() == 0:
-        return lines
-    fixed = [_redact_line(v) for v in lines.gather(flagged).to_list()]
-    return lines.scatter(flagged, pl.Series(fixed, dtype=pl.String))

@@ -7,7 +7,6 @@ for, and only ever binds values as parameters.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol

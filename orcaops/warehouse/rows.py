@@ -92,10 +92,6 @@ class RunBatch:
     def job_ids(self) -> list[str]:
         return [r["job_id"] for r in self.runs]
 
-    @property
-    def log_line_count(self) -> int:
-        return len(self.logs["job_id"])
-
     def add(self, run: RunRecord, parsed: ParsedLog | None = None,
             samples: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
         """Add one run with its parsed log and samples; returns the runs row."""

@@ -126,7 +126,3 @@ def duckdb_type(t: pa.DataType) -> str:
     return _DUCK_TYPES[t]
 
 
-def empty_select_sql(schema: pa.Schema) -> str:
-    """A SELECT with the table's columns and no rows: what an empty table answers."""
-    cols = ", ".join(f"CAST(NULL AS {duckdb_type(f.type)}) AS \"{f.name}\"" for f in schema)
-    return f"SELECT {cols} WHERE false"
