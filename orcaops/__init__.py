@@ -17,7 +17,13 @@ __all__ = ["open", "run", "Warehouse", "SearchResult", "RunRecord", "OrcaOpsErro
 
 if TYPE_CHECKING:
     from orcaops.api import Warehouse, open
-    from orcaops.core.errors import ExecutorError, InputError, OrcaOpsError, QueryError, WarehouseError
+    from orcaops.core.errors import (
+        ExecutorError,
+        InputError,
+        OrcaOpsError,
+        QueryError,
+        WarehouseError,
+    )
     from orcaops.core.models import RunRecord
     from orcaops.warehouse.search import SearchResult
 
@@ -59,8 +65,8 @@ def run(image: str | None = None, command: str | list[str] = "", *, tags: list[s
         **spec: more JobSpec fields (env, mounts, workdir, memory, cpus, parent_job_id…).
     """
     from orcaops.api import open as open_warehouse
-    from orcaops.executors import JobSpec, run_job
     from orcaops.core.models import command_argv
+    from orcaops.executors import JobSpec, run_job
 
     argv = command_argv(command)
     job = JobSpec(image=image, command=argv, tags=tags or [], intent=intent, timeout=timeout,

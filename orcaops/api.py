@@ -7,8 +7,8 @@ Warehouse holds and forwards to.
 
 from __future__ import annotations
 
-import os
 import functools
+import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +20,9 @@ from orcaops.core.errors import InputError, NotFoundError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
 from orcaops.query.plan import compile_search, facet_records
-from orcaops.warehouse.search import SearchResult, facet_frames, search_frames
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
+from orcaops.warehouse.search import SearchResult, facet_frames, search_frames
 from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
 
@@ -200,6 +200,10 @@ class Warehouse:
             where=where, where_params=params, grep=grep,
             levels=level_filter(level) if level else None, limit=limit))
 
+    def has_run(self, job_id: str) -> bool:
+        """Whether a run with exactly this job id is stored."""
+        return bool(self.reader.rows(*reads.run_exists_sql(job_id)))
+
     def samples(self, job_id: str) -> pl.DataFrame:
         """The resource samples of one run, in time order."""
         full = self.run(job_id)["job_id"]
@@ -240,8 +244,7 @@ class Warehouse:
             InputError: the job id is already stored and ``replace`` is false, or a number
                 does not fit its column, or metadata nests too deeply.
         """
-        from orcaops.ingest.importer import ParsedRun, add_parsed
-        from orcaops.ingest.records import check_run
+        from orcaops.ingest.prepare import ParsedRun, add_parsed, check_run
         from orcaops.warehouse.rows import RunBatch
 
         check_run(run)

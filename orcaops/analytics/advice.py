@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from orcaops.logs.knowledge import fill, match_patterns
 from orcaops.core.models import FailurePattern
+from orcaops.logs.knowledge import fill, match_patterns
 
 _SLOT = re.compile(r"\{\d+\}")
 

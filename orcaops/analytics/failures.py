@@ -16,10 +16,10 @@ import polars as pl
 
 from orcaops.analytics.advice import known_fixes
 from orcaops.analytics.summary import _analysis, build_summary, logs_frame
+from orcaops.core.models import FailurePattern, RunDiff
 from orcaops.logs.knowledge import BUILTIN_PATTERNS
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.templates import WILDCARD, mask_text
-from orcaops.core.models import FailurePattern, RunDiff
 
 CONTEXT_BEFORE = 3
 MAX_ROOT_LINES = 40

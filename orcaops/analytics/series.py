@@ -7,7 +7,6 @@ are one process over seconds: a spike and its echo a few samples later are one e
 
 from __future__ import annotations
 
-
 import polars as pl
 
 from orcaops.analytics.common import Source

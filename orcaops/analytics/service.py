@@ -16,7 +16,13 @@ import polars as pl
 from orcaops.analytics.common import Source
 
 if TYPE_CHECKING:
-    from orcaops.core.models import Anomaly, PerformanceBaseline, Prediction, Recommendation, RunDiff
+    from orcaops.core.models import (
+        Anomaly,
+        PerformanceBaseline,
+        Prediction,
+        Recommendation,
+        RunDiff,
+    )
 
 When = str | date | datetime | None
 

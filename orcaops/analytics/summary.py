@@ -9,9 +9,9 @@ from typing import Any
 import polars as pl
 
 from orcaops.analytics.advice import solutions_for
+from orcaops.core.models import JobSummary
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.testresults import TestResults, parse_test_results
-from orcaops.core.models import JobSummary
 
 EMOJI = {"success": "✅", "failed": "❌", "timeout": "⏱️", "cancelled": "🚫", "error": "💥",
          "running": "🏃", "queued": "⏳"}

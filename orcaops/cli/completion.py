@@ -15,8 +15,8 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError, Validator
 
 from orcaops.core.errors import QueryError
-from orcaops.query import compile_query
 from orcaops.core.vocabulary import LEVELS, STATUSES
+from orcaops.query import compile_query
 from orcaops.query.fields import STATES, field_names
 from orcaops.query.refine import refine
 

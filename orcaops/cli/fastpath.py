@@ -112,8 +112,8 @@ def _freeze_imports() -> None:
     operating system reclaims them. DuckDB's objects are created after the freeze and are
     still collected: its bindings report any of theirs left alive at exit on stderr.
     """
-    import orcaops.query
     import orcaops.core.render
+    import orcaops.query
     import orcaops.warehouse.search  # noqa: F401
 
     gc.freeze()

@@ -11,8 +11,8 @@ from orcaops.cli import app
 from orcaops.cli.common import console, emit, out, printable, warehouse
 from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
 from orcaops.cli.runsearch import run_search
-from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.core.errors import InputError
+from orcaops.core.vocabulary import DEFAULT_SORT
 
 runs_app = typer.Typer(no_args_is_help=True, help="Search and inspect runs.")
 app.add_typer(runs_app, name="runs")

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-
 JobStatus = Literal["queued", "running", "success", "failed", "timeout", "cancelled", "error"]
 
 

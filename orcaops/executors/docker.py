@@ -22,15 +22,15 @@ import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from orcaops.core.errors import ExecutorError
+from orcaops.core.models import RunRecord, utcnow
 from orcaops.executors import docker_state
 from orcaops.executors.job import RunContext
-from orcaops.executors.record import Outcome, build_record, commit, wait_for_exit
+from orcaops.executors.record import Outcome, Recorder, build_record, commit, wait_for_exit
 from orcaops.executors.sampling import SampleSink, sample_docker, start_thread
 from orcaops.executors.signals import CancelToken
 from orcaops.executors.spec import JobSpec, parse_mount
 from orcaops.executors.spool import Spool
 from orcaops.executors.streams import LineCollector, follow_docker_stream
-from orcaops.core.models import RunRecord, utcnow
 
 LABEL_JOB = "orcaops.job_id"
 LABEL_SPOOL = "orcaops.spool"
@@ -89,7 +89,7 @@ def _connect(host: str) -> Engine:
     return Engine(control, streams)
 
 
-def run_docker(ctx: RunContext, wh: Any) -> RunRecord:
+def run_docker(ctx: RunContext, wh: Recorder) -> RunRecord:
     """Run ``ctx.spec`` in a new container, record it through ``wh`` and remove the container.
 
     Raises:
@@ -114,7 +114,7 @@ def run_docker(ctx: RunContext, wh: Any) -> RunRecord:
                             "is back") from e
 
 
-def _run_in_container(engine: Engine, ctx: RunContext, wh: Any, spool: Spool,
+def _run_in_container(engine: Engine, ctx: RunContext, wh: Recorder, spool: Spool,
                       meta: dict[str, Any]) -> RunRecord:
     try:
         container_id = _create(engine, ctx, spool)
@@ -237,7 +237,7 @@ def _halt(engine: Engine, container_id: str, reason: str, done: threading.Event)
         raise ExecutorError(f"container {container_id[:12]} did not stop after {reason}")
 
 
-def finish(engine: Engine, wh: Any, spool: Spool, meta: dict[str, Any], container_id: str,
+def finish(engine: Engine, wh: Recorder, spool: Spool, meta: dict[str, Any], container_id: str,
            collector: LineCollector, sink: SampleSink, ended: Outcome | str,
            token: CancelToken | None = None) -> RunRecord:
     """Inspect the ended container, store the run, then remove the container.

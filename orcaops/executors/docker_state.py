@@ -13,12 +13,12 @@ from docker.errors import DockerException, NotFound
 
 from orcaops.core.config import CostRates
 from orcaops.core.errors import ExecutorError
+from orcaops.core.models import EnvironmentSnapshot, ResourceUsage
 from orcaops.executors.record import Outcome, exit_outcome, resource_usage
 from orcaops.executors.sampling import MB, SampleSink
 from orcaops.executors.secrets import redact_env
 from orcaops.executors.signals import CancelToken
 from orcaops.executors.streams import parse_docker_time
-from orcaops.core.models import EnvironmentSnapshot, ResourceUsage
 
 _CONFIG_KEYS = ("Image", "Cmd", "Entrypoint", "WorkingDir", "User", "Hostname", "Labels",
                 "Tty", "OpenStdin")

@@ -20,9 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from orcaops.core.errors import InputError
+from orcaops.core.models import EnvironmentSnapshot, ResourceUsage, RunRecord, utcnow
 from orcaops.executors.job import RunContext
 from orcaops.executors.record import (
     Outcome,
+    Recorder,
     build_record,
     commit,
     exit_outcome,
@@ -34,7 +36,6 @@ from orcaops.executors.secrets import redact_env
 from orcaops.executors.spool import Spool
 from orcaops.executors.stale import group_identity
 from orcaops.executors.streams import LineCollector, read_pipe
-from orcaops.core.models import EnvironmentSnapshot, ResourceUsage, RunRecord, utcnow
 
 STOP_GRACE_S = 2.0
 DRAIN_S = 5.0
@@ -49,7 +50,7 @@ class _Exit:
         self.cpu_seconds: float | None = None
 
 
-def run_local(ctx: RunContext, wh: Any) -> RunRecord:
+def run_local(ctx: RunContext, wh: Recorder) -> RunRecord:
     """Run ``ctx.spec.command`` on this machine and record it through ``wh``.
 
     Raises:
@@ -85,7 +86,7 @@ def run_local(ctx: RunContext, wh: Any) -> RunRecord:
         spool.close()  # a no-op after a commit; otherwise frees the spool for recover
 
 
-def _supervise(ctx: RunContext, wh: Any, spool: Spool, meta: dict[str, Any],
+def _supervise(ctx: RunContext, wh: Recorder, spool: Spool, meta: dict[str, Any],
                proc: subprocess.Popen[bytes]) -> RunRecord:
     collector = LineCollector(spool, ctx.secrets, ctx.on_line)
     sink = SampleSink(spool)
@@ -117,7 +118,7 @@ def _supervise(ctx: RunContext, wh: Any, spool: Spool, meta: dict[str, Any],
     return commit(wh, record, collector.entries(), sink.samples, spool)
 
 
-def _usage(outcome: Outcome, sink: SampleSink, exited: _Exit, wh: Any) -> ResourceUsage:
+def _usage(outcome: Outcome, sink: SampleSink, exited: _Exit, wh: Recorder) -> ResourceUsage:
     # Not ru_maxrss: it counts this (large) Python process's pages copied into the child
     # before exec, so the sampled tree RSS is the honest peak.
     duration = None

@@ -10,16 +10,36 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from orcaops.core.config import CostRates
+from orcaops.core.config import CostRates, Settings
 from orcaops.core.errors import OrcaOpsError, WarehouseError
+from orcaops.core.models import (
+    EnvironmentSnapshot,
+    LogEntry,
+    ResourceSample,
+    ResourceUsage,
+    RunRecord,
+    command_text,
+    utcnow,
+)
 from orcaops.executors.signals import CancelToken
 from orcaops.executors.spool import Spool
-from orcaops.core.models import (EnvironmentSnapshot, command_text, LogEntry, ResourceSample, ResourceUsage,
-                            RunRecord, utcnow)
 
 POLL_S = 0.05
+
+
+class Recorder(Protocol):
+    """Where executors store runs (``orcaops.Warehouse`` is one): its settings (spool, cost
+    rates), whether a job id is stored, and recording one finished run."""
+
+    settings: Settings
+
+    def has_run(self, job_id: str) -> bool: ...
+
+    def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
+               samples: list[ResourceSample] | None = None, *,
+               replace: bool = False) -> RunRecord: ...
 
 
 @dataclass
@@ -120,7 +140,7 @@ def build_record(meta: dict[str, Any], outcome: Outcome, usage: ResourceUsage | 
         host=meta.get("host") or socket.gethostname(), environment=environment)
 
 
-def commit(wh: Any, record: RunRecord, logs: list[LogEntry],
+def commit(wh: Recorder, record: RunRecord, logs: list[LogEntry],
            samples: list[ResourceSample], spool: Spool | None) -> RunRecord:
     """Store the run (logs and samples first, the runs row last) and drop its spool.
 
@@ -145,7 +165,6 @@ def commit(wh: Any, record: RunRecord, logs: list[LogEntry],
     return stored
 
 
-def is_committed(wh: Any, job_id: str) -> bool:
+def is_committed(wh: Recorder, job_id: str) -> bool:
     """Whether the runs table already holds ``job_id`` (its commit point)."""
-    frame = wh.sql("SELECT count(*) AS n FROM runs WHERE job_id = ?", [job_id])
-    return bool(frame.item(0, 0))
+    return wh.has_run(job_id)

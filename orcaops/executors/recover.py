@@ -17,9 +17,17 @@ from datetime import datetime
 from typing import Any
 
 from orcaops.core.errors import ExecutorError
+from orcaops.core.models import EnvironmentSnapshot, RunRecord, utcnow
 from orcaops.executors import docker as docker_exec
 from orcaops.executors import docker_state
-from orcaops.executors.record import Outcome, build_record, commit, is_committed, resource_usage
+from orcaops.executors.record import (
+    Outcome,
+    Recorder,
+    build_record,
+    commit,
+    is_committed,
+    resource_usage,
+)
 from orcaops.executors.sampling import SampleSink
 from orcaops.executors.secrets import secret_values
 from orcaops.executors.signals import CancelToken, cancel_on_signals
@@ -32,14 +40,13 @@ from orcaops.executors.streams import (
     rows_from_spool,
     split_docker_log,
 )
-from orcaops.core.models import EnvironmentSnapshot, RunRecord, utcnow
 
 DIED_RUNNING = ("the recorder died while the job was running; recovered from its spool "
                 "(output after the crash was not captured)")
 DIED_BEFORE_START = "the recorder died before the job started"
 
 
-def recover_spooled(wh: Any, token: CancelToken | None = None) -> list[RunRecord]:
+def recover_spooled(wh: Recorder, token: CancelToken | None = None) -> list[RunRecord]:
     """Store every spooled run that no live process is recording and is not committed.
 
     Docker spools are left alone (for a later call) when no engine is reachable.
@@ -72,7 +79,7 @@ def recover_spooled(wh: Any, token: CancelToken | None = None) -> list[RunRecord
     return stored
 
 
-def _recover_one(wh: Any, spool: Spool, token: CancelToken) -> RunRecord | None:
+def _recover_one(wh: Recorder, spool: Spool, token: CancelToken) -> RunRecord | None:
     meta = spool.read_meta()
     if "spec" not in meta:
         spool.remove()  # died while writing its first file: nothing ran
@@ -98,7 +105,7 @@ def _recover_one(wh: Any, spool: Spool, token: CancelToken) -> RunRecord | None:
     return _recover_from_spool(wh, spool, meta)
 
 
-def _recover_docker(wh: Any, spool: Spool, meta: dict[str, Any],
+def _recover_docker(wh: Recorder, spool: Spool, meta: dict[str, Any],
                     token: CancelToken) -> RunRecord:
     engine = docker_exec.connect()
     cid = meta["container_id"]
@@ -122,7 +129,7 @@ def _recover_docker(wh: Any, spool: Spool, meta: dict[str, Any],
     return docker_exec.finish(engine, wh, spool, meta, cid, collector, sink, ended, token)
 
 
-def _recover_from_spool(wh: Any, spool: Spool, meta: dict[str, Any]) -> RunRecord:
+def _recover_from_spool(wh: Recorder, spool: Spool, meta: dict[str, Any]) -> RunRecord:
     rows = rows_from_spool(spool.read_logs())
     samples = spool.read_samples()
     result = spool.read_result()

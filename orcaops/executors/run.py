@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from orcaops.core.errors import ExecutorError, InputError
+from orcaops.core.models import RunRecord, utcnow
 from orcaops.executors.docker import docker_available, run_docker
 from orcaops.executors.job import RunContext
 from orcaops.executors.local import run_local
-from orcaops.executors.record import is_committed
+from orcaops.executors.record import Recorder, is_committed
 from orcaops.executors.signals import CancelToken, cancel_on_signals
 from orcaops.executors.spec import JobSpec, new_job_id
 from orcaops.executors.streams import OnLine
-from orcaops.core.models import RunRecord, utcnow
 
 ExecutorName = Literal["docker", "local"]
 
@@ -41,7 +41,7 @@ def choose_executor(spec: JobSpec, executor: str | None = None) -> ExecutorName:
     return "docker"
 
 
-def run_job(spec: JobSpec, wh: Any, *, executor: str | None = None,
+def run_job(spec: JobSpec, wh: Recorder, *, executor: str | None = None,
             on_line: OnLine | None = None, sample_interval: float = 1.0,
             token: CancelToken | None = None) -> RunRecord:
     """Run one job to completion and store it (record, log lines, samples) through ``wh``.

@@ -14,9 +14,9 @@ from typing import Any
 
 import psutil
 
+from orcaops.core.models import ResourceSample, utcnow
 from orcaops.executors.spool import Spool
 from orcaops.executors.streams import parse_docker_time
-from orcaops.core.models import ResourceSample, utcnow
 
 MB = 1024.0 * 1024.0
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import psutil
 
-from orcaops.executors.record import Outcome
 from orcaops.core.models import utcnow
+from orcaops.executors.record import Outcome
 
 _CLOCK_SLACK_S = 0.05  # psutil start times are rounded to the clock tick
 _WAIT_S = 5.0

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
+from orcaops.core.models import LogEntry, utcnow
 from orcaops.executors.secrets import mask_line
 from orcaops.executors.spool import Spool
-from orcaops.core.models import LogEntry, utcnow
 
 OnLine = Callable[[str, str], None]
 # Docker's --timestamps prefix: RFC 3339 with nanoseconds, then one space.

@@ -7,19 +7,19 @@ exactly. Raw log lines are parsed here exactly as live runs are.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from orcaops.core.errors import InputError
-from orcaops.ingest.records import ParsedRun, decode, parse_record, redact_command, redact_environment
+from orcaops.ingest.prepare import ParsedRun, gc_paused, parse_runs, prepare_runs
+from orcaops.ingest.records import decode, parse_record
 from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.writer import CommitResult, Writer
 
@@ -34,7 +34,7 @@ CHUNK_LINES = 20_000
 # The worker starts once an import has this many lines: it needs ~0.5 s to start, more than
 # parsing a smaller import here (measured: 1k runs, 100k lines, slower with it).
 WORKER_AFTER_LINES = 100_000
-_GC_EVERY = 20  # batches between collections of the young generation while the GC is paused
+GC_EVERY = 20  # batches between collections of the young generation while the GC is paused
 WORKER_ENV = "ORCAOPS_PARSE_WORKER"
 
 
@@ -67,42 +67,6 @@ class ImportReport:
                 "seconds": round(self.seconds, 3)}
 
 
-def prepare_runs(items: Sequence[ParsedRun]) -> list[RunLines]:
-    """Redact each run's environment and command (in place); the parser input of each run."""
-    from orcaops.logs import RunLines
-
-    secrets = [redact_environment(it) for it in items]
-    for item, found in zip(items, secrets):
-        redact_command(item.run, found)
-    return [RunLines(it.lines, it.streams, it.timestamps, status=it.run.status,
-                     exit_code=it.run.exit_code, secrets=found)
-            for it, found in zip(items, secrets)]
-
-
-def parse_runs(runs: Sequence[RunLines]) -> list[ParsedLog | None]:
-    """Parsed logs of the runs (None for a run without lines), in one pass.
-
-    One :func:`orcaops.logs.parse_run_logs` call for all runs: a per-run call pays ~1 ms of
-    polars query setup per stage, more than parsing a typical run's lines.
-    """
-    from orcaops.logs import parse_run_logs
-
-    with _gc_paused():
-        logs = iter(parse_run_logs([r for r in runs if r.lines]))
-    return [next(logs) if r.lines else None for r in runs]
-
-
-def add_parsed_many(batch: RunBatch, items: Sequence[ParsedRun]) -> None:
-    """Parse the runs' raw log lines in one pass and add the runs to ``batch``."""
-    for item, log in zip(items, parse_runs(prepare_runs(items))):
-        batch.add(item.run, log, item.samples)
-
-
-def add_parsed(batch: RunBatch, item: ParsedRun) -> None:
-    """Parse the run's raw log lines and add the run to ``batch``."""
-    add_parsed_many(batch, [item])
-
-
 Source = tuple[str, int, bytes]
 
 
@@ -128,26 +92,6 @@ def open_sources(paths: Iterable[str]) -> list[str]:
         if p != "-" and not Path(p).is_file():
             raise InputError(f"{p}: no such file (give a JSON Lines file, or - for stdin)")
     return paths
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while records are validated and parsed.
-
-    An import allocates millions of acyclic objects (decoded records, strings, datetimes,
-    lists), and each allocation burst triggered collections that walked them all again, the
-    caller's records included (measured: ~8% of parsing, and 1.7 s of 13 s CPU importing 10k
-    runs with the records in memory). An import creates ~65 cyclic objects per commit (the
-    drivers'); :data:`_GC_EVERY` batches a young-generation collection frees them, and the
-    collector resumes (and runs) afterwards. Nests: the outermost pause resumes it.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @dataclass
@@ -213,7 +157,7 @@ class Importer:
         self._commit: Future[CommitResult] | None = None
 
     def feed_lines(self, lines: Iterable[Source]) -> None:
-        with _gc_paused():
+        with gc_paused():
             for source, number, raw in lines:
                 try:
                     self.feed(decode(raw))
@@ -303,14 +247,14 @@ class Importer:
             if chunk.job is not None and worker is not None and worker.take_back(chunk.job):
                 chunk.parsed, chunk.job = parse_runs(chunk.runs), None
         batch = RunBatch()
-        with _gc_paused():
+        with gc_paused():
             for chunk in self._chunks:
                 for item, log in zip(chunk.items, self._parsed(chunk)):
                     batch.add(item.run, log, item.samples)
         self._chunks, self._pending_runs, self._pending_lines = [], 0, 0
         self._batches += 1
-        if not gc.isenabled() and self._batches % _GC_EVERY == 0:
-            gc.collect(0)  # the drivers' few cycles of the last batches (see _gc_paused)
+        if not gc.isenabled() and self._batches % GC_EVERY == 0:
+            gc.collect(0)  # the drivers' few cycles of the last batches (see gc_paused)
         return batch
 
     def _wait_commit(self) -> None:
@@ -342,7 +286,7 @@ class Importer:
     def run(self, lines: Iterable[Source]) -> ImportReport:
         start = time.perf_counter()
         try:
-            with _gc_paused():
+            with gc_paused():
                 self.feed_lines(lines)
                 self.flush()
         finally:
@@ -357,7 +301,7 @@ def import_objects(writer: Writer, objects: Iterable[Mapping[str, Any]], *,
     importer = Importer(writer, replace=replace, parse_worker=parse_worker)
     start = time.perf_counter()
     try:
-        with _gc_paused():
+        with gc_paused():
             for number, obj in enumerate(objects, start=1):
                 try:
                     importer.feed(obj)

@@ -1,17 +1,14 @@
 """The JSON Lines import format (README, "Import format"): one decoded line → a validated run.
 
 Each check raises :class:`~orcaops.core.errors.InputError` saying what is wrong and where in the
-record (``logs[3].ts: ...``); the importer adds the file and line. Secrets in the environment
-and the command are redacted here, before anything is stored.
+record (``logs[3].ts: ...``); the importer adds the file and line. What every run goes
+through next — checks, redaction, parsing — is ``ingest.prepare``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-import shlex
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,6 +17,7 @@ from pydantic import ValidationError
 from orcaops.core.errors import InputError
 from orcaops.core.models import EnvironmentSnapshot, ResourceUsage, RunRecord
 from orcaops.core.vocabulary import STATUSES
+from orcaops.ingest.prepare import ParsedRun, check_number, check_run
 from orcaops.warehouse.rows import SAMPLE_FIELDS
 
 RUN_FIELDS = frozenset({
@@ -30,24 +28,6 @@ RUN_FIELDS = frozenset({
     "logs", "samples",
 })
 MAX_LINE_BYTES = 256 * 1024 * 1024
-# How deep metadata and environment values may nest: deeper input is refused at import, so
-# nothing stored can make the recursive parts of output (JSON encoders) run out of stack.
-MAX_JSON_DEPTH = 32
-# The widths of the integer columns (warehouse/schema.py): a larger number would fail the
-# whole batch when converted to Arrow, so it is refused here, with its line.
-_INT_RANGE = {"exit_code": 31, "pids": 31}  # int32; every other integer column is int64
-_INT64 = 63
-
-
-@dataclass
-class ParsedRun:
-    """One valid input record, split into what the tables need."""
-
-    run: RunRecord
-    lines: list[str]
-    streams: list[str]
-    timestamps: list[datetime | None]
-    samples: list[dict[str, Any]]
 
 
 def parse_time(value: Any, what: str) -> datetime | None:
@@ -141,48 +121,6 @@ def _samples(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def check_number(value: Any, column: str, where: str) -> None:
-    """InputError unless ``value`` fits the table column ``column``: a finite float, an
-    integer within the column's width."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputError(f"{where}: {value!r} is not a finite number")
-    elif isinstance(value, int) and not isinstance(value, bool):
-        bits = _INT_RANGE.get(column, _INT64)
-        if not -(1 << bits) <= value < (1 << bits):
-            raise InputError(f"{where}: {value} does not fit a {bits + 1}-bit integer "
-                             f"({-(1 << bits)} to {(1 << bits) - 1})")
-
-
-def check_json(value: Any, where: str, limit: int = MAX_JSON_DEPTH) -> None:
-    """InputError if ``value`` nests deeper than ``limit`` or holds NaN or Infinity (which
-    are not JSON). Iterative: a deep value cannot exhaust the stack here."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise InputError(f"{where}: {item!r} is not a finite number (JSON has no NaN "
-                             "or Infinity)")
-        if isinstance(item, (dict, list)):
-            if depth >= limit:
-                raise InputError(f"{where}: nested deeper than {limit} levels; flatten it "
-                                 f"(e.g. keys like 'a.b.c')")
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-
-
-def check_run(run: RunRecord) -> None:
-    """InputError unless the run's numbers fit their columns and its metadata and
-    environment are JSON no deeper than ``MAX_JSON_DEPTH`` (what import and
-    ``Warehouse.record`` both require)."""
-    check_number(run.exit_code, "exit_code", "exit_code")
-    for name, value in run.resources.model_dump().items():
-        check_number(value, name, f"resources.{name}")
-    check_json(run.metadata, "metadata")
-    if run.environment is not None:
-        check_json(run.environment.model_dump(), "environment")
-
-
 def _check_order(times: dict[str, Any]) -> None:
     """A run cannot finish before it starts, nor start before it was queued."""
     for early, late in (("queued_at", "started_at"), ("started_at", "finished_at")):
@@ -228,43 +166,6 @@ def _validation_message(e: ValidationError) -> str:
     where = ".".join(str(p) for p in first["loc"]) or "record"
     return f"{where}: {first['msg']}" + (f" ({len(e.errors()) - 1} more)" if len(e.errors()) > 1
                                          else "")
-
-
-def redact_environment(item: ParsedRun) -> list[str]:
-    """Redact the run's environment in place; the values redacted are masked in its log."""
-    run = item.run
-    if not (run.environment and run.environment.env):
-        return []
-    from orcaops.logs import redact_env
-
-    clean = redact_env(run.environment.env)
-    secrets = [v for k, v in run.environment.env.items() if clean.get(k) != v and len(v) >= 4]
-    run.environment.env = clean
-    return secrets
-
-
-def redact_command(run: RunRecord, secrets: list[str]) -> None:
-    """Redact credentials in the command and argv (``mysql --password X``, a token in a URL).
-
-    The argv is redacted as one shell line, so a flag and its value in separate elements are
-    seen together; if the redacted line no longer splits into as many words, each element is
-    redacted alone. (The command hash, and so the baseline key, is of the redacted command.)
-    """
-    from orcaops.logs import redact_text
-
-    if run.command:
-        run.command = redact_text(run.command, secrets)
-    if run.argv:
-        line = shlex.join(run.argv)
-        clean = redact_text(line, secrets)
-        if clean != line:
-            try:
-                argv = shlex.split(clean)
-            except ValueError:
-                argv = []
-            if len(argv) != len(run.argv):
-                argv = [redact_text(a, secrets) for a in run.argv]
-            run.argv = argv
 
 
 # A \uD800-\uDFFF escape: JSON allows it, but alone it decodes to a string no UTF-8 encoder

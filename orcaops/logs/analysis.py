@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-
 STALL_SECONDS = 120.0
 TOP_PATTERNS = 10
 

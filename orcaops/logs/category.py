@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
-from orcaops.logs.literals import Prefiltered
 from orcaops.logs.failclass import classify
 from orcaops.logs.failure import RootCause
+from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
+from orcaops.logs.literals import Prefiltered
 from orcaops.logs.rootcause import ErrorEvent, trace_text
 
 _TYPE_CATEGORY: tuple[tuple[Prefiltered, str], ...] = tuple(

@@ -12,9 +12,9 @@ the other stages a run would recompile most of them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import compress
 from json.encoder import encode_basestring as _enc
-from dataclasses import dataclass
 
 import polars as pl
 

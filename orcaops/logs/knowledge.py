@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from orcaops.logs.literals import Prefiltered
 from orcaops.core.models import FailurePattern
+from orcaops.logs.literals import Prefiltered
 
 
 def _p(id: str, pattern: str, category: str, title: str, description: str,

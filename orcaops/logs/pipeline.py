@@ -25,8 +25,8 @@ from orcaops.logs.lines import Lines, line_stages
 from orcaops.logs.model import ParsedLog, RunLines
 from orcaops.logs.rootcause import ErrorEvent, build_events, fingerprint, select_root
 from orcaops.logs.stacktraces import find_traces
-from orcaops.logs.trace import Trace
 from orcaops.logs.templates import mine, mine_many
+from orcaops.logs.trace import Trace
 
 _ERR = ("ERROR", "FATAL")
 # From this many lines in a batch, templates are mined column-wise (mine_many: a few polars

@@ -14,8 +14,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from orcaops.logs.trace import Trace
 from orcaops.logs.templates import mask_text
+from orcaops.logs.trace import Trace
 
 RECOVER_RE = re.compile(
     r"(?i)\b(?:retry(?:ing)?|retried|will retry|backing off|back-?off|recovered|"

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 
-
 def _json_loads() -> Callable[[str], Any]:
     """orjson's loads where installed (several times faster on short objects), else json's."""
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 _PYTEST = re.compile(r"^=+ (?P<body>.*?\d+ (?:passed|failed|errors?|skipped).*?) in "
                      r"(?P<secs>[\d.]+)s")

@@ -17,16 +17,14 @@ from orcaops.query.standalone import lark_parser, load
 _lalr = load()
 if TYPE_CHECKING:  # the same classes, from lark itself, for the type checker
     from lark import Lark, Token, Transformer, Tree
-    from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedInput,
-                                 UnexpectedToken)
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 elif _lalr is not None:  # the module built at install (orcaops.query.standalone)
     Lark, Token, Transformer, Tree = _lalr.Lark, _lalr.Token, _lalr.Transformer, _lalr.Tree
     LarkError, UnexpectedInput = _lalr.LarkError, _lalr.UnexpectedInput
     UnexpectedCharacters, UnexpectedToken = _lalr.UnexpectedCharacters, _lalr.UnexpectedToken
 else:
     from lark import Lark, Token, Transformer, Tree
-    from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedInput,
-                                 UnexpectedToken)
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 MAX_QUERY_LENGTH = 10_000
 # Words, phrases and values a query may hold: each is a predicate DuckDB evaluates per run

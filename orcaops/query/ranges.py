@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from orcaops.core.vocabulary import LEVELS, level_name, levels_between
 from orcaops.core import units
+from orcaops.core.vocabulary import LEVELS, level_name, levels_between
 from orcaops.query import ast, fields
 from orcaops.query.context import Context
 from orcaops.query.fields import Field

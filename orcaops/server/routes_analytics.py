@@ -8,7 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
-from orcaops.core.models import Anomaly, FailurePattern, PerformanceBaseline, Prediction, Recommendation
+from orcaops.core.models import (
+    Anomaly,
+    FailurePattern,
+    PerformanceBaseline,
+    Prediction,
+    Recommendation,
+)
 from orcaops.server.deps import WH, WriteLock, ok
 from orcaops.server.schemas import AckRequest, ForecastPoint
 

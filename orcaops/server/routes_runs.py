@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 import orcaops
-from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.api import Warehouse
 from orcaops.core.errors import InputError
 from orcaops.core.models import JobSummary, RunDiff
+from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.server.deps import WH, ok
 from orcaops.server.schemas import (
     MAX_PAGE,

@@ -23,8 +23,14 @@ import duckdb
 from orcaops.core.errors import InputError, WarehouseError
 from orcaops.warehouse.gate import Gate
 from orcaops.warehouse.journal import WRITE_ID, replacing_ids
-from orcaops.warehouse.snapshot import (TABLE_NAMES, Snapshot, TableSnapshot, is_current,
-                                        load_snapshot, save_snapshot)
+from orcaops.warehouse.snapshot import (
+    TABLE_NAMES,
+    Snapshot,
+    TableSnapshot,
+    is_current,
+    load_snapshot,
+    save_snapshot,
+)
 from orcaops.warehouse.views import load_views
 
 if TYPE_CHECKING:

@@ -16,13 +16,21 @@ from typing import Any
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import WarehouseError
-from orcaops.warehouse.health import (damaged_files, file_rows, local_path, orphan_ids,
-                                      partial_runs, pending_ids, saved_files,
-                                      saved_versions)
+from orcaops.warehouse.health import (
+    damaged_files,
+    file_rows,
+    local_path,
+    orphan_ids,
+    partial_runs,
+    pending_ids,
+    saved_files,
+    saved_versions,
+)
 from orcaops.warehouse.integrity import Problem, delta_log_problems
 from orcaops.warehouse.repair import DROP, RECOVER, log_fix
 from orcaops.warehouse.snapshot import TABLE_NAMES
 from orcaops.warehouse.tables import DeltaTables
+
 
 def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
     """A health report of the home: tables, sizes, files, versions, and problems.

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from orcaops.warehouse.integrity import file_record
+from orcaops.warehouse.logindex import CURRENT, FORMAT, INDEX_DIR, INDEX_FILES, TOKEN_REGEX, _path
 from orcaops.warehouse.paths import to_stored
-from orcaops.warehouse.logindex import (CURRENT, FORMAT, INDEX_DIR, INDEX_FILES, TOKEN_REGEX,
-                                        _path)
 
 RARE_FRACTION = 512  # a token in at most 1/512 of the lines gets postings
 MIN_RARE_LINES = 64

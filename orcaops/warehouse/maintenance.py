@@ -11,8 +11,7 @@ from typing import Any
 from orcaops.core.config import Settings
 from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.paths import from_stored, to_stored
-from orcaops.warehouse.repair import (build_index, good_files, remove_orphans, repair_logs,
-                                      reseal)
+from orcaops.warehouse.repair import build_index, good_files, remove_orphans, repair_logs, reseal
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
 from orcaops.warehouse.writer import Writer
 

@@ -19,6 +19,11 @@ def runs_by_prefix_sql(prefix: str, limit: int) -> Statement:
             [prefix, limit])
 
 
+def run_exists_sql(job_id: str) -> Statement:
+    """One row if a run with exactly this job id is stored, none otherwise."""
+    return "SELECT 1 FROM runs WHERE job_id = ? LIMIT 1", [job_id]
+
+
 def logs_sql(*, job_id: str | None = None, where: str | None = None,
              where_params: list[Any] | None = None, grep: str | None = None,
              levels: tuple[str, ...] | None = None, limit: int | None = None) -> Statement:

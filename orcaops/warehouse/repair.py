@@ -25,8 +25,14 @@ from orcaops.warehouse.health import (
     orphan_ids,
     pending_ids,
 )
-from orcaops.warehouse.integrity import (Problem, delta_log_problems, has_copy,
-                                         restore_checkpoint, seal_files, seal_tables)
+from orcaops.warehouse.integrity import (
+    Problem,
+    delta_log_problems,
+    has_copy,
+    restore_checkpoint,
+    seal_files,
+    seal_tables,
+)
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import DeltaTables
 

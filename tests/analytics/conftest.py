@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from analytics_history import History, injected_history, open_with, stable_history
+
 from orcaops.api import Warehouse
 
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-
 from analytics_history import open_with, run_record
+
 from orcaops.analytics.baselines import load_baselines
 from orcaops.core.errors import NotFoundError
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from orcaops.analytics.failures import debug_report, learned_patterns
-from orcaops.logs import BUILTIN_PATTERNS, match_patterns, parse_text
 from orcaops.core.vocabulary import FAILURE_CATEGORIES
+from orcaops.logs import BUILTIN_PATTERNS, match_patterns, parse_text
 
 DATA = Path(__file__).parents[1] / "logs" / "data"
 UTC = timezone.utc

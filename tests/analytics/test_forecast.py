@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from orcaops.analytics.evaluation import evaluate_holdout
-from orcaops.demo.history import DemoHistory
 from orcaops.core.errors import InputError
+from orcaops.demo.history import DemoHistory
 from tests.conftest import eval_data
 
 NOW = datetime(2026, 11, 20, 0, tzinfo=timezone.utc)

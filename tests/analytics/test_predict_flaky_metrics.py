@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from analytics_history import open_with, run_record
+
 from orcaops.core.errors import InputError
 
 

@@ -7,8 +7,8 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from analytics_history import open_with, run_record
+
 from orcaops.core.errors import NotFoundError
 
 T = datetime(2026, 11, 1, tzinfo=timezone.utc)

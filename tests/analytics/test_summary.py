@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from orcaops.analytics.summary import build_summary, human_duration
+from orcaops.core.models import JobSummary
 from orcaops.logs import parse_run_log, parse_text
 from orcaops.logs.testresults import parse_test_results
-from orcaops.core.models import JobSummary
 
 DATA = Path(__file__).parents[1] / "logs" / "data"
 

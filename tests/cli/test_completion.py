@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from prompt_toolkit.validation import ValidationError
-import pytest
 
 from orcaops.cli.completion import QueryCompleter, QueryValidator, prompt_reader
 from orcaops.query.refine import refine

@@ -19,7 +19,7 @@ from orcaops.executors import JobSpec, docker_available, recover_spooled, run_jo
 from orcaops.executors import docker as docker_exec
 from orcaops.executors.recover import DIED_RUNNING
 
-from .conftest import DockerEngine, IMAGE
+from .conftest import IMAGE, DockerEngine
 from .helpers import kill9, lines, signal_me_later, start_recorder, wait_for_spooled_lines
 
 pytestmark = pytest.mark.docker

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from orcaops.core.errors import InputError
-from orcaops.executors.spool import Spool, list_spools
 from orcaops.core.models import ResourceSample
+from orcaops.executors.spool import Spool, list_spools
 
 T = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orcaops.demo.history import DemoHistory
 from orcaops.core.errors import InputError
+from orcaops.demo.history import DemoHistory
 from orcaops.ingest.records import _logs
 from orcaops.logs import RunLines, parse_run_log, parse_run_logs, split_lines
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import polars as pl
 import pytest
 
 from orcaops.logs import normalize_level, parse_run_log
 from orcaops.logs.extract import _detectors, extract
 from orcaops.logs.formats import FORMATS
 from orcaops.logs.headers import MIN_LINES, header_length
-
-import polars as pl
 
 UTC = timezone.utc
 NOW_YEAR = datetime.now(UTC).year

@@ -10,8 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orcaops.logs import parse_run_log
-from orcaops.logs.templates import (TemplateMiner, clear_caches, mask_text, mine, mine_many,
-                                    template_id)
+from orcaops.logs.templates import (
+    TemplateMiner,
+    clear_caches,
+    mask_text,
+    mine,
+    mine_many,
+    template_id,
+)
 
 
 def test_variables_are_masked():

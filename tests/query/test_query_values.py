@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from orcaops.query import compile_sort
-from orcaops.query.patterns import check_regex, to_pattern
 from orcaops.core.units import (
     BadValue,
     parse_day,
@@ -18,6 +16,8 @@ from orcaops.core.units import (
     parse_memory,
     parse_number,
 )
+from orcaops.query import compile_sort
+from orcaops.query.patterns import check_regex, to_pattern
 
 NOW = datetime(2026, 11, 8, 12, 30, tzinfo=UTC)
 

@@ -10,11 +10,10 @@ from typing import Any
 import deltalake
 import pyarrow as pa
 
-from orcaops.ingest.importer import add_parsed_many
+from orcaops.ingest.prepare import add_parsed_many
 from orcaops.ingest.records import parse_record
 from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.schema import TABLES, WRITE_ID
-
 
 # Columns added since: the write id, and the runs' root-cause lines.
 ADDED = (WRITE_ID, "root_cause_first_line", "root_cause_last_line")

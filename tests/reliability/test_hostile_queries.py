@@ -24,8 +24,8 @@ import orcaops
 from orcaops.api import Warehouse
 from orcaops.core.errors import QueryError
 from orcaops.query.plan import compile_search
-from orcaops.warehouse.search import search_rows
 from orcaops.warehouse.connection import open_reader
+from orcaops.warehouse.search import search_rows
 
 pytestmark = pytest.mark.reliability
 

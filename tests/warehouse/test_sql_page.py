@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_run
 from orcaops.core.errors import InputError
+from tests.conftest import make_run
 
 
 @pytest.fixture
