@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from orcaops.core.errors import ExecutorError, InputError
 from orcaops.core.models import RunRecord, utcnow
