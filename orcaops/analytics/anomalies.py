@@ -18,6 +18,7 @@ from orcaops.analytics.common import SEVERITIES, Frames, Source, check_choice, p
 from orcaops.analytics.describe import DESCRIBERS, describe
 from orcaops.core.errors import NotFoundError
 from orcaops.core.models import Anomaly
+from orcaops.query.sql import Conditions
 
 TYPES = tuple(DESCRIBERS)
 FIELDS = tuple(Anomaly.model_fields)
@@ -34,34 +35,16 @@ def compile_anomalies(*, since: datetime | None = None, until: datetime | None =
     ``baseline_key`` narrows the scan: the rule views are windows partitioned by key, so
     DuckDB can push a key filter below them and read only that key's runs.
     """
-    where: list[str] = ["TRUE"]
-    params: list[Any] = []
-    if since is not None:
-        where.append("detected_at >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("detected_at < ?")
-        params.append(until)
-    if severity is not None:
-        where.append(f"{_RANK} >= ?")
-        params.append(SEVERITIES.index(severity) + 1)
-    if type is not None:
-        where.append("anomaly_type = ?")
-        params.append(type)
-    if baseline_key is not None:
-        where.append("baseline_key = ?")
-        params.append(baseline_key)
-    if job_id is not None:
-        where.append("job_id = ?")
-        params.append(job_id)
-    if anomaly_id is not None:
-        where.append("id = ?")
-        params.append(anomaly_id)
+    rank = None if severity is None else SEVERITIES.index(severity) + 1
+    cond = (Conditions().add_if(since, "detected_at >= ?").add_if(until, "detected_at < ?")
+            .add_if(rank, f"{_RANK} >= ?").add_if(type, "anomaly_type = ?")
+            .add_if(baseline_key, "baseline_key = ?").add_if(job_id, "job_id = ?")
+            .add_if(anomaly_id, "id = ?"))
     if not include_acknowledged:
-        where.append("NOT acknowledged")
-    sql = (f"SELECT * FROM anomaly_events WHERE {' AND '.join(where)} "
+        cond.add("NOT acknowledged")
+    sql = (f"SELECT * FROM anomaly_events WHERE {cond.sql} "
            "ORDER BY detected_at DESC, job_id, anomaly_type")
-    return sql, params
+    return sql, cond.params
 
 
 def load_anomalies(wh: Frames, *, since: str | date | datetime | None = None,

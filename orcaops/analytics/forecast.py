@@ -11,6 +11,7 @@ import polars as pl
 
 from orcaops.analytics import seasonal
 from orcaops.analytics.common import Frames, check_choice, parse_span
+from orcaops.query.sql import Conditions
 
 METRICS = ("runs", "duration", "cost")
 HOUR, DAY = 3600, 86400
@@ -27,15 +28,12 @@ COLUMNS: dict[str, Any] = {"ts": pl.Datetime("us", "UTC"), "yhat": pl.Float64, "
 def compile_series(metric: str, key: str | None = None) -> tuple[str, list[Any]]:
     """SQL of the history of one metric: (bucket epoch second, value) rows; pure."""
     step, value, ok_only, _, _ = _SPECS[metric]
-    where, params = ["coalesce(queued_at, ts) IS NOT NULL"], []
+    cond = Conditions("coalesce(queued_at, ts) IS NOT NULL").add_if(key, "baseline_key = ?")
     if ok_only:
-        where.append("is_success AND duration_s IS NOT NULL")
-    if key is not None:
-        where.append("baseline_key = ?")
-        params.append(key)
+        cond.add("is_success AND duration_s IS NOT NULL")
     bucket = f"CAST(floor(epoch(coalesce(queued_at, ts)) / {step}) * {step} AS BIGINT)"
     return (f"SELECT {bucket} AS t, {value} AS y FROM run_facts "
-            f"WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY 1"), params
+            f"WHERE {cond.sql} GROUP BY 1 ORDER BY 1"), cond.params
 
 
 def load_series(wh: Frames, metric: str, key: str | None = None

@@ -14,6 +14,7 @@ import polars as pl
 
 from orcaops.analytics.common import Frames, check_choice, parse_when
 from orcaops.core.errors import InputError
+from orcaops.query.sql import Conditions
 
 BY = ("day", "hour", "image")
 KINDS = ("jobs", "resources", "sandboxes")
@@ -69,19 +70,13 @@ def compile_metrics(kind: str = "jobs", by: str = "day", since: datetime | None 
     bucket, seconds = _BUCKETS[by]
     # By image there is no bucket length: utilization is over the whole window.
     span = str(seconds) if seconds else "greatest(epoch(max(ts)) - epoch(min(ts)), 1)"
-    where, params = ["ts IS NOT NULL"], []
-    if since is not None:
-        where.append("ts >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("ts < ?")
-        params.append(until)
+    cond = Conditions("ts IS NOT NULL").add_if(since, "ts >= ?").add_if(until, "ts < ?")
     aggs = _AGGREGATES[kind].format(span=span)
     label = "image" if by == "image" else "bucket"
     order = "runs DESC" if by == "image" else "1"
     sql = (f"SELECT {bucket} AS {label}, {aggs} FROM run_facts "
-           f"WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY {order}")
-    return sql, params
+           f"WHERE {cond.sql} GROUP BY 1 ORDER BY {order}")
+    return sql, cond.params
 
 
 def load_metrics(wh: Frames, *, kind: str = "jobs", by: str = "day",

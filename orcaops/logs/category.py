@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from orcaops.core.vocabulary import FAILED_STATUSES
 from orcaops.logs.failclass import classify
 from orcaops.logs.failure import RootCause
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
@@ -27,7 +28,6 @@ _OOM_RE = Prefiltered("|".join(p.pattern for p in BUILTIN_PATTERNS if p.category
                       re.M)
 _TEST_SUMMARY_RE = Prefiltered(r"\b\d+ failed\b|^--- FAIL:|^Tests:\s+.*\d+ failed|"
                                r"FAILED \((?:failures|errors)=|^FAIL\s", re.M)
-FAILED_STATUSES = ("failed", "timeout", "error")
 _MAX_SCANNED = 10
 
 

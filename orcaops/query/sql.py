@@ -132,6 +132,10 @@ class Conditions:
         self.params.extend(params)
         return self
 
+    def add_if(self, value: Any, text: str) -> Conditions:
+        """AND ``text`` with ``value`` for its one placeholder, unless ``value`` is None."""
+        return self if value is None else self.add(text, value)
+
     @property
     def sql(self) -> str:
         """The conditions joined by AND (``TRUE`` when there are none); a condition holding

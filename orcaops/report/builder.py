@@ -21,6 +21,7 @@ import polars as pl
 
 from orcaops.core.config import analysis_now
 from orcaops.core.errors import OrcaOpsError
+from orcaops.core.vocabulary import FAILED_STATUSES
 from orcaops.report import data, html, sections
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def _subtitle(rd: ReportData) -> str:
 
 
 def _runs_note(rd: ReportData) -> str:
-    failed_listed = sum(1 for r in rd.runs if r["status"] in data.FAILED)
+    failed_listed = sum(1 for r in rd.runs if r["status"] in FAILED_STATUSES)
     return html.esc(
         f"{len(rd.runs):,} runs listed: the {RECENT_RUNS} newest, {failed_listed:,} of the "
         f"{rd.failed_total:,} failed runs in the window (newest first) and the runs named "

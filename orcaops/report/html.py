@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 from orcaops.core.render import human_duration
+from orcaops.core.vocabulary import FAILED_STATUSES
 
-FAILED = ("failed", "timeout", "error")
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
@@ -93,7 +93,7 @@ def tiles(totals: dict[str, Any], n_anomalies: int, n_flaky: int) -> str:
 
 def run_row(run: dict[str, Any], listed: set[str]) -> str:
     """A row of the run-history table; ``data-status`` drives the filter buttons."""
-    failed = "failed" if run["status"] in FAILED else "ok"
+    failed = "failed" if run["status"] in FAILED_STATUSES else "ok"
     cells = [run_link(run["job_id"], listed), status_badge(run["status"]),
              when(run["started_at"]), esc(human_duration(run["duration_s"])),
              esc(run["image"]), f'<span class="cmd">{esc(run["command"])}</span>',
