@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # neither list stops the CLI at start, so a command cannot be dropped by forgetting a line.
 COMMAND_MODULES = ("data", "runs", "run", "logs", "analytics", "serve", "report")
 HELPER_MODULES = ("common", "completion", "fastpath", "interactive", "maintenance_text",
-                  "options", "pairs", "root", "rundiff", "runsearch")
+                  "options", "root", "rundiff", "runsearch")
 
 
 def __getattr__(name: str) -> Any:

@@ -125,7 +125,7 @@ def _show(model: Any, fmt: str) -> None:
         return
     from rich.markup import escape
 
-    from orcaops.cli.pairs import field_lines
+    from orcaops.core.pairs import field_lines
 
     lines = field_lines(model)
     width = max((len(name) for name, _ in lines), default=0)

@@ -6,7 +6,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from orcaops.cli.common import console
-from orcaops.cli.pairs import human_field
+from orcaops.core.pairs import human_field
 from orcaops.core.models import RunDiff
 
 

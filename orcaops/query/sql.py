@@ -55,7 +55,7 @@ class LogLine:
                 the result is the same, only faster.
         """
         if indexed and self.pattern is not None:
-            from orcaops.warehouse.logindex import INDEX_VIEWS, matching_runs_sql
+            from orcaops.query.logindex_sql import INDEX_VIEWS, matching_runs_sql
 
             found = matching_runs_sql(self.cond.text, self.cond.params, self.pattern)
             if found is not None:

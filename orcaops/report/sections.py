@@ -81,7 +81,7 @@ def recommendations(items: list[Any]) -> str:
 def evidence_text(evidence: dict[str, Any]) -> str:
     """A recommendation's evidence as people read it: ``timeout after: 22m 40s, limit: 16.0 GB,
     runs: 1,312`` — each number in the unit its name implies, never ``1.36e+03``."""
-    from orcaops.cli.pairs import human_field
+    from orcaops.core.pairs import human_field
 
     return ", ".join(f"{_evidence_name(k)}: {human_field(k, v)}" for k, v in evidence.items()
                      if k != "rule")

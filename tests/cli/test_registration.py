@@ -46,10 +46,10 @@ def test_every_module_that_adds_commands_is_a_command_module() -> None:
 
 def test_a_module_in_neither_list_stops_the_cli(monkeypatch) -> None:
     monkeypatch.setattr(cli, "HELPER_MODULES", tuple(m for m in cli.HELPER_MODULES
-                                                     if m != "pairs"))
+                                                     if m != "options"))
     try:
         cli._register()
     except RuntimeError as e:
-        assert "pairs is in neither" in str(e)
+        assert "options is in neither" in str(e)
     else:
         raise AssertionError("an unlisted module was accepted")

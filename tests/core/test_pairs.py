@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from orcaops.cli.pairs import field_lines
+from orcaops.core.pairs import field_lines
 
 
 def test_units_follow_the_names():
