@@ -11,6 +11,7 @@ import polars as pl
 from orcaops.core import units
 from orcaops.core.config import Settings, analysis_now
 from orcaops.core.errors import InputError
+from orcaops.core.render import human_mb  # noqa: F401  (analytics text uses it)
 
 SEVERITIES = ("info", "warning", "critical")
 # Spans beyond this (a century) are typos, and overflow datetime arithmetic.
@@ -101,13 +102,6 @@ def human_seconds(seconds: float | None) -> str:
     from orcaops.core.render import human_duration
 
     return human_duration(seconds, compact=True, missing="?")
-
-
-def human_mb(mb: float | None) -> str:
-    """``410 MB`` or ``2.4 GB``."""
-    if mb is None:
-        return "?"
-    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
 
 
 def job_label(command: str | None, image: str | None) -> str:

@@ -30,7 +30,7 @@ def _is_duration(name: str) -> bool:
 
 def human_field(name: str, value: Any) -> str:
     """``value`` as text, in the unit its (dotted) ``name`` implies."""
-    from orcaops.analytics.common import human_mb
+    from orcaops.core.render import human_mb
     from orcaops.core.render import human_duration
 
     leaf = name.rsplit(".", 1)[-1]

@@ -298,3 +298,10 @@ def human_duration(seconds: float | None, *, compact: bool = False, missing: str
         return f"{h}h" if m == 0 else f"{h}h{sep}{m:02d}m"
     d, h = divmod(h, 24)
     return f"{d}d{sep}{h:02d}h"
+
+
+def human_mb(mb: float | None) -> str:
+    """``410 MB`` or ``2.4 GB``."""
+    if mb is None:
+        return "?"
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
