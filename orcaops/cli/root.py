@@ -1,7 +1,7 @@
 """The typer application: the root command and its ``--home`` option.
 
-Built on first use of ``orcaops.cli.app`` (typer and click cost a cold call ~50 ms to import,
-and typer builds a pydantic TypeAdapter per parameter it parses): a plain ``runs search``
+Built on first use of ``orcaops.cli.app`` (importing typer and click is a large part of a cold
+call, and typer builds a pydantic TypeAdapter per parameter it parses): a plain ``runs search``
 runs without it (``orcaops.cli.fastpath``).
 """
 

@@ -93,7 +93,7 @@ def to_json(data: Any) -> str:
     ensure_ascii=False)`` (NaN and infinities as null: JSON has neither),
     written by :func:`_indented`: Python 3.11's json module drops its C encoder whenever
     ``indent`` is set. With ``jsonable`` checking exact built-in types before any attribute
-    lookup, a 50-run page (200 KB of JSON) takes ~9 ms instead of ~15 ms.
+    lookup, a page of runs encodes markedly faster.
     """
     out: list[str] = []
     _indented(jsonable(data), out, "\n")

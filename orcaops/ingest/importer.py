@@ -31,8 +31,8 @@ BATCH_RUNS = 5000
 BATCH_LOG_LINES = 500_000
 # A batch's runs are parsed in chunks of about this many lines (see Importer).
 CHUNK_LINES = 20_000
-# The worker starts once an import has this many lines: it needs ~0.5 s to start, more than
-# parsing a smaller import here (measured: 1k runs, 100k lines, slower with it).
+# The worker starts once an import has this many lines: starting it costs more than parsing a
+# smaller import here.
 WORKER_AFTER_LINES = 100_000
 GC_EVERY = 20  # batches between collections of the young generation while the GC is paused
 WORKER_ENV = "ORCAOPS_PARSE_WORKER"
@@ -107,8 +107,7 @@ class _Chunk:
 def _worker_default() -> bool:
     """Use a parse worker when a core looks free: more than one CPU and a 1-minute load
     average under their number (it counts this process too: a worker on a saturated machine
-    only competes; measured on 2 CPUs, 10k runs: 105k vs 88k lines/s at load 2, 43k vs 41k
-    at load 4-6)."""
+    only competes)."""
     setting = os.environ.get(WORKER_ENV, "auto")
     if setting in ("0", "1"):
         return setting == "1"

@@ -130,8 +130,7 @@ def gc_paused() -> Iterator[None]:
 
     An import allocates millions of acyclic objects (decoded records, strings, datetimes,
     lists), and each allocation burst triggered collections that walked them all again, the
-    caller's records included (measured: ~8% of parsing, and 1.7 s of 13 s CPU importing 10k
-    runs with the records in memory). An import creates ~65 cyclic objects per commit (the
+    caller's records included. An import creates ~65 cyclic objects per commit (the
     drivers'); ``GC_EVERY`` batches (the importer's) a young-generation collection frees them, and the
     collector resumes (and runs) afterwards. Nests: the outermost pause resumes it.
     """
@@ -159,8 +158,8 @@ def prepare_runs(items: Sequence[ParsedRun]) -> list[RunLines]:
 def parse_runs(runs: Sequence[RunLines]) -> list[ParsedLog | None]:
     """Parsed logs of the runs (None for a run without lines), in one pass.
 
-    One :func:`orcaops.logs.parse_run_logs` call for all runs: a per-run call pays ~1 ms of
-    polars query setup per stage, more than parsing a typical run's lines.
+    One :func:`orcaops.logs.parse_run_logs` call for all runs: a per-run call pays polars'
+    query set-up per stage, more than parsing a typical run's lines.
     """
     from orcaops.logs import parse_run_logs
 

@@ -5,7 +5,7 @@ A Rust pass (one regex matching any format) finds the lines some format may clai
 per format over a whole column (polars ``to_datetime``, no regex).
 
 Why not one polars regex per format: polars keeps only 32 compiled regexes and recompiles on
-every call beyond that (measured: ~3 ms for the combined regex), and with 30-odd formats plus
+every call beyond that, and with 30-odd formats plus
 the other stages a run would recompile most of them.
 """
 
@@ -158,7 +158,7 @@ def _plans() -> list[_Plan]:
 def _shapes(lines: list[str]) -> list[str]:
     """``line[:12]`` with the digits 1-9 read as ``0``: in one Rust pass for many lines
     (``str.translate`` cost more than matching the line), in Python for a few (a polars
-    query costs ~0.3 ms before its first row)."""
+    query has a fixed cost before its first row)."""
     if len(lines) < _RUST_SHAPES:
         return [line[:_SHAPE_LEN].translate(_DIGITS_AS_ZERO) for line in lines]
     return (pl.Series(lines, dtype=pl.String).str.slice(0, _SHAPE_LEN)

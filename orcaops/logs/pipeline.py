@@ -30,7 +30,7 @@ from orcaops.logs.trace import Trace
 
 _ERR = ("ERROR", "FATAL")
 # From this many lines in a batch, templates are mined column-wise (mine_many: a few polars
-# queries, ~1 ms before the first row); below it, per run in Python (mine).
+# queries, each with a fixed start-up cost); below it, per run in Python (mine).
 MINE_MANY_LINES = 5_000
 _AFTER = 11
 

@@ -1,7 +1,7 @@
 """Regex text that runs fast in Rust (polars) and means the same in Python.
 
 Rust's ``regex`` crate makes ``\\d``, ``\\w``, ``\\s`` and ``\\b`` Unicode-aware, and their large
-tables push its fast DFA out of its cache: measured 30x slower over a column of log lines than
+tables push its fast DFA out of its cache: far slower over a column of log lines than
 the ASCII classes below. Log syntax (timestamps, levels, ids) is ASCII, so nothing is lost.
 """
 

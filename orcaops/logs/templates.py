@@ -66,7 +66,7 @@ _IDS: dict[str, str] = {}
 
 def template_id(template: str) -> str:
     """A stable 16-hex id of a template text."""
-    # Cached: the same templates recur in run after run, and hashing was ~5% of an import.
+    # Cached: the same templates recur in run after run.
     got = _IDS.get(template)
     if got is None:
         if len(_IDS) > 100_000:

@@ -146,7 +146,7 @@ def first_damage(root: Path, files: dict[str, tuple[str, ...]],
     """The first of ``files`` (table -> data files) failing its integrity check, described.
 
     For a reader naming the file behind a driver error: it reads every file not in
-    ``passed`` (a CRC, ~0.7 ms per MB), so it runs on error paths only.
+    ``passed`` (a CRC of each), so it runs on error paths only.
     """
     for name, uris in files.items():
         for path, why in damaged_files(root, name, list(uris), passed).items():

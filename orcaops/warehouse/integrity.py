@@ -1,8 +1,8 @@
 """What the warehouse's files should contain: checksums recorded at commit, checks of each kind.
 
 Neither delta-rs nor DuckDB writes Parquet page checksums, so a bit flipped on disk in a
-data file can change values without any reader noticing (measured: 1 of 40 seeded flips in a
-runs file and 5 of 40 in a logs file changed the rows DuckDB returned, silently). So each data
+data file can change values without any reader noticing (seeded bit flips changed returned
+rows silently; bench/README.md, "Measurements behind the code"). So each data
 file's size and CRC-32 are recorded right after the commit that added it (``seal_new``, under
 the commit lock, from the Delta log entries since the last seal) in ``_integrity/<table>.json``;
 ``check_data_file`` compares the file with that record, and a file committed before it had one

@@ -70,7 +70,7 @@ def index_problem(root: Path, remembered: bool = True) -> tuple[Path, str] | Non
 
     The index is derived data, so it is never read blind: ``current.json`` records each
     file's size and CRC-32 at build time and they are compared here (once per file per
-    process; ~0.7 ms per MB of index). ``remembered=False`` (the doctor) hashes again:
+    process). ``remembered=False`` (the doctor) hashes again:
     bit rot changes no mtime.
     """
     from orcaops.warehouse.integrity import check_record

@@ -27,8 +27,8 @@ from orcaops.warehouse.schema import TABLES, VERSIONED, duckdb_type
 T = TypeVar("T")
 _RETRIES = 8
 # zstd, not delta-rs' default snappy: log text is most of the bytes and compresses ~1.8x
-# better. Level 3 costs what snappy does on append (measured: 0.78 vs 0.74 s per 1M log
-# lines); compaction, off the import path, rewrites at 9 (another ~15% smaller, ~3x the CPU).
+# better. Level 3 costs what snappy does on append; compaction, off the import path,
+# rewrites at 9 (smaller, at several times the CPU).
 APPEND_ZSTD_LEVEL = 3
 COMPACT_ZSTD_LEVEL = 9
 # Columns of near-unique text: trying a dictionary first only costs time (sizes equal).
