@@ -61,7 +61,9 @@ def parse_span(text: str, what: str = "horizon") -> timedelta:
 
 def parse_when(value: str | date | datetime | None, what: str,
                now: datetime | None = None) -> datetime | None:
-    """A point in time from a datetime, a date, ISO text or a relative ``-7d``.
+    """A point in time from a datetime, a date, or text as the search language reads it:
+    ``2026-11-01``, an ISO timestamp, ``-7d`` / ``-1h30m``, ``today``, ``yesterday``, ``now``
+    (``orcaops.core.units.parse_instant``: ``--since`` accepts what ``after:`` accepts).
 
     Raises:
         InputError: text that is none of these.
@@ -72,14 +74,12 @@ def parse_when(value: str | date | datetime | None, what: str,
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    text = str(value).strip()
-    if text.startswith("-"):
-        return (now or utcnow()) - parse_span(text[1:], what)
-    parsed = units.parse_iso(text)
-    if parsed is None:
-        raise InputError(f"bad {what} {value!r}: use a date (2026-11-01), an ISO timestamp "
-                         "or a relative time like -7d or -24h")
-    return parsed
+    try:
+        return units.parse_instant(str(value).strip(), now or utcnow())
+    except units.BadValue:
+        raise InputError(f"bad {what} {value!r}: use a date (2026-11-01), an ISO timestamp, "
+                         "a relative time like -7d, -24h or -1h30m, today or yesterday"
+                         ) from None
 
 
 def check_choice(value: str | None, choices: tuple[str, ...], what: str) -> str | None:
