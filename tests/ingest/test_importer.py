@@ -144,3 +144,23 @@ def test_times_out_of_order_and_an_unclosed_line_are_reported_exactly(wh, tmp_pa
         "(2026-11-01T10:00:00+00:00); check the clock or the field order",
         f"{path}:2: not valid JSON (the line ends at column 53 before the object is closed: "
         "Expecting ',' delimiter)"]
+
+
+def test_the_reported_seconds_cover_the_whole_import(wh):
+    """The rate the CLI prints is of the whole call: lines fed before ``run`` count (it used
+    to time only the final flush, and printed 254k lines/s for a 32k lines/s import)."""
+    import json
+    import time
+
+    from orcaops.ingest.importer import Importer
+
+    def slow_lines():
+        for i in range(3):
+            time.sleep(0.2)  # reading a slow file
+            yield ("<test>", i + 1, json.dumps({"job_id": f"r-{i}", "status": "success"}).encode())
+
+    importer = Importer(wh.writer)
+    importer.feed_lines(slow_lines())
+    report = importer.run(())
+    assert report.imported == 3
+    assert report.seconds >= 0.6
