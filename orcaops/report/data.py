@@ -15,6 +15,7 @@ import polars as pl
 
 from orcaops.analytics.common import parse_span, parse_when
 from orcaops.core.config import analysis_now
+from orcaops.core.errors import InputError
 from orcaops.warehouse import report_sql
 
 RUN_COLUMNS = ("job_id", "status", "image", "command", "baseline_key", "started_at",
@@ -47,7 +48,10 @@ def resolve_since(since: str | date | datetime | None, now: datetime | None = No
     if isinstance(since, str) and since.strip().lower() in ("", "all"):
         return None
     if isinstance(since, str) and since.strip()[:1].isdigit():  # a bare span: 30d, 1h30m
-        return (now or analysis_now()) - parse_span(since, "--since")
+        try:
+            return (now or analysis_now()) - parse_span(since, "--since")
+        except InputError:
+            pass  # a date: 2026-11-01
     return parse_when(since, "--since", now)
 
 
