@@ -189,14 +189,30 @@ class Importer:
 
     def _seal(self, local: bool) -> None:
         """Close the open chunk: to the worker while it has under two chunks, else parse it."""
-        chunk = _Chunk(self._open, prepare_runs(self._open))
+        items = self._unstored(self._open)
         self._open, self._open_lines = [], 0
+        if not items:
+            return
+        chunk = _Chunk(items, prepare_runs(items))
         worker = None if local else self._parse_worker()
         if worker is not None and worker.outstanding() < 2:
             chunk.job = worker.submit([r for r in chunk.runs if r.lines])
         else:
             chunk.parsed = parse_runs(chunk.runs)
         self._chunks.append(chunk)
+
+    def _unstored(self, items: list[ParsedRun]) -> list[ParsedRun]:
+        """The items whose job id is not stored yet. A stored one is counted as skipped
+        without being parsed: a re-import (or a demo re-run) that writes nothing no longer
+        parses every log again. The commit still checks under its lock, so a run stored
+        meanwhile by another process is skipped there."""
+        if self.replace or not items:
+            return items
+        stored = self.writer.present([it.run.job_id for it in items])
+        if not stored:
+            return items
+        self.report.skipped += sum(1 for it in items if it.run.job_id in stored)
+        return [it for it in items if it.run.job_id not in stored]
 
     def _parse_worker(self) -> ParseWorker | None:
         if self._worker is None and self._use_worker:

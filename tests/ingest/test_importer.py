@@ -164,3 +164,20 @@ def test_the_reported_seconds_cover_the_whole_import(wh):
     report = importer.run(())
     assert report.imported == 3
     assert report.seconds >= 0.6
+
+
+def test_a_reimport_skips_stored_runs_without_parsing_them(wh, monkeypatch):
+    """Runs already stored are counted as skipped before their logs are parsed."""
+    from orcaops.ingest import importer as importer_module
+
+    records = [{"job_id": f"r-{i}", "status": "success", "logs": [{"line": "hello"}]}
+               for i in range(5)]
+    first = wh.import_records(records)
+    assert first.imported == 5
+    parsed: list[int] = []
+    real = importer_module.parse_runs
+    monkeypatch.setattr(importer_module, "parse_runs",
+                        lambda runs: parsed.append(len(runs)) or real(runs))
+    again = wh.import_records(records + [{"job_id": "r-new", "status": "failed"}])
+    assert (again.imported, again.skipped) == (1, 5)
+    assert sum(parsed) == 1  # only the new run was parsed
