@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from orcaops.analytics.api import AnalyticsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
-from orcaops.models import (FAILED_STATUSES, LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
+from orcaops.models import (FAILED_STATUSES, FailurePattern, JobSummary, LogEntry, ResourceSample,
                             RunRecord)
+from orcaops.onerun.reads import AMBIGUOUS_SHOWN, run_by_prefix_sql
+from orcaops.onerun.reads import levels_at_least  # noqa: F401  (re-exported)
 from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
                             search_frames)
 from orcaops.warehouse.connection import Reader
@@ -24,9 +26,6 @@ if TYPE_CHECKING:
 
     from orcaops.importer import ImportReport
     from orcaops.warehouse.writer import Writer
-
-# How many of the runs an ambiguous job id prefix matches are named in its error.
-AMBIGUOUS_SHOWN = 5
 
 
 class Warehouse(AnalyticsAPI):
@@ -137,8 +136,7 @@ class Warehouse(AnalyticsAPI):
         """One run's row as a dict (a unique job_id prefix is enough)."""
         import polars as pl
 
-        rows = self._frame("SELECT * FROM runs WHERE starts_with(job_id, ?) ORDER BY job_id "
-                           f"LIMIT {AMBIGUOUS_SHOWN + 1}", [job_id])
+        rows = self._frame(run_by_prefix_sql(), [job_id])
         exact = rows.filter(pl.col("job_id") == job_id)
         if exact.height:
             return exact.row(0, named=True)
@@ -335,15 +333,6 @@ class Warehouse(AnalyticsAPI):
         from orcaops.warehouse.maintenance import doctor
 
         return doctor(self.tables, self.settings)
-
-
-def levels_at_least(level: str) -> list[str]:
-    """The levels at ``level`` or more severe; InputError for an unknown level."""
-    norm = level.strip().upper()
-    norm = {"WARNING": "WARN", "ERR": "ERROR", "CRITICAL": "FATAL"}.get(norm, norm)
-    if norm not in LEVELS:
-        raise InputError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
-    return list(LEVELS[LEVELS.index(norm):])
 
 
 def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehouse:  # noqa: A001
