@@ -33,10 +33,13 @@ class Warehouse(AnalyticsAPI):
 
     Args:
         settings: where the home is and the tunables; ``orcaops.open()`` builds them.
+        lazy_views: the reader creates the views besides ``runs`` only when a query names
+            one (a one-shot CLI call that reads one run skips the stored views, ~0.1 s).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, lazy_views: bool = False) -> None:
         self.settings = settings
+        self._lazy_views = lazy_views
         self.tables = DeltaTables(settings.warehouse, settings.log_retention)
         self.tables.ensure()
         self._writer: Writer | None = None
@@ -64,7 +67,7 @@ class Warehouse(AnalyticsAPI):
     @property
     def reader(self) -> Reader:
         if self._reader is None:
-            self._reader = Reader(self.tables)
+            self._reader = Reader(self.tables, lazy_views=self._lazy_views)
         return self._reader
 
     @property

@@ -184,7 +184,7 @@ def test_home_from_the_environment(filled, home, monkeypatch):
     assert fastpath.plan(argv) is not None
     fast = _run(monkeypatch, argv, fast=True)
     assert fast == _run(monkeypatch, argv, fast=False)
-    assert json.loads(fast[1])["total"] == 2
+    assert json.loads(fast[1])["total"] == 3
     # --home wins over the variable; an empty variable counts as unset.
     assert fastpath.plan(["--home", "/x", *argv]).state == {"home": Path("/x")}
     monkeypatch.setenv("ORCAOPS_HOME", "")
