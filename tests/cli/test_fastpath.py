@@ -260,7 +260,8 @@ HEAVY = ("typer", "click", "pydantic", "polars", "pyarrow", "deltalake", "rich",
 LIGHT_READ = ("typer", "click", "pydantic", "polars", "pyarrow", "deltalake", "lark", "regex")
 # Arguments after `--home HOME`, and the packages such a cold call must not import: the one
 # run commands never need typer nor click; summary and debug need the Warehouse's analytics
-# (polars, pydantic models), `runs show` and the text of `runs logs` need none of it.
+# (polars, pydantic models) but not deltalake (the tables exist); `runs show` and the text
+# of `runs logs` need none of it.
 COLD_CALLS = [
     (["runs", "search", "status:failed", "-f", "json"], HEAVY),
     (["runs", "show", "a1", "-f", "json"], HEAVY),
@@ -268,8 +269,8 @@ COLD_CALLS = [
     (["runs", "logs", "a10"], HEAVY),
     (["runs", "logs", "a10", "--level", "warn", "--stream", "stderr"], HEAVY),
     (["runs", "logs", "a10", "--failed"], HEAVY),
-    (["jobs", "summary", "a10", "-f", "json"], ("typer", "click")),
-    (["debug", "a10", "-n", "2"], ("typer", "click")),
+    (["jobs", "summary", "a10", "-f", "json"], ("typer", "click", "deltalake")),
+    (["debug", "a10", "-n", "2"], ("typer", "click", "deltalake")),
 ]
 
 
