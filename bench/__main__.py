@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import build, suites, writes
+from bench import bench_cold, build, suites, writes
 from bench.report import render
 from bench.timing import Row
 
@@ -47,6 +47,7 @@ def with_logs(runs: int, repeat: int, work: Path, json_baseline: bool) -> list[R
     rows = suites.queries(wh, size, repeat, work, json_baseline)
     rows += suites.log_search(wh, home, size, repeat, work)
     rows += suites.cold_start(home, size, max(repeat, 7))
+    rows += bench_cold.one_run_cold(home, size, max(repeat, 7))
     return rows
 
 

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from orcaops.analytics.service import Analytics
 from orcaops.core.config import Settings, resolve_home
-from orcaops.core.errors import InputError, NotFoundError
+from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
 from orcaops.query.plan import compile_search, facet_records
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
+from orcaops.warehouse.onerun import pick_run, prefix_sql
 from orcaops.warehouse.search import SearchResult, facet_frames, search_frames
 from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from orcaops.ingest.importer import ImportReport
     from orcaops.warehouse.writer import Writer
 
-# How many of the runs an ambiguous job id prefix matches are named in its error.
-AMBIGUOUS_SHOWN = 5
 # Earlier runs with the same error fingerprint that ``debug`` shows.
 SIMILAR_FAILURES = 20
 
@@ -55,10 +54,13 @@ class Warehouse:
 
     Args:
         settings: where the home is and the tunables; ``orcaops.open()`` builds them.
+        lazy_views: the reader creates the views besides ``runs`` only when a query names
+            one (a one-shot CLI call that reads one run skips the stored views, ~0.1 s).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, lazy_views: bool = False) -> None:
         self.settings = settings
+        self._lazy_views = lazy_views
         self.tables = DeltaTables(settings.warehouse, settings.log_retention)
         self.tables.ensure()
         self._writer: Writer | None = None
@@ -87,7 +89,7 @@ class Warehouse:
     @property
     def reader(self) -> Reader:
         if self._reader is None:
-            self._reader = Reader(self.tables)
+            self._reader = Reader(self.tables, lazy_views=self._lazy_views)
         return self._reader
 
     @property
@@ -157,21 +159,8 @@ class Warehouse:
 
     def run(self, job_id: str) -> dict[str, Any]:
         """One run's row as a dict (a unique job_id prefix is enough)."""
-        import polars as pl
 
-        rows = self.frame(*reads.runs_by_prefix_sql(job_id, AMBIGUOUS_SHOWN + 1))
-        exact = rows.filter(pl.col("job_id") == job_id)
-        if exact.height:
-            return exact.row(0, named=True)
-        if rows.height == 1:
-            return rows.row(0, named=True)
-        if rows.height > 1:
-            ids = rows["job_id"].to_list()
-            shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", ..." if len(ids) > AMBIGUOUS_SHOWN
-                                                          else "")
-            raise InputError(f"job id prefix {job_id!r} matches several runs ({shown}); "
-                             "give more of it")
-        raise NotFoundError(f"no run with job id {job_id!r} (try `orcaops runs search`)")
+        return pick_run(job_id, self.frame(*prefix_sql(job_id)).to_dicts())
 
     def logs(self, job_id: str | None = None, query: str | None = None,
              grep: str | None = None, level: str | None = None,

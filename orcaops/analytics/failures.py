@@ -15,28 +15,14 @@ from typing import Any, cast
 import polars as pl
 
 from orcaops.analytics.advice import known_fixes
-from orcaops.analytics.summary import _analysis, build_summary, logs_frame
+from orcaops.analytics.rootcause import root_cause_rows
+from orcaops.analytics.summary import build_summary, logs_frame
 from orcaops.core.models import FailurePattern, RunDiff
 from orcaops.logs.knowledge import BUILTIN_PATTERNS
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.templates import WILDCARD, mask_text
 
-CONTEXT_BEFORE = 3
-MAX_ROOT_LINES = 40
 MIN_LEARNED = 2
-
-
-def _root_line(run: dict[str, Any], df: pl.DataFrame) -> int | None:
-    line = _analysis(run).get("first_error_line")
-    if line is not None:
-        return int(line)
-    first = (run.get("first_error") or "").strip()
-    if df.is_empty():
-        return None
-    hit = df.filter(pl.col("message").str.strip_chars() == first) if first else df.clear()
-    if hit.is_empty():
-        hit = df.filter(pl.col("is_error"))
-    return int(hit["line_number"][0]) if not hit.is_empty() else None
 
 
 def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, Any]]:
@@ -47,32 +33,10 @@ def root_cause_lines(run: dict[str, Any], logs: pl.DataFrame) -> list[dict[str, 
         logs: Its log lines.
 
     Returns:
-        ``{line_number, level, text, root}`` dicts in line order (``root`` marks the line).
+        ``{line_number, level, text, root, in_block}`` dicts in line order (``root`` marks
+        the line; see ``orcaops.analytics.rootcause``, which reads dicts).
     """
-    line = _root_line(run, logs)
-    if line is None:
-        return []
-    block = _analysis(run).get("root_cause") or {}
-    first, last = block.get("first_line"), block.get("last_line")
-    if first is not None and last is not None and first <= line <= last:
-        # The block the log analysis chose (the lines that made the run fail), with context.
-        keep = pl.col("line_number").is_between(int(first) - CONTEXT_BEFORE, int(last))
-        rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
-        return [{"line_number": int(r["line_number"]), "level": r["level"],
-                 "text": r["message"], "root": int(r["line_number"]) == line,
-                 "in_block": first <= int(r["line_number"]) <= last}
-                for r in rows.iter_rows(named=True)]
-    row = logs.filter(pl.col("line_number") == line)
-    st = row["stacktrace_id"][0] if not row.is_empty() and "stacktrace_id" in row.columns else None
-    keep = pl.col("line_number").is_between(line - CONTEXT_BEFORE, line)
-    if st is not None:
-        keep = keep | (pl.col("stacktrace_id") == st)
-    rows = logs.filter(keep).sort("line_number").head(MAX_ROOT_LINES)
-    return [{"line_number": int(r["line_number"]), "level": r["level"], "text": r["message"],
-             "root": int(r["line_number"]) == line,
-             "in_block": int(r["line_number"]) == line or (st is not None
-                                                            and r["stacktrace_id"] == st)}
-            for r in rows.iter_rows(named=True)]
+    return root_cause_rows(run, logs.to_dicts())
 
 
 def _likely_causes(texts: list[str]) -> tuple[list[dict[str, Any]], list[str]]:

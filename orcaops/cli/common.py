@@ -40,9 +40,11 @@ def warehouse(ctx: Ctx) -> Any:
     """The warehouse of this invocation (opened once, on first use)."""
     obj = state(ctx)
     if "wh" not in obj:
-        from orcaops.api import open as open_warehouse
+        from orcaops.api import Warehouse
+        from orcaops.core.config import Settings, resolve_home
 
-        obj["wh"] = open_warehouse(obj.get("home"))
+        # One command per process: views besides runs are created when a query names one.
+        obj["wh"] = Warehouse(Settings(home=resolve_home(obj.get("home"))), lazy_views=True)
     return obj["wh"]
 
 

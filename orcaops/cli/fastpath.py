@@ -1,70 +1,42 @@
-"""``orcaops runs search`` without typer, for the plain calls that need nothing of it.
+"""Cold single commands without typer, for the plain calls that need nothing of it.
 
 Typer costs a cold call ~50 ms of imports, and parsing builds a pydantic TypeAdapter per
-parameter (~80 ms more with pydantic's import) — more than the search itself. ``plan``
-recognises the ordinary shape ``[--home H] runs search [QUERY] [options]`` with options it
-knows and values it can convert exactly as typer would; the call then goes to
-``orcaops.cli.runsearch.run_search``, the function the typer command calls. Anything else —
+parameter (~80 ms more with pydantic's import) — more than a search or a ``runs show``
+itself. ``plan`` recognises the ordinary shape ``[--home H] COMMAND [ARGS] [options]`` of
+the commands in ``orcaops.cli.fasttable`` (``runs search``, ``runs show``, ``runs logs``,
+``jobs summary``, ``debug``) with options it knows and values it can convert exactly as
+typer would; the call then goes to the function the typer command calls. Anything else —
 ``--help``, ``--interactive``, an unknown option, a value typer might reject, a missing
-value, a second argument — gets None, and typer handles the call, so every usage message
-still comes from typer. ``tests/cli/test_fastpath.py`` checks that the option table matches
-the typer command and that both ways give the same output and exit code.
+value or argument, one too many — gets None, and typer handles the call, so every usage
+message still comes from typer. ``tests/cli/test_fastpath.py`` checks that the option
+tables match the typer commands and that both ways give the same output and exit code.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orcaops.cli.common import DEFAULT_FORMAT, DEFAULT_LIMIT
-from orcaops.cli.runsearch import run_search
-from orcaops.core.vocabulary import DEFAULT_SORT
+from orcaops.cli.fasttable import COMMANDS, SEARCH, Command, _path
 
 # Click's shell-completion request (``_ORCAOPS_COMPLETE=...``): typer answers it.
 COMPLETE_VAR = "_ORCAOPS_COMPLETE"
 HOME_OPTION, HOME_ENVVAR = "--home", "ORCAOPS_HOME"
-
-
-def _path(value: str) -> Path | None:
-    # Typer turns the text into a Path and, with no checks asked, does nothing else.
-    return Path(value) if value and not value.startswith("-") else None
-
-
-def _int(value: str) -> int | None:
-    digits = value.removeprefix("-")
-    # Plain ASCII digits: what pydantic and int() read alike (not "1_000", "+1", " 1", "١").
-    if digits.isascii() and digits.isdigit() and len(digits) <= 18:
-        return int(value)
-    return None
-
-
-def _text(value: str) -> str | None:
-    return value
-
-
-# Options of ``runs search`` taking a value: name → (parameter, conversion to its type).
-VALUE_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "--limit": ("limit", _int), "-n": ("limit", _int),
-    "--sort": ("sort", _text), "-s": ("sort", _text),
-    "--format": ("fmt", _text), "-f": ("fmt", _text),
-    "--output": ("output", _path), "-o": ("output", _path),
-}
-FLAG_OPTIONS = {"--facets": "facets", "--show-sql": "show_sql"}
-DEFAULTS: dict[str, Any] = {
-    "query": "", "limit": DEFAULT_LIMIT, "sort": DEFAULT_SORT, "facets": False,
-    "fmt": DEFAULT_FORMAT, "output": None, "show_sql": False, "interactive": False,
-}
+# ``runs search``'s table under the names it had when it was the only command here.
+VALUE_OPTIONS, FLAG_OPTIONS, DEFAULTS = SEARCH.values, SEARCH.flags, SEARCH.defaults
 
 
 @dataclass(frozen=True)
-class SearchCall:
-    """A ``runs search`` whose arguments are known: ``state`` holds ``home``."""
+class FastCall:
+    """A command whose arguments are known: ``state`` holds ``home``."""
 
+    command: Command
     state: dict[str, Any]
     args: dict[str, Any]
 
@@ -76,16 +48,18 @@ class SearchCall:
                 imports built may be left to the operating system (see ``_freeze_imports``).
         """
         args = dict(self.args)
-        query = args.pop("query")
+        positional = [args.pop(name) for name in self.command.arguments]
+        module, name = self.command.function.split(":")
+        function = getattr(importlib.import_module(module), name)
         # A one-shot call allocates ~100k objects (mostly imports) and leaves almost no
         # cyclic garbage: the collector's ~45 passes over them cost ~8 ms. Off for the call,
         # back on after it (callers in the same process keep their collector).
         collecting = gc.isenabled()
         gc.disable()
         if exiting:
-            _freeze_imports()
+            _freeze_imports(self.command.preload)
         try:
-            run_search(self.state, query, **args)
+            function(self.state, *positional, **args)
         except KeyboardInterrupt:
             sys.exit(130)
         except OSError as e:
@@ -103,8 +77,8 @@ class SearchCall:
         sys.exit(0)
 
 
-def _freeze_imports() -> None:
-    """Import the search's Python modules and move every object alive now out of the
+def _freeze_imports(modules: Sequence[str]) -> None:
+    """Import the command's Python ``modules`` and move every object alive now out of the
     collector's reach (``gc.freeze``), before DuckDB is imported.
 
     At exit CPython collects the cycles the cleared modules leave (classes, functions and
@@ -112,10 +86,8 @@ def _freeze_imports() -> None:
     operating system reclaims them. DuckDB's objects are created after the freeze and are
     still collected: its bindings report any of theirs left alive at exit on stderr.
     """
-    import orcaops.core.render
-    import orcaops.query
-    import orcaops.warehouse.search  # noqa: F401
-
+    for name in modules:
+        importlib.import_module(name)
     gc.freeze()
 
 
@@ -138,20 +110,23 @@ class _PacifyFlush:
         return getattr(self.wrapped, name)
 
 
-def plan(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> SearchCall | None:
-    """The ``runs search`` that ``argv`` asks for, or None when typer must handle ``argv``."""
+def plan(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> FastCall | None:
+    """The command ``argv`` asks for, or None when typer must handle ``argv``."""
     if COMPLETE_VAR in environ:
         return None
     home, i = _root_options(argv)
-    if i is None or list(argv[i:i + 2]) != ["runs", "search"]:
+    if i is None:
         return None
-    args = _search_arguments(argv[i + 2:])
+    command = next((c for c in COMMANDS if tuple(argv[i:i + len(c.path)]) == c.path), None)
+    if command is None:
+        return None
+    args = _arguments(command, argv[i + len(command.path):])
     if args is None:
         return None
     if home is None:
         env = environ.get(HOME_ENVVAR)
         home = Path(env) if env else None  # click ignores an empty variable
-    return SearchCall({"home": home}, args)
+    return FastCall(command, {"home": home}, args)
 
 
 def _root_options(argv: Sequence[str]) -> tuple[Path | None, int | None]:
@@ -173,9 +148,9 @@ def _root_options(argv: Sequence[str]) -> tuple[Path | None, int | None]:
     return home, i
 
 
-def _search_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
-    """``runs search``'s parameters from its arguments, parsed the way click parses them."""
-    args = dict(DEFAULTS)
+def _arguments(command: Command, argv: Sequence[str]) -> dict[str, Any] | None:
+    """The command's parameters from its arguments, parsed the way click parses them."""
+    args = dict(command.defaults)
     positional: list[str] = []
     rest = list(argv)
     only_positional = False
@@ -189,27 +164,34 @@ def _search_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
         if token == "--":
             only_positional = True
             continue
-        if token.startswith("--"):
-            name, eq, value = token.partition("=")
-            if name in FLAG_OPTIONS and not eq:
-                args[FLAG_OPTIONS[name]] = True
-                continue
-            attached = value if eq else None
-        else:  # a short option: -f json or -fjson
-            name, attached = token[:2], token[2:] or None
-        if name not in VALUE_OPTIONS:
+        if not _option(command, token, rest, args):
             return None
-        if attached is None:
-            if not rest or rest[0] == "--":
-                return None
-            attached = rest.pop(0)
-        param, convert = VALUE_OPTIONS[name]
-        converted = convert(attached)
-        if converted is None:
-            return None
-        args[param] = converted
-    if len(positional) > 1:
+    if not command.required <= len(positional) <= len(command.arguments):
         return None
-    if positional:
-        args["query"] = positional[0]
+    args.update(zip(command.arguments, positional))
     return args
+
+
+def _option(command: Command, token: str, rest: list[str], args: dict[str, Any]) -> bool:
+    """Read the option ``token`` (and its value from ``rest``) into ``args``; False when
+    typer must answer it."""
+    if token.startswith("--"):
+        name, eq, value = token.partition("=")
+        if name in command.flags and not eq:
+            args[command.flags[name]] = True
+            return True
+        attached = value if eq else None
+    else:  # a short option: -f json or -fjson
+        name, attached = token[:2], token[2:] or None
+    if name not in command.values:
+        return False
+    if attached is None:
+        if not rest or rest[0] == "--":
+            return False
+        attached = rest.pop(0)
+    param, convert = command.values[name]
+    converted = convert(attached)
+    if converted is None:
+        return False
+    args[param] = converted
+    return True

@@ -11,6 +11,7 @@ import typer
 
 from orcaops.cli import app
 from orcaops.cli.common import console, emit, warehouse
+from orcaops.cli.onerun import DEBUG_LIMIT, print_debug, print_summary
 from orcaops.cli.options import FormatOpt, OutputOpt
 from orcaops.core.errors import InputError
 
@@ -84,62 +85,19 @@ def summary(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id
 
     Example: orcaops jobs summary r-7000123
     """
-    result = warehouse(ctx).summary(job_id)
-    if fmt != "table":
-        emit(result, fmt, None)
-        return
-    c = console()
-    c.print(f"{result.status_emoji} [bold]{result.one_liner}[/]  ({result.job_id})")
-    for title, items in (("key events", result.key_events), ("errors", result.errors),
-                         ("warnings", result.warnings), ("suggestions", result.suggestions)):
-        if items:
-            c.print(f"[bold]{title}[/]")
-            for item in items:
-                c.print(f"  • {item}", markup=False)
+    print_summary(ctx, job_id, fmt=fmt)
 
 
 @app.command()
 def debug(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or prefix."),
-          limit: int = typer.Option(5, "--limit", "-n", min=1,
+          limit: int = typer.Option(DEBUG_LIMIT, "--limit", "-n", min=1,
                                     help="At most this many causes, fixes and past failures."),
           fmt: str = FormatOpt) -> None:
     """Analyse a failed run: root-cause lines, likely causes, fixes, similar past failures.
 
     Example: orcaops debug r-70019042 --limit 10
     """
-    report = warehouse(ctx).debug(job_id)
-    if fmt != "table":
-        emit(report, "json" if fmt == "json" else fmt, None)
-        return
-    _print_debug(report, limit)
-
-
-def _print_debug(report: dict, limit: int) -> None:  # type: ignore[type-arg]
-    c = console()
-    c.print(f"[bold]{report['summary']}[/]  ({report['job_id']}, {report['status']})",
-            markup=False)
-    if report.get("root_cause_lines"):
-        c.print("[bold]root cause[/] (> marks the lines that made it fail)")
-        for line in report["root_cause_lines"]:
-            mark = "[red]>[/]" if line.get("in_block", line.get("root")) else " "
-            c.print(f" {mark} {line['line_number']:>5} ", end="")
-            c.print(line["text"], markup=False)
-    for title, key in (("likely causes", "likely_causes"), ("suggested fixes", "suggested_fixes"),
-                       ("next steps", "next_steps")):
-        items = report.get(key) or []
-        if items:
-            c.print(f"[bold]{title}[/]")
-            for item in items[:limit]:
-                text = item.get("title", item) if isinstance(item, dict) else item
-                c.print(f"  • {text}", markup=False)
-            if len(items) > limit:
-                c.print(f"  … {len(items) - limit} more (--limit N, or --format json)")
-    past = report.get("similar_past_failures") or []
-    if past:
-        c.print(f"[bold]similar past failures[/] ({report['similar_count']})")
-        for run in past[:limit]:
-            c.print(f"  {run.get('job_id')}  {run.get('started_at')}  {run.get('status')}",
-                    markup=False)
+    print_debug(ctx, job_id, limit=limit, fmt=fmt)
 
 
 @app.command()

@@ -6,8 +6,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from orcaops.cli.common import console
-from orcaops.core.pairs import human_field
 from orcaops.core.models import RunDiff
+from orcaops.core.pairs import human_field
 
 
 def print_diff(diff: RunDiff, limit: int) -> None:

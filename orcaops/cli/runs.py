@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from orcaops.cli import app
-from orcaops.cli.common import console, emit, out, printable, warehouse
+from orcaops.cli.common import console, emit, out, warehouse
+from orcaops.cli.onerun import LOGS_FORMAT, print_logs, show_run
 from orcaops.cli.options import FormatOpt, LimitOpt, OutputOpt, ShowSqlOpt
 from orcaops.cli.runsearch import run_search
 from orcaops.core.errors import InputError
@@ -95,14 +96,7 @@ def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or
 
     Example: orcaops runs show r-7000123
     """
-    run = warehouse(ctx).run(job_id)
-    if fmt == "json":
-        emit(run, "json", None)
-        return
-    c = console()
-    for key, value in run.items():
-        if value not in (None, "", [], "{}"):
-            c.print(f"[bold]{key:>20}[/] {printable(str(value))}")
+    show_run(ctx, job_id, fmt=fmt)
 
 
 @runs_app.command("logs")
@@ -116,44 +110,15 @@ def logs(
     stream: Optional[str] = typer.Option(None, "--stream", help="stdout or stderr."),
     failed: bool = typer.Option(False, "--failed", help="Only the lines that made the run fail "
                                 "(the root-cause block), with a little context."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text, table, json, jsonl, csv."),
+    fmt: str = typer.Option(LOGS_FORMAT, "--format", "-f", help="text, table, json, jsonl, csv."),
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Print the log lines of one run.
 
     Example: orcaops runs logs r-70019042 --failed
     """
-    if failed:
-        _print_failed(ctx, job_id, fmt, output)
-        return
-    frame = warehouse(ctx).logs(job_id=job_id, grep=grep, level=level)
-    if stream:
-        if stream not in ("stdout", "stderr"):
-            raise InputError("--stream must be stdout or stderr")
-        frame = frame.filter(frame["stream"] == stream)
-    if fmt != "text":
-        emit(frame, fmt, output)
-        return
-    text = "".join(f"{r['line_number']:>5} {'err' if r['stream'] == 'stderr' else 'out'} "
-                   f"{r['level']:<5} {r['message']}\n"
-                   for r in frame.iter_rows(named=True))
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        out(text or "(no matching lines)")
-
-
-def _print_failed(ctx: typer.Context, job_id: str, fmt: str, output: Optional[Path]) -> None:
-    lines = warehouse(ctx).root_cause(job_id)
-    if fmt != "text":
-        emit(lines, fmt, output)
-        return
-    text = "".join(f"{'>' if r['in_block'] else ' '} {r['line_number']:>5} {r['level']:<5} "
-                   f"{r['text']}\n" for r in lines)
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        out(text or "(no root cause: the run's log holds no error)")
+    print_logs(ctx, job_id, level=level, grep=grep, stream=stream, failed=failed, fmt=fmt,
+               output=output)
 
 
 @runs_app.command("export")

@@ -30,8 +30,7 @@ def _is_duration(name: str) -> bool:
 
 def human_field(name: str, value: Any) -> str:
     """``value`` as text, in the unit its (dotted) ``name`` implies."""
-    from orcaops.core.render import human_mb
-    from orcaops.core.render import human_duration
+    from orcaops.core.render import human_duration, human_mb
 
     leaf = name.rsplit(".", 1)[-1]
     if value is None:

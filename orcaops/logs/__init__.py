@@ -10,14 +10,26 @@ The public entry points (used by the warehouse, the executors and ``orcaops logs
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orcaops.logs.clean import split_lines
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
 from orcaops.logs.levels import normalize_level
 from orcaops.logs.model import RECORD_KEYS, ParsedLog, RunLines
-from orcaops.logs.pipeline import parse_run_log, parse_run_logs
 from orcaops.logs.redact import redact_env, redact_text, secret_values
+
+if TYPE_CHECKING:
+    from orcaops.logs.pipeline import parse_run_log, parse_run_logs
+
+
+def __getattr__(name: str) -> Any:
+    # The parser (~0.1 s of regex compilation) loads on first use: reading stored runs
+    # (``jobs summary``, ``debug``) needs the knowledge base, not the parser.
+    if name in ("parse_run_log", "parse_run_logs"):
+        from orcaops.logs import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'orcaops.logs' has no attribute {name!r}")
 
 
 def parse_text(text: str) -> ParsedLog:
@@ -30,6 +42,8 @@ def parse_text(text: str) -> ParsedLog:
         The parsed log; the run's status is unknown, so a log with an unrecovered error is
         taken as a failed run for its category.
     """
+    from orcaops.logs.pipeline import parse_run_log
+
     return parse_run_log(split_lines(text))
 
 

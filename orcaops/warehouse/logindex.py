@@ -35,8 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orcaops.query.logindex_sql import (  # noqa: F401  (the store's side of the index)
-    INDEX_COLUMNS, INDEX_VIEWS, MIN_RUN, TOKEN_REGEX, Constraint, matching_lines_sql,
-    matching_runs_sql, plan)
+    INDEX_COLUMNS,
+    INDEX_VIEWS,
+    MIN_RUN,
+    TOKEN_REGEX,
+    Constraint,
+    matching_lines_sql,
+    matching_runs_sql,
+    plan,
+)
 from orcaops.warehouse.paths import from_stored
 
 INDEX_DIR = "_logindex"

@@ -87,6 +87,8 @@ class DeltaTables:
 
     def ensure(self) -> None:
         """Create any missing table (empty, partitioned by day)."""
+        if all(self.exists(name) for name in TABLES):
+            return  # the common case: no deltalake import (~0.1 s) and no lock for a read
         dl = _deltalake()
         self.root.mkdir(parents=True, exist_ok=True)
         with self.commit_lock():

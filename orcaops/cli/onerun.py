@@ -1,0 +1,138 @@
+"""What ``runs show``, ``runs logs``, ``jobs summary`` and ``debug`` do once their arguments
+are known.
+
+One function per command for both ways in: the typer command and the typer-free path of a
+cold call (``orcaops.cli.fastpath``). No typer here; ``runs show`` and the text of ``runs
+logs`` read through the lazy reader as dicts (``orcaops.warehouse.onerun``), without polars.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orcaops.cli.common import console, emit, out, printable, reader, warehouse
+from orcaops.core.errors import InputError
+
+if TYPE_CHECKING:
+    from orcaops.cli.common import Ctx
+
+DEBUG_LIMIT = 5
+LOGS_FORMAT = "text"
+
+
+def show_run(ctx: Ctx, job_id: str, *, fmt: str) -> None:
+    """Print everything stored about one run (the body of ``orcaops runs show``)."""
+    from orcaops.warehouse.onerun import find_run
+
+    run = find_run(reader(ctx), job_id)
+    if fmt == "json":
+        emit(run, "json", None)
+        return
+    c = console()
+    for key, value in run.items():
+        if value not in (None, "", [], "{}"):
+            c.print(f"[bold]{key:>20}[/] {printable(str(value))}")
+
+
+def print_logs(ctx: Ctx, job_id: str, *, level: str | None, grep: str | None,
+               stream: str | None, failed: bool, fmt: str, output: Path | None) -> None:
+    """Print the log lines of one run (the body of ``orcaops runs logs``)."""
+    if failed:
+        _print_failed(ctx, job_id, fmt, output)
+        return
+    if fmt != "text":
+        frame = warehouse(ctx).logs(job_id=job_id, grep=grep, level=level)
+        if stream:
+            _check_stream(stream)
+            frame = frame.filter(frame["stream"] == stream)
+        emit(frame, fmt, output)
+        return
+    from orcaops.warehouse.onerun import run_logs
+
+    rows = run_logs(reader(ctx), job_id, grep=grep, level=level)
+    if stream:
+        _check_stream(stream)
+        rows = [r for r in rows if r["stream"] == stream]
+    text = "".join(f"{r['line_number']:>5} {'err' if r['stream'] == 'stderr' else 'out'} "
+                   f"{r['level']:<5} {r['message']}\n" for r in rows)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        out(text or "(no matching lines)")
+
+
+def _check_stream(stream: str) -> None:
+    if stream not in ("stdout", "stderr"):
+        raise InputError("--stream must be stdout or stderr")
+
+
+def _print_failed(ctx: Ctx, job_id: str, fmt: str, output: Path | None) -> None:
+    from orcaops.analytics.rootcause import root_cause_rows
+    from orcaops.warehouse.onerun import find_run, run_logs
+
+    # What Warehouse.root_cause answers, read as dicts (no polars for the text).
+    run = find_run(reader(ctx), job_id)
+    lines = root_cause_rows(run, run_logs(reader(ctx), run["job_id"]))
+    if fmt != "text":
+        emit(lines, fmt, output)
+        return
+    text = "".join(f"{'>' if r['in_block'] else ' '} {r['line_number']:>5} {r['level']:<5} "
+                   f"{r['text']}\n" for r in lines)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        out(text or "(no root cause: the run's log holds no error)")
+
+
+def print_summary(ctx: Ctx, job_id: str, *, fmt: str) -> None:
+    """Summarise one run (the body of ``orcaops jobs summary``)."""
+    result = warehouse(ctx).summary(job_id)
+    if fmt != "table":
+        emit(result, fmt, None)
+        return
+    c = console()
+    c.print(f"{result.status_emoji} [bold]{result.one_liner}[/]  ({result.job_id})")
+    for title, items in (("key events", result.key_events), ("errors", result.errors),
+                         ("warnings", result.warnings), ("suggestions", result.suggestions)):
+        if items:
+            c.print(f"[bold]{title}[/]")
+            for item in items:
+                c.print(f"  • {item}", markup=False)
+
+
+def print_debug(ctx: Ctx, job_id: str, *, limit: int, fmt: str) -> None:
+    """Analyse a failed run (the body of ``orcaops debug``)."""
+    report = warehouse(ctx).debug(job_id)
+    if fmt != "table":
+        emit(report, "json" if fmt == "json" else fmt, None)
+        return
+    _debug_text(report, limit)
+
+
+def _debug_text(report: dict[str, Any], limit: int) -> None:
+    c = console()
+    c.print(f"[bold]{report['summary']}[/]  ({report['job_id']}, {report['status']})",
+            markup=False)
+    if report.get("root_cause_lines"):
+        c.print("[bold]root cause[/] (> marks the lines that made it fail)")
+        for line in report["root_cause_lines"]:
+            mark = "[red]>[/]" if line.get("in_block", line.get("root")) else " "
+            c.print(f" {mark} {line['line_number']:>5} ", end="")
+            c.print(line["text"], markup=False)
+    for title, key in (("likely causes", "likely_causes"), ("suggested fixes", "suggested_fixes"),
+                       ("next steps", "next_steps")):
+        items = report.get(key) or []
+        if items:
+            c.print(f"[bold]{title}[/]")
+            for item in items[:limit]:
+                text = item.get("title", item) if isinstance(item, dict) else item
+                c.print(f"  • {text}", markup=False)
+            if len(items) > limit:
+                c.print(f"  … {len(items) - limit} more (--limit N, or --format json)")
+    past = report.get("similar_past_failures") or []
+    if past:
+        c.print(f"[bold]similar past failures[/] ({report['similar_count']})")
+        for run in past[:limit]:
+            c.print(f"  {run.get('job_id')}  {run.get('started_at')}  {run.get('status')}",
+                    markup=False)
