@@ -10,6 +10,7 @@ import polars as pl
 
 from orcaops.analytics.advice import solutions_for
 from orcaops.core.models import JobSummary
+from orcaops.core.vocabulary import EXIT_KILLED
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.testresults import TestResults, parse_test_results
 
@@ -101,7 +102,7 @@ def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str) -> str:
     category = run.get("failure_category")
     if status == "timeout":
         return f"Timed out{_after(dur)}"
-    if category == "oom" or run.get("exit_code") == 137:
+    if category == "oom" or run.get("exit_code") == EXIT_KILLED:
         return f"Killed: out of memory{_after(dur)}"
     if status == "success":
         if tests is not None and tests.total:

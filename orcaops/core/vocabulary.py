@@ -34,6 +34,11 @@ LEVEL_ALIASES: dict[str, str] = {
 FAILURE_CATEGORIES: tuple[str, ...] = ("build", "dependency", "test", "runtime", "timeout", "oom",
                                        "network", "permission", "config", "unknown")
 
+# Exit codes that say how a process ended: timeout(1) gives 124; 128 + SIGKILL (9) is what the
+# kernel's OOM killer (or any kill -9) leaves; a shell gives 126 (found, not executable) and 127
+# (not found).
+EXIT_TIMEOUT, EXIT_KILLED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND = 124, 137, 126, 127
+
 # Newest first, ties by job_id: the order of every listing of runs unless told otherwise.
 DEFAULT_SORT = "-started_at"
 

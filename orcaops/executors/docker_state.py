@@ -14,6 +14,7 @@ from docker.errors import DockerException, NotFound
 from orcaops.core.config import CostRates
 from orcaops.core.errors import ExecutorError
 from orcaops.core.models import EnvironmentSnapshot, ResourceUsage
+from orcaops.core.vocabulary import EXIT_KILLED
 from orcaops.executors.record import Outcome, exit_outcome, resource_usage
 from orcaops.executors.sampling import MB, SampleSink
 from orcaops.executors.secrets import redact_env
@@ -82,7 +83,7 @@ def oom_kill(info: dict[str, Any], reason: str) -> str | None:
     if state.get("OOMKilled"):
         return "reported"
     limited = bool((info.get("HostConfig") or {}).get("Memory"))
-    return "inferred" if limited and state.get("ExitCode") == 137 else None
+    return "inferred" if limited and state.get("ExitCode") == EXIT_KILLED else None
 
 
 def usage(info: dict[str, Any], sink: SampleSink, rates: CostRates,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-from orcaops.core.vocabulary import FAILED_STATUSES
+from orcaops.core.vocabulary import (
+    EXIT_KILLED,
+    EXIT_NOT_EXECUTABLE,
+    EXIT_NOT_FOUND,
+    EXIT_TIMEOUT,
+    FAILED_STATUSES,
+)
 from orcaops.logs.failclass import classify
 from orcaops.logs.failure import RootCause
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
@@ -29,6 +35,7 @@ _OOM_RE = Prefiltered("|".join(p.pattern for p in BUILTIN_PATTERNS if p.category
 _TEST_SUMMARY_RE = Prefiltered(r"\b\d+ failed\b|^--- FAIL:|^Tests:\s+.*\d+ failed|"
                                r"FAILED \((?:failures|errors)=|^FAIL\s", re.M)
 _MAX_SCANNED = 10
+TAIL_LINES = 30  # the end of the log where OOM reports and test summaries are looked for
 
 
 def is_failed(status: str | None, exit_code: int | None, root: ErrorEvent | None) -> bool:
@@ -63,11 +70,11 @@ def categorize(status: str | None, exit_code: int | None, root: ErrorEvent | Non
     Returns:
         The category; ``unknown`` when nothing points anywhere.
     """
-    if status == "timeout" or exit_code == 124:
+    if status == "timeout" or exit_code == EXIT_TIMEOUT:
         return "timeout"
-    tail = "\n".join(messages[-30:])
+    tail = "\n".join(messages[-TAIL_LINES:])
     live = [e for e in events if not e.recovered]
-    if exit_code == 137 or _OOM_RE.search(tail) or any(_OOM_RE.search(e.text) for e in live):
+    if exit_code == EXIT_KILLED or _OOM_RE.search(tail) or any(_OOM_RE.search(e.text) for e in live):
         return "oom"
     guess = None
     if cause is not None and cause.kind != "event":
@@ -96,6 +103,6 @@ def _from_events(status: str | None, exit_code: int | None, root: ErrorEvent | N
             return found[0][0].category
     if _TEST_SUMMARY_RE.search(tail):
         return "test"
-    if exit_code in (126, 127):
-        return "permission" if exit_code == 126 else "dependency"
+    if exit_code in (EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND):
+        return "permission" if exit_code == EXIT_NOT_EXECUTABLE else "dependency"
     return "runtime" if root is not None and root.trace is not None else "unknown"

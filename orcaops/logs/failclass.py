@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from orcaops.core.vocabulary import EXIT_TIMEOUT
 from orcaops.logs.failure import RootCause
 
 # (regex over the block text, category), first match wins: specific facts before kinds.
@@ -62,7 +63,7 @@ def classify(cause: RootCause, messages: list[str], exit_code: int | None = None
     """
     text = "\n".join(messages[cause.first:cause.last + 1])
     step = cause.step or ""
-    if exit_code == 124 or cause.code == 124:
+    if exit_code == EXIT_TIMEOUT or cause.code == EXIT_TIMEOUT:
         return "timeout", True
     for rx, cat in _TEXT_RULES:
         if rx.search(text):
