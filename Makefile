@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 # The search parser's tables, built once from grammar.lark (orcaops/query/standalone.py).
 orcaops/query/_lalr.py: orcaops/query/grammar.lark orcaops/query/build_parser.py $(VENV)/.installed
 	$(BIN)/python -m orcaops.query.build_parser
+	$(BIN)/python -m compileall -q orcaops  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 
 # A realistic history, a real job, and a search over both.
 demo: install

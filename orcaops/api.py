@@ -19,16 +19,16 @@ from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
-from orcaops.query.plan import compile_search, facet_records
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
 from orcaops.warehouse.onerun import pick_run, prefix_sql
-from orcaops.warehouse.search import SearchResult, facet_frames, search_frames
 from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from orcaops.warehouse.search import SearchResult
 
     from orcaops.ingest.importer import ImportReport
     from orcaops.warehouse.writer import Writer
@@ -138,22 +138,31 @@ class Warehouse:
     def search(self, query: str = "", *, limit: int | None = 50, sort: str = DEFAULT_SORT,
                facets: bool = False, now: datetime | None = None) -> SearchResult:
         """Runs matching ``query`` (the search language: docs/QUERY.md), with total and facets."""
+        from orcaops.warehouse.search import search_frames  # the query package: on first search
+
         return search_frames(self.reader, query, limit=limit, sort=sort, facets=facets, now=now)
 
     def search_sql(self, query: str = "", *, limit: int | None = 50,
                    sort: str = DEFAULT_SORT) -> str:
         """The SQL ``search`` would run (pure: nothing is executed)."""
+        from orcaops.query.plan import compile_search
+
         return compile_search(query, limit=limit, sort=sort).render()
 
     def runs(self, query: str = "", limit: int | None = None,
              sort: str = DEFAULT_SORT) -> pl.DataFrame:
         """Runs matching ``query`` as a DataFrame (all of them unless ``limit``)."""
+        from orcaops.query.plan import compile_search
+
         plan = compile_search(query, limit=limit, sort=sort)
         return self.frame(plan.page_sql, plan.page_params)
 
     def facets(self, query: str = "", fields: list[str] | None = None
                ) -> dict[str, pl.DataFrame]:
         """Counts by status, image, tag, triggered_by, exit code, category and day."""
+        from orcaops.query.plan import compile_search, facet_records
+        from orcaops.warehouse.search import facet_frames
+
         plan = compile_search(query, limit=0, facet_fields=fields)
         return facet_frames(facet_records(self.reader.rows(plan.facets_sql, plan.params), fields))
 

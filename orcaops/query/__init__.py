@@ -11,10 +11,13 @@ views the analytics layer provides: ``flaky_keys(baseline_key)`` for ``is:flaky`
 
 from __future__ import annotations
 
-from orcaops.query.ast import Node
-from orcaops.query.compiler import CompiledQuery, compile_node, compile_query
-from orcaops.query.parser import MAX_QUERY_LENGTH, MAX_QUERY_TERMS, parse_query
-from orcaops.query.sort import compile_sort
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orcaops.query.ast import Node
+    from orcaops.query.compiler import CompiledQuery, compile_node, compile_query
+    from orcaops.query.parser import MAX_QUERY_LENGTH, MAX_QUERY_TERMS, parse_query
+    from orcaops.query.sort import compile_sort
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -26,3 +29,21 @@ __all__ = [
     "compile_sort",
     "parse_query",
 ]
+
+# Imported on first use, so a module that needs only ``query.sql`` (the store's named reads)
+# does not load the parser.
+_HOMES = {"Node": "ast", "CompiledQuery": "compiler", "compile_node": "compiler",
+          "compile_query": "compiler", "MAX_QUERY_LENGTH": "parser",
+          "MAX_QUERY_TERMS": "parser", "parse_query": "parser", "compile_sort": "sort"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"orcaops.query.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'orcaops.query' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
