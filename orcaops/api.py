@@ -215,11 +215,12 @@ class Warehouse(AnalyticsAPI):
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
                samples: list[ResourceSample] | None = None, *,
-               replace: bool = False) -> RunRecord:
+               replace: bool = False, tests: list[dict[str, Any]] | None = None) -> RunRecord:
         """Store one finished run with its raw log lines and samples; returns what was stored.
 
         Log lines are parsed (levels, templates, errors, stack traces) and secrets redacted,
-        exactly as on import.
+        exactly as on import. ``tests``: its test rows (``orcaops.testing``); None reads them
+        from the log.
 
         Raises:
             InputError: the job id is already stored and ``replace`` is false, or a number
@@ -236,7 +237,7 @@ class Warehouse(AnalyticsAPI):
             lines=[e.message for e in entries],
             streams=[e.source for e in entries],
             timestamps=[e.timestamp for e in entries],
-            samples=[s.model_dump() for s in samples or []])
+            samples=[s.model_dump() for s in samples or []], tests=tests)
         batch = RunBatch()
         add_parsed(batch, item)
         result = self.writer.commit(batch, replace=replace)

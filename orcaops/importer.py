@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from orcaops.errors import InputError
 from orcaops.records import ParsedRun, decode, parse_record, redact_command, redact_environment
+from orcaops.testing.records import run_tests
 from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.writer import CommitResult, Writer
 
@@ -95,7 +96,7 @@ def parse_runs(runs: Sequence[RunLines]) -> list[ParsedLog | None]:
 def add_parsed_many(batch: RunBatch, items: Sequence[ParsedRun]) -> None:
     """Parse the runs' raw log lines in one pass and add the runs to ``batch``."""
     for item, log in zip(items, parse_runs(prepare_runs(items))):
-        batch.add(item.run, log, item.samples)
+        batch.add(item.run, log, item.samples, run_tests(item.tests, log))
 
 
 def add_parsed(batch: RunBatch, item: ParsedRun) -> None:
@@ -306,7 +307,7 @@ class Importer:
         with _gc_paused():
             for chunk in self._chunks:
                 for item, log in zip(chunk.items, self._parsed(chunk)):
-                    batch.add(item.run, log, item.samples)
+                    batch.add(item.run, log, item.samples, run_tests(item.tests, log))
         self._chunks, self._pending_runs, self._pending_lines = [], 0, 0
         self._batches += 1
         if not gc.isenabled() and self._batches % _GC_EVERY == 0:
