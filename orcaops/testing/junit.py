@@ -20,6 +20,7 @@ Parsed with junitparser (its xunit2 flavour, which knows Surefire's ``rerunFailu
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ _ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
 # "tests/test_api.py:9: AssertionError" (pytest), "E   ValueError: ..." lines.
 _PY_LAST = re.compile(r":\d+: ([A-Za-z_][\w.]*)\s*$")
 _LEADING_TYPE = re.compile(r"^\s*((?:[A-Za-z_][\w.$]*)?(?:Error|Exception|Failure|Failed))\b")
+PYTEST_SUITE = "pytest"  # pytest's default junit_suite_name
 _PANIC = re.compile(r"^thread '.*' (?:\(\d+\) )?panicked at ")
 
 
@@ -94,9 +96,20 @@ def _cases(xml: Any) -> Iterator[dict[str, Any]]:
 
 def _suite_cases(suite: Any) -> Iterator[dict[str, Any]]:
     for case in suite.iterchildren(suite.testcase):
-        yield _row(suite.name, case)
+        row = _row(suite.name, case)
+        if suite.name == PYTEST_SUITE and not row["file"] and row["classname"]:
+            row["file"] = pytest_file(row["classname"])
+        yield row
     for inner in suite.testsuites():  # PHPUnit: suites of suites
         yield from _suite_cases(inner)
+
+
+def pytest_file(classname: str) -> str:
+    """The file of a pytest case from its classname: ``tests.test_api.TestUsers`` →
+    ``tests/test_api.py`` (pytest writes no file attribute; classes are capitalised)."""
+    parts = classname.split(".")
+    module = [p for p in itertools.takewhile(lambda p: not p[:1].isupper(), parts)]
+    return "/".join(module or parts[:1]) + ".py"
 
 
 def _row(suite: str | None, case: Any) -> dict[str, Any]:

@@ -119,3 +119,9 @@ def test_bad_xml_says_what_is_wrong(text, message):
     ("-1", None), (None, None)])
 def test_parse_time(raw, seconds):
     assert parse_time(raw) == seconds
+
+
+def test_pytest_cases_get_their_file_from_the_classname():
+    rows = _rows("pytest-report.xml")
+    assert rows["test_create_order"]["file"] == "tests/test_api.py"
+    assert rows["test_even[1]"]["file"] == "tests/test_api.py"
