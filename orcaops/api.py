@@ -15,6 +15,7 @@ from orcaops.models import (FAILED_STATUSES, LEVELS, FailurePattern, JobSummary,
                             RunRecord)
 from orcaops.search import (SearchResult, compile_search, facet_frames, facet_records,
                             search_frames)
+from orcaops.testing.api import TestsAPI
 from orcaops.warehouse.connection import Reader
 from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 AMBIGUOUS_SHOWN = 5
 
 
-class Warehouse(AnalyticsAPI):
+class Warehouse(AnalyticsAPI, TestsAPI):
     """Run history on disk: three Delta tables, DuckDB views over them, and what uses both.
 
     Args:
