@@ -289,7 +289,8 @@ class Warehouse(AnalyticsAPI, TestsAPI):
         from orcaops.analytics.summary import build_summary
 
         run = self.run(job_id)
-        return build_summary(run, self.logs(job_id=run["job_id"]))
+        return build_summary(run, self.logs(job_id=run["job_id"]),
+                             self.summary_tests(run["job_id"]))
 
     def debug(self, job_id: str, similar_limit: int = 20) -> dict[str, Any]:
         """Failure analysis of one run: root-cause lines, likely causes, fixes, similar runs.
@@ -307,7 +308,8 @@ class Warehouse(AnalyticsAPI, TestsAPI):
                 [run["error_fingerprint"], run["job_id"], run["started_at"], run["started_at"],
                  similar_limit])
         diff = self.diff(run["job_id"]) if run.get("status") in FAILED_STATUSES else None
-        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff)
+        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff,
+                            self.summary_tests(run["job_id"]))
 
     def root_cause(self, job_id: str) -> list[dict[str, Any]]:
         """The lines that made a run fail, with a few lines before them for context.

@@ -143,8 +143,8 @@ def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list
 
 
 def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
-                 similar: pl.DataFrame | None = None, diff: RunDiff | None = None
-                 ) -> dict[str, Any]:
+                 similar: pl.DataFrame | None = None, diff: RunDiff | None = None,
+                 test_rows: pl.DataFrame | None = None) -> dict[str, Any]:
     """Everything ``orcaops debug ID`` shows about a failed run (JSON-serialisable).
 
     Args:
@@ -154,6 +154,7 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
         similar: Earlier runs with the same ``error_fingerprint`` (runs table columns).
         diff: The run against its job's last success (:func:`orcaops.analytics.diff.load_diff`):
             its new lines say whether the root cause is new or was there when it worked.
+        test_rows: Its test results with ``known_flaky`` (the summary names failed tests).
 
     Returns:
         ``job_id``, ``status``, ``summary`` (one-liner), ``failure_category``,
@@ -162,7 +163,7 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
         ``new_since_success`` (or None) and ``next_steps``.
     """
     df = logs_frame(logs)
-    summary = build_summary(run, df)
+    summary = build_summary(run, df, test_rows)
     root = root_cause_lines(run, df) if not df.is_empty() else []
     texts = ([run.get("first_error") or "", run.get("error_message") or ""]
              + [r["text"] for r in root])
@@ -185,7 +186,18 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
             "first_error": run.get("first_error"), "root_cause_lines": root,
             "likely_causes": causes, "suggested_fixes": fixes,
             "similar_past_failures": past, "similar_count": len(past),
-            "new_since_success": since, "next_steps": steps}
+            "new_since_success": since, "next_steps": steps,
+            "failed_tests": _failed_tests(test_rows)}
+
+
+def _failed_tests(test_rows: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """The failed tests of the run, as ``debug --format json`` lists them."""
+    if test_rows is None or test_rows.is_empty():
+        return []
+    keep = ("test_id", "name", "file", "status", "message", "failure_type", "known_flaky",
+            "new_since_green")
+    failed = test_rows.filter(pl.col("status").is_in(["failed", "error"]))
+    return failed.select([c for c in keep if c in failed.columns]).to_dicts()
 
 
 def _new_since_success(diff: RunDiff | None, root: list[dict[str, Any]]

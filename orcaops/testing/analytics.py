@@ -16,6 +16,8 @@ from orcaops.testing.queries import REPORTS, Window, report_sql, tests_of_runs_s
 
 NEW_FAILURES_SQL = ("SELECT * FROM new_test_failures WHERE job_id = ? "
                     "ORDER BY test_id")
+SUMMARY_TESTS_SQL = ("SELECT * FROM run_test_outcomes WHERE job_id = ? "
+                     "ORDER BY status IN ('failed', 'error') DESC, known_flaky, test_id")
 RUN_TESTS_SQL = ("SELECT * FROM test_results WHERE job_id = ? "
                  "ORDER BY status IN ('failed', 'error') DESC, test_id")
 
@@ -76,4 +78,9 @@ def new_failures(wh: Frames, job_id: str) -> pl.DataFrame:
     return wh._frame(NEW_FAILURES_SQL, [job_id])
 
 
-__all__ = ["REPORTS", "new_failures", "run_tests", "search_tests", "tests_report", "window"]
+def summary_tests(wh: Frames, job_id: str) -> pl.DataFrame:
+    """The run's results with ``known_flaky``, ``flaky_flips`` and ``new_since_green``."""
+    return wh._frame(SUMMARY_TESTS_SQL, [job_id])
+
+
+__all__ = ["REPORTS", "new_failures", "run_tests", "search_tests", "summary_tests", "tests_report", "window"]

@@ -58,3 +58,10 @@ class TestsAPI:
         from orcaops.testing.analytics import new_failures
 
         return new_failures(self, job_id)  # type: ignore[arg-type]
+
+    def summary_tests(self, job_id: str) -> pl.DataFrame:
+        """The run's test results with ``known_flaky`` (flaky in its job key's history) and
+        ``new_since_green`` (did not fail in the key's last green run): what summaries say."""
+        from orcaops.testing.analytics import summary_tests
+
+        return summary_tests(self, job_id)  # type: ignore[arg-type]
