@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orcaops.analytics.api import AnalyticsAPI
+from orcaops.artifacts.api import ArtifactsAPI
 from orcaops.config import Settings, resolve_home
 from orcaops.errors import InputError, NotFoundError
 from orcaops.models import (FAILED_STATUSES, LEVELS, FailurePattern, JobSummary, LogEntry, ResourceSample,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 AMBIGUOUS_SHOWN = 5
 
 
-class Warehouse(AnalyticsAPI, TestsAPI):
+class Warehouse(AnalyticsAPI, TestsAPI, ArtifactsAPI):
     """Run history on disk: three Delta tables, DuckDB views over them, and what uses both.
 
     Args:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # Command modules, each adding its commands to `app`; imported when the CLI starts.
 COMMAND_MODULES = ("orcaops.cli.data", "orcaops.cli.runs", "orcaops.cli.run",
                    "orcaops.cli.logs", "orcaops.cli.analytics", "orcaops.cli.serve",
-                   "orcaops.cli.report", "orcaops.cli.tests")
+                   "orcaops.cli.report", "orcaops.cli.tests", "orcaops.cli.artifacts")
 
 
 def __getattr__(name: str) -> Any:

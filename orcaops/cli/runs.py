@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -94,14 +94,32 @@ def show(ctx: typer.Context, job_id: str = typer.Argument(..., help="A job id or
 
     Example: orcaops runs show r-7000123
     """
-    run = warehouse(ctx).run(job_id)
+    wh = warehouse(ctx)
+    run = wh.run(job_id)
+    outputs = wh.run_outputs(run["job_id"])
     if fmt == "json":
-        emit(run, "json", None)
+        emit({**run, **outputs}, "json", None)
         return
     c = console()
     for key, value in run.items():
         if value not in (None, "", [], "{}"):
             c.print(f"[bold]{key:>20}[/] {printable(str(value))}")
+    print_outputs(c, outputs)
+
+
+def print_outputs(c: Any, outputs: dict[str, Any]) -> None:
+    """The run's test counts, failed tests and artifacts, under its fields."""
+    if outputs["tests"]:
+        counts = ", ".join(f"{n} {s}" for s, n in outputs["tests"].items() if n)
+        c.print(f"[bold]{'tests':>20}[/] {counts}")
+    for test in outputs["failed_tests"]:
+        why = (test["message"] or "").strip().splitlines()[:1]
+        flaky = " [known flaky]" if test["known_flaky"] else ""
+        c.print(f"[bold]{'failed test':>20}[/] {printable(test['test_id'])}"
+                f"{' — ' + printable(why[0][:120]) if why else ''}{flaky}", highlight=False)
+    for art in outputs["artifacts"]:
+        c.print(f"[bold]{'artifact':>20}[/] {printable(art['name'])} ({art['size']} bytes, "
+                f"sha256 {art['sha256'][:12]})", highlight=False)
 
 
 @runs_app.command("logs")

@@ -24,6 +24,8 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from orcaops.errors import ExecutorError
 from orcaops.executors import docker_state
 from orcaops.executors.job import RunContext
+from orcaops.artifacts.collect import collect_container
+from orcaops.artifacts.runs import store_artifacts
 from orcaops.executors.record import Outcome, build_record, commit, wait_for_exit
 from orcaops.executors.sampling import SampleSink, sample_docker, start_thread
 from orcaops.executors.signals import CancelToken
@@ -253,7 +255,12 @@ def finish(engine: Engine, wh: Any, spool: Spool, meta: dict[str, Any], containe
     usage = docker_state.usage(info, sink, wh.settings.cost, outcome.failure_category == "oom")
     record = build_record(meta, outcome, usage,
                           docker_state.environment(info, meta.get("image_attrs") or {}))
-    stored = commit(wh, record, collector.entries(), sink.samples, spool)
+    patterns = list(spec.get("artifacts") or [])
+    workdir = spec.get("workdir") or (info.get("Config") or {}).get("WorkingDir") or "/"
+    tests = store_artifacts(wh.settings.home, meta["job_id"], patterns, lambda limit:
+                            collect_container(engine.control.api, container_id, workdir,
+                                              patterns, limit))
+    stored = commit(wh, record, collector.entries(), sink.samples, spool, tests)
     try:
         remove_container(engine, container_id)
     except ExecutorError:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -65,3 +66,16 @@ class TestsAPI:
         from orcaops.testing.analytics import summary_tests
 
         return summary_tests(self, job_id)  # type: ignore[arg-type]
+
+    def run_outputs(self, job_id: str) -> dict[str, Any]:
+        """What a run produced besides its log, for ``runs show``: ``tests`` (counts by
+        status), ``failed_tests`` (test_id, status, message, known_flaky) and ``artifacts``
+        (name, size, sha256)."""
+        from orcaops.testing.cases import count_statuses
+
+        rows = self.summary_tests(job_id).to_dicts()
+        failed = [{k: r[k] for k in ("test_id", "status", "message", "failure_type",
+                                     "known_flaky")}
+                  for r in rows if r["status"] in ("failed", "error")]
+        return {"tests": count_statuses(rows) if rows else {}, "failed_tests": failed,
+                "artifacts": self.artifacts(job_id)["artifacts"]}  # type: ignore[attr-defined]
