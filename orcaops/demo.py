@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from orcaops.config import analysis_now
+from orcaops.testing.demo import demo_tests
 from orcaops.demo_catalog import AGENTS, BRANCHES, FAILURE_LOGS, JOBS, Job
 
 # Relative arrival rate by hour of day (UTC) and by weekday (Mon=0).
@@ -152,6 +153,7 @@ class DemoHistory:
             rec["error_message"] = f"timed out after {math.ceil(duration / 60) * 60}s"
         if k % 17 == 0 and k > 0:
             rec["parent_job_id"] = f"r-{self.seed:x}{k - 1:07d}"
+        rec.update(demo_tests(rec["job_id"], job.command, status, mode, job.flaky))
         return rec
 
     def _resources(self, job: Job, duration: float, memory: float) -> dict[str, Any]:
