@@ -26,7 +26,7 @@ class ArtifactsAPI:
         """
         full = self._job_id(job_id)
         doc = self._artifact_store().manifest(full)
-        arts: list[dict[str, Any]] = list(doc["artifacts"])  # type: ignore[call-overload]
+        arts: list[dict[str, Any]] = doc["artifacts"]
         return {"job_id": full, "artifacts": arts,
                 "total_bytes": sum(int(a["size"]) for a in arts), "problems": doc["problems"]}
 

@@ -16,6 +16,7 @@ import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from orcaops.errors import InputError, NotFoundError
 
@@ -107,17 +108,18 @@ class ArtifactStore:
         os.replace(tmp, final)
         return stored
 
-    def manifest(self, job_id: str) -> dict[str, object]:
+    def manifest(self, job_id: str) -> dict[str, list[Any]]:
         """``{"artifacts": [...], "problems": [...]}`` of a run (empty lists if none)."""
         path = self._dir(job_id) / MANIFEST
         if not path.exists():
             return {"artifacts": [], "problems": []}
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return {"artifacts": doc.get("artifacts", []), "problems": doc.get("problems", [])}
+        return {"artifacts": list(doc.get("artifacts", [])),
+                "problems": list(doc.get("problems", []))}
 
-    def list(self, job_id: str) -> list[Artifact]:
+    def stored(self, job_id: str) -> list[Artifact]:
         """The stored artifacts of a run, by name."""
-        return [Artifact(**a) for a in self.manifest(job_id)["artifacts"]]  # type: ignore[arg-type, union-attr]
+        return [Artifact(**a) for a in self.manifest(job_id)["artifacts"]]
 
     def path(self, job_id: str, name: str) -> Path:
         """Where one stored artifact is on disk.
@@ -125,7 +127,7 @@ class ArtifactStore:
         Raises:
             NotFoundError: the run has no artifact of that name (the message lists them).
         """
-        known = {a.name: a for a in self.list(job_id)}
+        known = {a.name: a for a in self.stored(job_id)}
         clean = safe_name(name)
         if clean not in known:
             names = ", ".join(sorted(known)) or "none"
@@ -135,7 +137,7 @@ class ArtifactStore:
     def extract(self, job_id: str, dest: Path) -> list[Path]:
         """Copy every artifact of a run under ``dest`` (keeping their relative names)."""
         out = []
-        for art in self.list(job_id):
+        for art in self.stored(job_id):
             target = dest / art.name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self._dir(job_id) / FILES / art.name, target)

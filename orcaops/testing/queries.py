@@ -34,7 +34,8 @@ class Window:
 
     def where(self) -> tuple[str, list[Any]]:
         """The condition on ``test_results`` rows, with its parameters ('TRUE' when open)."""
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[Any] = []
         if self.since is not None:
             parts.append("started_at >= ?")
             params.append(self.since)
