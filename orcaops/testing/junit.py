@@ -28,7 +28,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from orcaops.errors import InputError
-from orcaops.testing.cases import make_row
+from orcaops.testing.cases import MAX_MESSAGE_CHARS, MAX_STACK_CHARS, clip, make_row
 
 _DOCUMENT_START = re.compile(r"<\?xml\b")
 _ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
@@ -135,12 +135,10 @@ def _fill_result(row: dict[str, Any], result: Any, system_out: str | None) -> No
     if not text and row["status"] != "skipped":
         text = (system_out or "").strip()
     row["message"] = (result.message or "").strip() or _first_line(text) or None
-    row["stack"] = text or None if row["status"] != "skipped" else None
+    row["stack"] = clip(text, MAX_STACK_CHARS) if row["status"] != "skipped" else None
     row["failure_type"] = (result.type or "").strip() or _error_type(text)
     if row["status"] == "skipped":
         row["failure_type"] = None
-    from orcaops.testing.cases import MAX_MESSAGE_CHARS, clip
-
     row["message"] = clip(row["message"], MAX_MESSAGE_CHARS)
 
 
