@@ -73,6 +73,11 @@ def test_events(rows: Sequence[Row], command: str | None) -> list[str]:
         events.append(f"Rerun the {len(failed)} failed test{'s' if len(failed) > 1 else ''}: "
                       f"{rerun}")
     runner = detect_runner(command, rows)
+    new = [r for r in failed if r.get("new_since_green")]
+    if new and len(new) < len(failed):
+        names = ", ".join(test_label(r, runner) for r in new[:NAMED])
+        events.append(f"New since the job's last green run ({len(new)} of {len(failed)}): "
+                      f"{names}")
     flaky = [r for r in failed if r.get("known_flaky")]
     if flaky:
         names = ", ".join(test_label(r, runner) for r in flaky[:NAMED])

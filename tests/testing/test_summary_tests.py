@@ -118,3 +118,17 @@ def test_python_tests_by_query_and_status(history):
     assert sorted(failed["name"].to_list()) == ["test_create_order", "test_even[1]"]
     with pytest.raises(ValueError, match="unknown test status 'borked'"):
         history.tests(status="borked")
+
+
+def test_events_separate_new_failures_from_old_ones():
+    from orcaops.testing.summary import test_events
+
+    rows = [{"name": "test_a", "file": "t/test_x.py", "classname": "t.test_x", "status": "failed",
+             "new_since_green": True, "known_flaky": False},
+            {"name": "test_b", "file": "t/test_x.py", "classname": "t.test_x", "status": "error",
+             "new_since_green": False, "known_flaky": True},
+            {"name": "test_c", "file": "t/test_x.py", "classname": "t.test_x", "status": "passed"}]
+    assert test_events(rows, "python -m pytest") == [
+        "Rerun the 2 failed tests: pytest t/test_x.py::test_a t/test_x.py::test_b",
+        "New since the job's last green run (1 of 2): t/test_x.py::test_a",
+        "Known flaky (1 of 2 failures): t/test_x.py::test_b; see `orcaops tests flaky`"]
