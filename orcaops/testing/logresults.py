@@ -31,7 +31,7 @@ _PYTEST_LINE = re.compile(r"^(?P<node>[\w./-]+\.py::\S+)\s+(?P<st>PASSED|FAILED|
                           r"XFAIL|XPASS)\b")
 _PYTEST_SUMMARY = re.compile(r"^(?P<st>FAILED|ERROR) (?P<node>[\w./-]+\.py::\S+?)"
                              r"(?: - (?P<msg>.*))?$")
-_GO_MARK = re.compile(r"^(?:ok|FAIL|---)\s")
+_GO_MARK = re.compile(r"^\s*--- (?:PASS|FAIL|SKIP): ")
 _GO_RESULT = re.compile(r"^\s*--- (?P<st>PASS|FAIL|SKIP): (?P<name>\S+) \((?P<t>[\d.]+)s\)")
 _GO_PKG = re.compile(r"^(?:ok|FAIL)\s+(?P<pkg>[\w./-]+)\s+(?:[\d.]+s|\(cached\))")
 _GO_MSG = re.compile(r"^\s+(?P<file>\w+_test\.go):\d+: (?P<msg>.+)$")
@@ -57,7 +57,7 @@ _SUREFIRE_SECTION = re.compile(r"^\[(?:ERROR|WARNING)\] (?P<kind>Failures|Errors
 _SUREFIRE_NAMED = re.compile(r"^\[(?:ERROR|WARNING)\] (?P<cls>[\w.$]+)\.(?P<name>[\w$]+)$")
 _SUREFIRE_RUN = re.compile(r"^\[\w+\]\s+Run (?P<n>\d+): ")
 _GRADLE_CASE = re.compile(r"^(?P<cls>[\w.$]+) > (?P<name>.+?) (?P<st>PASSED|FAILED|SKIPPED)$")
-_GRADLE_MARK = re.compile(r"^> Task :\S*test\b|tests completed", re.IGNORECASE)
+_GRADLE_MARK = re.compile(r"^> Task :\S*[tT]est\b|\d+ tests completed")
 
 _PYTEST_STATUS = {"PASSED": "passed", "FAILED": "failed", "ERROR": "error", "SKIPPED": "skipped",
                   "XFAIL": "skipped", "XPASS": "passed"}
@@ -182,10 +182,19 @@ def _surefire_reruns(lines: Sequence[str], rows: dict[tuple[str, str], dict[str,
             section = None if line.strip() in ("", "[INFO]", "[INFO] ") else section
 
 
-_RUNNERS: tuple[tuple[re.Pattern[str], Callable[[Sequence[str]], Rows]], ...] = (
-    (_PYTEST_MARK, pytest_rows), (_GO_MARK, go_rows), (_JEST_MARK, jest_rows),
-    (_CARGO_MARK, cargo_rows), (_RSPEC_MARK, rspec_rows), (_MOCHA_MARK, mocha_rows),
-    (_SUREFIRE_MARK, junit_console_rows), (_GRADLE_MARK, junit_console_rows),
+Extract = Callable[[Sequence[str]], Rows]
+# Per runner: text its marker line must contain (a fast substring test first: most logs hold
+# no runner at all), the marker, and the extractor.
+_RUNNERS: tuple[tuple[tuple[str, ...], re.Pattern[str], Extract], ...] = (
+    (("test session starts", "short test summary", " passed", " failed", " error"),
+     _PYTEST_MARK, pytest_rows),
+    (("--- PASS: ", "--- FAIL: ", "--- SKIP: "), _GO_MARK, go_rows),
+    (("Tests:", "Test Files"), _JEST_MARK, jest_rows),
+    (("test result: ",), _CARGO_MARK, cargo_rows),
+    ((" example",), _RSPEC_MARK, rspec_rows),
+    ((" passing (",), _MOCHA_MARK, mocha_rows),
+    (("Tests run: ",), _SUREFIRE_MARK, junit_console_rows),
+    (("> Task :", " tests completed"), _GRADLE_MARK, junit_console_rows),
 )
 
 
@@ -200,11 +209,12 @@ def log_test_rows(lines: Sequence[str]) -> Rows:
         per-test lines are found.
     """
     rows: Rows = []
-    done: set[Callable[[Sequence[str]], Rows]] = set()
-    # One C-speed scan of the whole text per marker: most logs hold no runner at all.
+    done: set[Extract] = set()
     text = "\n".join(lines)
-    for marker, extract in _RUNNERS:
-        if extract not in done and re.search(marker.pattern, text, re.MULTILINE):
+    for words, marker, extract in _RUNNERS:
+        if extract in done or not any(w in text for w in words):
+            continue
+        if re.search(marker.pattern, text, re.MULTILINE):
             done.add(extract)
             rows.extend(extract(lines))
     return rows
