@@ -60,6 +60,13 @@ def base_dir(pattern: str) -> str:
     return "/".join(fixed) or ("/" if pattern.startswith("/") else ".")
 
 
+def human_size(n: int) -> str:
+    """``512 B``, ``10.6 KB``, ``100.0 MB`` (binary units)."""
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
+
+
 class _Budget:
     def __init__(self, limit: int, collected: Collected) -> None:
         self.left = limit
@@ -69,8 +76,8 @@ class _Budget:
     def take(self, name: str, size: int) -> bool:
         if size > self.left:
             self.collected.problems.append(
-                f"{name} ({size / 1048576:.1f} MB) left out: the run's artifacts may total "
-                f"{self.limit / 1048576:.0f} MB (set ORCAOPS_ARTIFACT_LIMIT_MB to raise it)")
+                f"{name} ({human_size(size)}) left out: the run's artifacts may total "
+                f"{human_size(self.limit)} (set ORCAOPS_ARTIFACT_LIMIT_MB to raise it)")
             return False
         self.left -= size
         return True

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -183,7 +184,7 @@ def parse_time(value: str | None) -> float | None:
         seconds = float(raw)
     except ValueError:
         return None
-    return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _merge_retries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -47,8 +47,8 @@ def test_pytest_in_docker_fills_the_tests_table(wh: Any, image: str, tmp_path: P
     python = Path(sys.prefix) / "bin" / "python"
     spec = JobSpec(image=image, workdir="/job",
                    mounts=[f"{src.parent}:/src:ro", *_python_mounts()],
-                   command=["sh", "-c", f"cp -r /src/tests . && {python} -m pytest -q "
-                            "-p no:cacheprovider tests --junitxml=report.xml"],
+                   command=["sh", "-c", (f"cp -r /src/tests . && {python} -m pytest -q "
+                                         "-p no:cacheprovider tests --junitxml=report.xml")],
                    artifacts=["report.xml", "tests/*.py", "missing/*.log"])
     run = run_job(spec, wh)
     assert run.status == "failed" and run.exit_code == 1

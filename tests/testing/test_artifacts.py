@@ -46,8 +46,8 @@ def test_size_limit_leaves_files_out_with_a_message(wh, tmp_path, monkeypatch):
     found = wh.artifacts(run.job_id)
     assert [a["name"] for a in found["artifacts"]] == ["out/deep/a.log"]
     assert found["problems"] == [
-        "out/junit.xml (0.0 MB) left out: the run's artifacts may total 0 MB (set "
-        "ORCAOPS_ARTIFACT_LIMIT_MB to raise it)"]
+        ("out/junit.xml (10.5 KB) left out: the run's artifacts may total 5.1 KB (set "
+         "ORCAOPS_ARTIFACT_LIMIT_MB to raise it)")]
     assert run.status == "success"
 
 
