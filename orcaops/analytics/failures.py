@@ -176,6 +176,8 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
     past = _similar(similar, str(run.get("job_id")))
     since = _new_since_success(diff, root)
     steps = _next_steps(run, causes, past, root)
+    # the failed tests' rerun command and known-flaky note come first: the quickest check
+    steps[:0] = [e for e in summary.key_events if e.startswith(("Rerun the", "Known flaky"))]
     if since and not since["root_cause_is_new"] and since["first_new_error_line"]:
         steps.insert(0, f"The root-cause lines also appear in the last success "
                         f"{since['other_job_id']}; what is new since then starts at line "

@@ -95,6 +95,7 @@ def test_debug_lists_failed_tests_and_new_failures(history):
     assert set(by_name) == {"test_create_order", "test_even[1]", "test_with_db"}
     assert by_name["test_create_order"]["known_flaky"] is True
     assert by_name["test_even[1]"]["new_since_green"] is True
+    assert report["next_steps"][0].startswith("Rerun the 3 failed tests: pytest ")
     new = history.new_test_failures("r20")
     assert new["green_job_id"].unique().to_list() == ["r15"]
 
