@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from orcaops.analytics.service import Analytics
+from orcaops.artifacts.service import Artifacts
 from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
+from orcaops.testing.service import Tests
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
 from orcaops.warehouse.onerun import pick_run, prefix_sql
@@ -28,9 +30,8 @@ from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (r
 if TYPE_CHECKING:
     import polars as pl
 
-    from orcaops.warehouse.search import SearchResult
-
     from orcaops.ingest.importer import ImportReport
+    from orcaops.warehouse.search import SearchResult
     from orcaops.warehouse.writer import Writer
 
 # Earlier runs with the same error fingerprint that ``debug`` shows.
@@ -40,12 +41,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _forward(method: Callable[Concatenate[Analytics, P], R]
+S = TypeVar("S")
+
+
+def _forward(service: str, method: Callable[Concatenate[S, P], R]
              ) -> Callable[Concatenate[Warehouse, P], R]:
-    """A Warehouse method that calls ``method`` on the warehouse's ``analytics``."""
+    """A Warehouse method that calls ``method`` on the service the warehouse holds."""
     @functools.wraps(method)
     def call(self: Warehouse, *args: P.args, **kwargs: P.kwargs) -> R:
-        return method(self.analytics, *args, **kwargs)
+        return method(getattr(self, service), *args, **kwargs)
     return call
 
 
@@ -67,6 +71,8 @@ class Warehouse:
         self._reader: Reader | None = None
         self._user_sql: UserSQL | None = None
         self.analytics = Analytics(self)
+        self.testing = Tests(self)
+        self.artifact_files = Artifacts(self)
 
     @property
     def home(self) -> Path:
@@ -232,11 +238,12 @@ class Warehouse:
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
                samples: list[ResourceSample] | None = None, *,
-               replace: bool = False) -> RunRecord:
+               replace: bool = False, tests: list[dict[str, Any]] | None = None) -> RunRecord:
         """Store one finished run with its raw log lines and samples; returns what was stored.
 
         Log lines are parsed (levels, templates, errors, stack traces) and secrets redacted,
-        exactly as on import.
+        exactly as on import. ``tests``: its test rows (``orcaops.testing``); None reads them
+        from the log.
 
         Raises:
             InputError: the job id is already stored and ``replace`` is false, or a number
@@ -252,7 +259,7 @@ class Warehouse:
             lines=[e.message for e in entries],
             streams=[e.source for e in entries],
             timestamps=[e.timestamp for e in entries],
-            samples=[s.model_dump() for s in samples or []])
+            samples=[s.model_dump() for s in samples or []], tests=tests)
         batch = RunBatch()
         add_parsed(batch, item)
         result = self.writer.commit(batch, replace=replace)
@@ -298,22 +305,35 @@ class Warehouse:
 
     # -- analytics (``orcaops.analytics.service``) ---------------------------------------
 
-    metrics = _forward(Analytics.metrics)
-    baselines = _forward(Analytics.baselines)
-    baseline = _forward(Analytics.baseline)
-    reset_baseline = _forward(Analytics.reset_baseline)
-    anomalies = _forward(Analytics.anomalies)
-    anomalies_for = _forward(Analytics.anomalies_for)
-    ack_anomaly = _forward(Analytics.ack_anomaly)
-    flaky = _forward(Analytics.flaky)
-    predict = _forward(Analytics.predict)
-    forecast = _forward(Analytics.forecast)
-    peak_times = _forward(Analytics.peak_times)
-    diff = _forward(Analytics.diff)
-    recommendations = _forward(Analytics.recommendations)
-    dismiss_recommendation = _forward(Analytics.dismiss_recommendation)
-    apply_recommendation = _forward(Analytics.apply_recommendation)
-    series_anomalies = _forward(Analytics.series_anomalies)
+    metrics = _forward("analytics", Analytics.metrics)
+    baselines = _forward("analytics", Analytics.baselines)
+    baseline = _forward("analytics", Analytics.baseline)
+    reset_baseline = _forward("analytics", Analytics.reset_baseline)
+    anomalies = _forward("analytics", Analytics.anomalies)
+    anomalies_for = _forward("analytics", Analytics.anomalies_for)
+    ack_anomaly = _forward("analytics", Analytics.ack_anomaly)
+    flaky = _forward("analytics", Analytics.flaky)
+    predict = _forward("analytics", Analytics.predict)
+    forecast = _forward("analytics", Analytics.forecast)
+    peak_times = _forward("analytics", Analytics.peak_times)
+    diff = _forward("analytics", Analytics.diff)
+    recommendations = _forward("analytics", Analytics.recommendations)
+    dismiss_recommendation = _forward("analytics", Analytics.dismiss_recommendation)
+    apply_recommendation = _forward("analytics", Analytics.apply_recommendation)
+    series_anomalies = _forward("analytics", Analytics.series_anomalies)
+
+    # -- tests and artifacts (``orcaops.testing.service``, ``orcaops.artifacts.service``) --
+
+    tests = _forward("testing", Tests.tests)
+    flaky_tests = _forward("testing", Tests.flaky_tests)
+    tests_report = _forward("testing", Tests.tests_report)
+    run_tests = _forward("testing", Tests.run_tests)
+    new_test_failures = _forward("testing", Tests.new_test_failures)
+    summary_tests = _forward("testing", Tests.summary_tests)
+    run_outputs = _forward("testing", Tests.run_outputs)
+    artifacts = _forward("artifact_files", Artifacts.artifacts)
+    artifact_path = _forward("artifact_files", Artifacts.artifact_path)
+    extract_artifacts = _forward("artifact_files", Artifacts.extract_artifacts)
 
     # -- understanding one run ---------------------------------------------------------------
 
@@ -322,7 +342,8 @@ class Warehouse:
         from orcaops.analytics.summary import build_summary
 
         run = self.run(job_id)
-        return build_summary(run, self.logs(job_id=run["job_id"]))
+        return build_summary(run, self.logs(job_id=run["job_id"]),
+                             self.summary_tests(run["job_id"]))
 
     def debug(self, job_id: str, similar_limit: int = SIMILAR_FAILURES) -> dict[str, Any]:
         """Failure analysis of one run: root-cause lines, likely causes, fixes, similar runs.
@@ -336,7 +357,8 @@ class Warehouse:
         if run.get("error_fingerprint"):
             similar = self.frame(*reads.similar_failures_sql(run, similar_limit))
         diff = self.diff(run["job_id"]) if run.get("status") in FAILED_STATUSES else None
-        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff)
+        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff,
+                            self.summary_tests(run["job_id"]))
 
     def root_cause(self, job_id: str) -> list[dict[str, Any]]:
         """The lines that made a run fail, with a few lines before them for context.

@@ -1,4 +1,4 @@
--- description: keys currently flaky: both outcomes on the same commit at least twice and outcomes flipping in 15%+ of their last 100 runs (`is:flaky`)
+-- description: keys currently flaky: both outcomes on one commit within their last 100 runs (`is:flaky`), with image and command
 -- depends: flaky_stats
 SELECT baseline_key, image, command, runs, failures, failure_rate, transitions, transition_rate,
        flip_commits, pass_on_retry, window_start, window_end, last_flip_at

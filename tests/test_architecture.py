@@ -3,8 +3,9 @@
 Every ``import`` counts, at module level or inside a function (a lazy import is still a
 dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 
-core → query, logs → warehouse → ingest, analytics, executors → api (the facade) →
-report → cli, server; demo writes through ingest only.
+core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
+api (the facade) → report → cli, server; demo writes through ingest only. ``testing`` (tests
+as data) sits beside ``analytics``: the two may use each other, module cycles excepted.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ ALLOWED: dict[str, set[str]] = {
     "query": set(),
     "logs": set(),
     "warehouse": {"query", "logs"},
-    "ingest": {"logs", "warehouse"},
-    "analytics": {"query", "logs", "warehouse"},
-    "executors": {"logs"},
-    "demo": {"ingest"},
-    "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors"},
-    "report": {"api", "query", "logs", "warehouse", "analytics"},
+    "ingest": {"logs", "warehouse", "testing"},
+    "analytics": {"query", "logs", "warehouse", "testing"},
+    "testing": {"query", "logs", "warehouse", "analytics", "artifacts"},
+    "artifacts": {"testing"},
+    "executors": {"logs", "artifacts"},
+    "demo": {"ingest", "testing"},
+    "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
+            "artifacts"},
+    "report": {"api", "query", "logs", "warehouse", "analytics", "testing"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
-               "package"},
+               "testing", "artifacts", "package"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
-            "server", "demo", "package"},
+            "server", "demo", "testing", "artifacts", "package"},
     # orcaops/__init__.py and __main__.py: the public face and ``python -m orcaops``.
     "package": {"api", "executors", "warehouse", "cli", "report"},
 }

@@ -107,8 +107,8 @@ def _next_steps(run: dict[str, Any], causes: list[dict[str, Any]], similar: list
 
 
 def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
-                 similar: pl.DataFrame | None = None, diff: RunDiff | None = None
-                 ) -> dict[str, Any]:
+                 similar: pl.DataFrame | None = None, diff: RunDiff | None = None,
+                 test_rows: pl.DataFrame | None = None) -> dict[str, Any]:
     """Everything ``orcaops debug ID`` shows about a failed run (JSON-serialisable).
 
     Args:
@@ -118,6 +118,7 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
         similar: Earlier runs with the same ``error_fingerprint`` (runs table columns).
         diff: The run against its job's last success (:func:`orcaops.analytics.diff.load_diff`):
             its new lines say whether the root cause is new or was there when it worked.
+        test_rows: Its test results with ``known_flaky`` (the summary names failed tests).
 
     Returns:
         ``job_id``, ``status``, ``summary`` (one-liner), ``failure_category``,
@@ -126,7 +127,7 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
         ``new_since_success`` (or None) and ``next_steps``.
     """
     df = logs_frame(logs)
-    summary = build_summary(run, df)
+    summary = build_summary(run, df, test_rows)
     root = root_cause_lines(run, df) if not df.is_empty() else []
     texts = ([run.get("first_error") or "", run.get("error_message") or ""]
              + [r["text"] for r in root])
@@ -139,6 +140,8 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
     past = _similar(similar, str(run.get("job_id")))
     since = _new_since_success(diff, root)
     steps = _next_steps(run, causes, past, root)
+    # the failed tests' rerun command and known-flaky note come first: the quickest check
+    steps[:0] = [e for e in summary.key_events if e.startswith(("Rerun the", "Known flaky"))]
     if since and not since["root_cause_is_new"] and since["first_new_error_line"]:
         steps.insert(0, f"The root-cause lines also appear in the last success "
                         f"{since['other_job_id']}; what is new since then starts at line "
@@ -149,7 +152,18 @@ def debug_report(run: dict[str, Any], logs: pl.DataFrame | ParsedLog | None,
             "first_error": run.get("first_error"), "root_cause_lines": root,
             "likely_causes": causes, "suggested_fixes": fixes,
             "similar_past_failures": past, "similar_count": len(past),
-            "new_since_success": since, "next_steps": steps}
+            "new_since_success": since, "next_steps": steps,
+            "failed_tests": _failed_tests(test_rows)}
+
+
+def _failed_tests(test_rows: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """The failed tests of the run, as ``debug --format json`` lists them."""
+    if test_rows is None or test_rows.is_empty():
+        return []
+    keep = ("test_id", "name", "file", "status", "message", "failure_type", "known_flaky",
+            "new_since_green")
+    failed = test_rows.filter(pl.col("status").is_in(["failed", "error"]))
+    return failed.select([c for c in keep if c in failed.columns]).to_dicts()
 
 
 def _new_since_success(diff: RunDiff | None, root: list[dict[str, Any]]

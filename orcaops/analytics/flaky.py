@@ -11,7 +11,8 @@ FLAKY_SQL = "SELECT * FROM flaky_keys ORDER BY transition_rate DESC, baseline_ke
 
 
 def load_flaky(wh: Frames) -> pl.DataFrame:
-    """Keys currently flaky, the most flipping first.
+    """Keys currently flaky (both outcomes on one commit: one is enough), the most flipping
+    first, each with the image and command it runs.
 
     Columns: baseline_key, image, command, runs, failures, failure_rate, transitions,
     transition_rate, flip_commits (commits with both outcomes), pass_on_retry (passes right

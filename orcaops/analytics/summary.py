@@ -13,6 +13,7 @@ from orcaops.core.models import JobSummary
 from orcaops.core.vocabulary import EXIT_KILLED
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.testresults import TestResults, parse_test_results
+from orcaops.testing.summary import failures_clause, test_counts, test_events
 
 EMOJI = {"success": "✅", "failed": "❌", "timeout": "⏱️", "cancelled": "🚫", "error": "💥",
          "running": "🏃", "queued": "⏳"}
@@ -96,8 +97,10 @@ def _for(dur: str) -> str:
     return f" for {dur}" if dur != UNKNOWN else ""
 
 
-def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str) -> str:
-    """One sentence; a run with no known duration (a log without timestamps) names none."""
+def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str,
+               named: str = "") -> str:
+    """One sentence; a run with no known duration (a log without timestamps) names none.
+    ``named``: the clause naming the failed tests, when the run has test rows."""
     status = run.get("status") or "unknown"
     category = run.get("failure_category")
     if status == "timeout":
@@ -109,7 +112,7 @@ def _one_liner(run: dict[str, Any], tests: TestResults | None, dur: str) -> str:
             return f"Tests passed{_in(dur)}: {tests.passed} of {tests.total} passed"
         return f"Succeeded{_in(dur)}"
     if status in ("failed", "error") and tests is not None and tests.bad:
-        where = _where(run.get("first_error"), tests)
+        where = named or _where(run.get("first_error"), tests)
         return f"Tests failed{_in(dur)}: {tests.bad} of {tests.total} failed{where}"
     if status in ("failed", "error"):
         return _failed(run, status, category, dur)
@@ -194,8 +197,8 @@ def _suggestions(run: dict[str, Any], errors: list[str], analysis: dict[str, Any
     return out[:_MAX_ITEMS]
 
 
-def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame | None = None
-                  ) -> JobSummary:
+def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame | None = None,
+                  test_rows: pl.DataFrame | None = None) -> JobSummary:
     """Summarise one run.
 
     Args:
@@ -204,6 +207,8 @@ def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame 
         parsed_or_logs: Its log lines: a ``ParsedLog`` or a DataFrame with the ``logs``
             columns (``line_number``, ``level``, ``message``, ``is_error``, ``stacktrace_id``,
             ``template_id``).
+        test_rows: Its test results (``tests`` columns, and ``known_flaky``), which name the
+            failed tests and the command that reruns them; None or empty: counts from the log.
 
     Returns:
         The ``JobSummary`` (one-liner such as ``Tests failed in 45s: 3 of 120 failed
@@ -212,14 +217,18 @@ def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame 
     """
     df = logs_frame(parsed_or_logs)
     analysis = _analysis(run)
-    tests = parse_test_results(df["message"].to_list()) if not df.is_empty() else None
+    rows = test_rows.to_dicts() if test_rows is not None else []
+    tests = (test_counts(rows, run.get("command")) if rows else
+             parse_test_results(df["message"].to_list()) if not df.is_empty() else None)
     dur = human_duration(run.get("duration_s"))
     stated = run.get("first_error") or (run.get("error_message")
                                         if run.get("status") in ("failed", "error") else None)
     errors = _errors(df, stated)
     warnings = _distinct(df, pl.col("level") == "WARN") if not df.is_empty() else []
     return JobSummary(
-        job_id=str(run.get("job_id", "")), one_liner=_one_liner(run, tests, dur),
+        job_id=str(run.get("job_id", "")),
+        one_liner=_one_liner(run, tests, dur, failures_clause(rows, run.get("command"))),
         status_emoji=EMOJI.get(run.get("status") or "", "❔"), duration_human=dur,
-        key_events=_key_events(run, df, analysis, tests), errors=errors, warnings=warnings,
+        key_events=_key_events(run, df, analysis, tests) + test_events(rows, run.get("command")),
+        errors=errors, warnings=warnings,
         suggestions=_suggestions(run, errors + _stating_lines(df), analysis))

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 # Every module of this package is one or the other: a command module adds its commands to
 # `app` when imported (at start, by `_register`); a helper module adds none. A module in
 # neither list stops the CLI at start, so a command cannot be dropped by forgetting a line.
-COMMAND_MODULES = ("data", "runs", "run", "logs", "analytics", "serve", "report")
+COMMAND_MODULES = ("data", "runs", "run", "logs", "analytics", "serve", "report", "tests",
+                   "artifacts")
 HELPER_MODULES = ("common", "completion", "fastpath", "fasttable", "interactive",
                   "maintenance_text", "onerun", "options", "root", "rundiff", "runsearch")
 

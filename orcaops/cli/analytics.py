@@ -19,8 +19,8 @@ BASELINE_COLUMNS = ("key", "sample_count", "trusted", "duration_p50", "duration_
 ANOMALY_COLUMNS = ("id", "job_id", "anomaly_type", "severity", "description", "detected_at",
                    "acknowledged")
 REC_COLUMNS = ("id", "priority", "type", "title", "impact", "state")
-FLAKY_COLUMNS = ("baseline_key", "runs", "failures", "transition_rate", "flip_commits",
-                 "pass_on_retry", "last_flip_at")
+FLAKY_COLUMNS = ("image", "command", "baseline_key", "runs", "failures", "transition_rate",
+                 "flip_commits", "pass_on_retry", "last_flip_at")
 
 
 def _models_out(frame: Any, model: type, fmt: str, output: Optional[Path],

@@ -60,6 +60,13 @@ def reader(ctx: Ctx) -> Any:
     return obj["reader"]
 
 
+def home_of(ctx: Ctx) -> Path:
+    """The OrcaOps home of this invocation (``--home``, ``$ORCAOPS_HOME`` or the default)."""
+    from orcaops.core.config import resolve_home
+
+    return resolve_home(state(ctx).get("home"))
+
+
 def check_format(fmt: str, output: Path | None) -> None:
     from orcaops.core.render import FORMATS
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orcaops.cli.common import console, emit, out, printable, reader, warehouse
+from orcaops.cli.common import console, emit, home_of, out, printable, reader, warehouse
 from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -23,16 +23,35 @@ LOGS_FORMAT = "text"
 
 def show_run(ctx: Ctx, job_id: str, *, fmt: str) -> None:
     """Print everything stored about one run (the body of ``orcaops runs show``)."""
+    from orcaops.testing.outputs import run_outputs
     from orcaops.warehouse.onerun import find_run
 
-    run = find_run(reader(ctx), job_id)
+    rd = reader(ctx)
+    run = find_run(rd, job_id)
+    outputs = run_outputs(rd, home_of(ctx), run["job_id"])
     if fmt == "json":
-        emit(run, "json", None)
+        emit({**run, **outputs}, "json", None)
         return
     c = console()
     for key, value in run.items():
         if value not in (None, "", [], "{}"):
             c.print(f"[bold]{key:>20}[/] {printable(str(value))}")
+    print_outputs(c, outputs)
+
+
+def print_outputs(c: Any, outputs: dict[str, Any]) -> None:
+    """The run's test counts, failed tests and artifacts, under its fields."""
+    if outputs["tests"]:
+        counts = ", ".join(f"{n} {s}" for s, n in outputs["tests"].items() if n)
+        c.print(f"[bold]{'tests':>20}[/] {counts}")
+    for test in outputs["failed_tests"]:
+        why = (test["message"] or "").strip().splitlines()[:1]
+        flaky = " [known flaky]" if test["known_flaky"] else ""
+        c.print(f"[bold]{'failed test':>20}[/] {printable(test['test_id'])}"
+                f"{' — ' + printable(why[0][:120]) if why else ''}{flaky}", highlight=False)
+    for art in outputs["artifacts"]:
+        c.print(f"[bold]{'artifact':>20}[/] {printable(art['name'])} ({art['size']} bytes, "
+                f"sha256 {art['sha256'][:12]})", highlight=False)
 
 
 def print_logs(ctx: Ctx, job_id: str, *, level: str | None, grep: str | None,

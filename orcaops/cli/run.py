@@ -35,6 +35,9 @@ def run(
     workdir: Optional[str] = typer.Option(None, "--workdir", "-w", help="Working directory."),
     mount: list[str] = typer.Option([], "--mount", help="SRC:DST[:ro] (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not echo the job's output."),
+    artifact: list[str] = typer.Option([], "--artifact", "-a", help="A file or glob to keep "
+                                       "after the job, relative to its working directory "
+                                       "(repeatable); JUnit XML among them fills `orcaops tests`."),
 ) -> None:
     """Run a job in Docker (--image) or locally (--local), streaming its output, and record it.
 
@@ -53,7 +56,7 @@ def run(
     spec = JobSpec(image=image, command=list(command), env=parse_env(env), mounts=list(mount),
                    workdir=workdir, memory=memory, cpus=cpus, timeout=timeout, tags=list(tag),
                    intent=intent, parent_job_id=parent, triggered_by="cli",
-                   job_id=new_job_id())
+                   job_id=new_job_id(), artifacts=list(artifact))
     wh = warehouse(ctx)
     err = console(stderr=True)
     from orcaops.core.errors import ExecutorError
@@ -131,6 +134,19 @@ def _summarise(wh, record) -> None:  # type: ignore[no-untyped-def]
     _print_ended(wh, {**record.model_dump(), "duration_s": record.duration_s})
 
 
+def _print_artifacts(c: Any, found: dict[str, Any]) -> None:
+    """``2 artifacts stored (12.0 KB): report.xml, …`` and what could not be collected."""
+    from rich.markup import escape
+
+    names = [a["name"] for a in found["artifacts"]]
+    if names:
+        shown = ", ".join(names[:5]) + (f", … ({len(names) - 5} more)" if len(names) > 5 else "")
+        c.print(f"[cyan]artifacts[/] {len(names)} stored ({found['total_bytes'] / 1024:.1f} KB):"
+                f" {escape(shown)} (orcaops runs artifacts {found['job_id']})")
+    for problem in found["problems"]:
+        c.print(f"[yellow]artifacts[/] {escape(problem)}")
+
+
 def _print_ended(wh: Any, run: dict[str, Any]) -> None:
     """``✘ r-… failed in 1m 04s (python:3.11, exit 1) — <first error>`` and its anomalies."""
     from rich.markup import escape
@@ -148,6 +164,7 @@ def _print_ended(wh: Any, run: dict[str, Any]) -> None:
     elif run.get("error_message"):
         line += f" — {run['error_message'][:160]}"
     c.print(f"{mark} {escape(line)}")
+    _print_artifacts(c, wh.artifacts(run["job_id"]))
     for anomaly in wh.anomalies_for(run["job_id"]):
         c.print(f"[yellow]anomaly[/] [{anomaly.severity}] "
                 f"{escape(anomaly.title)}: {escape(anomaly.description)}")

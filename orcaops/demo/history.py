@@ -18,6 +18,7 @@ from typing import Any
 
 from orcaops.core.config import analysis_now
 from orcaops.demo.catalog import AGENTS, BRANCHES, FAILURE_LOGS, JOBS, Job
+from orcaops.testing.demo import demo_tests
 
 # Relative arrival rate by hour of day (UTC) and by weekday (Mon=0).
 HOURLY = [0.15, 0.1, 0.1, 0.1, 0.15, 0.25, 0.45, 0.8, 1.2, 1.5, 1.6, 1.5, 1.2, 1.4, 1.6,
@@ -152,6 +153,7 @@ class DemoHistory:
             rec["error_message"] = f"timed out after {math.ceil(duration / 60) * 60}s"
         if k % 17 == 0 and k > 0:
             rec["parent_job_id"] = f"r-{self.seed:x}{k - 1:07d}"
+        rec.update(demo_tests(rec["job_id"], job.command, status, mode, job.flaky))
         return rec
 
     def _resources(self, job: Job, duration: float, memory: float) -> dict[str, Any]:

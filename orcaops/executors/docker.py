@@ -21,6 +21,8 @@ import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
+from orcaops.artifacts.collect import collect_container
+from orcaops.artifacts.runs import store_artifacts
 from orcaops.core.errors import ExecutorError
 from orcaops.core.models import RunRecord, utcnow
 from orcaops.executors import docker_state
@@ -253,7 +255,12 @@ def finish(engine: Engine, wh: Recorder, spool: Spool, meta: dict[str, Any], con
     usage = docker_state.usage(info, sink, wh.settings.cost, outcome.failure_category == "oom")
     record = build_record(meta, outcome, usage,
                           docker_state.environment(info, meta.get("image_attrs") or {}))
-    stored = commit(wh, record, collector.entries(), sink.samples, spool)
+    patterns = list(spec.get("artifacts") or [])
+    workdir = spec.get("workdir") or (info.get("Config") or {}).get("WorkingDir") or "/"
+    tests = store_artifacts(wh.settings.home, meta["job_id"], patterns, lambda limit:
+                            collect_container(engine.control.api, container_id, workdir,
+                                              patterns, limit))
+    stored = commit(wh, record, collector.entries(), sink.samples, spool, tests)
     try:
         remove_container(engine, container_id)
     except ExecutorError:

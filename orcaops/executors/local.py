@@ -17,8 +17,11 @@ import subprocess
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from orcaops.artifacts.collect import collect_local
+from orcaops.artifacts.runs import store_artifacts
 from orcaops.core.errors import InputError
 from orcaops.core.models import EnvironmentSnapshot, ResourceUsage, RunRecord, utcnow
 from orcaops.executors.job import RunContext
@@ -115,7 +118,10 @@ def _supervise(ctx: RunContext, wh: Recorder, spool: Spool, meta: dict[str, Any]
     spool.write_result(outcome.to_json())
     record = build_record(meta, outcome, _usage(outcome, sink, exited, wh),
                           EnvironmentSnapshot.model_validate(meta["environment"]))
-    return commit(wh, record, collector.entries(), sink.samples, spool)
+    workdir = Path(ctx.spec.workdir or os.getcwd())
+    tests = store_artifacts(wh.settings.home, ctx.job_id, ctx.spec.artifacts,
+                            lambda limit: collect_local(workdir, ctx.spec.artifacts, limit))
+    return commit(wh, record, collector.entries(), sink.samples, spool, tests)
 
 
 def _usage(outcome: Outcome, sink: SampleSink, exited: _Exit, wh: Recorder) -> ResourceUsage:

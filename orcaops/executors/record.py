@@ -38,8 +38,8 @@ class Recorder(Protocol):
     def has_run(self, job_id: str) -> bool: ...
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
-               samples: list[ResourceSample] | None = None, *,
-               replace: bool = False) -> RunRecord: ...
+               samples: list[ResourceSample] | None = None, *, replace: bool = False,
+               tests: list[dict[str, Any]] | None = None) -> RunRecord: ...
 
 
 @dataclass
@@ -141,8 +141,10 @@ def build_record(meta: dict[str, Any], outcome: Outcome, usage: ResourceUsage | 
 
 
 def commit(wh: Recorder, record: RunRecord, logs: list[LogEntry],
-           samples: list[ResourceSample], spool: Spool | None) -> RunRecord:
+           samples: list[ResourceSample], spool: Spool | None,
+           tests: list[dict[str, Any]] | None = None) -> RunRecord:
     """Store the run (logs and samples first, the runs row last) and drop its spool.
+    ``tests``: test rows from its JUnit artifacts (None: read from the log).
 
     If the warehouse refuses, the spool is kept (unlocked) for ``recover`` and the error is
     raised.
@@ -151,7 +153,7 @@ def commit(wh: Recorder, record: RunRecord, logs: list[LogEntry],
         WarehouseError: the commit failed; the run can be recovered later.
     """
     try:
-        stored = wh.record(record, logs, samples)
+        stored = wh.record(record, logs, samples, tests=tests)
     except OrcaOpsError:
         if spool is not None:
             spool.close()

@@ -126,6 +126,7 @@ class JobSpec(BaseModel):
         timeout: seconds before the job is killed and recorded as ``timeout``.
         tags, intent, parent_job_id, triggered_by, metadata: stored on the run record.
         job_id: the id to record under; generated when absent.
+        artifacts: paths or globs of files to keep after the job (``--artifact``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -145,6 +146,8 @@ class JobSpec(BaseModel):
     triggered_by: str = "cli"
     metadata: dict[str, Any] = Field(default_factory=dict)
     job_id: str | None = None
+    # Files to keep after the job (paths or globs, relative to workdir): orcaops.artifacts.
+    artifacts: list[str] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         # Validation problems are the user's input: surface them as InputError (CLI exit 2).

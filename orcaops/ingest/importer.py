@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from orcaops.core.errors import InputError
 from orcaops.ingest.prepare import ParsedRun, gc_paused, parse_runs, prepare_runs
 from orcaops.ingest.records import decode, parse_record
+from orcaops.testing.records import run_tests
 from orcaops.warehouse.rows import RunBatch
 from orcaops.warehouse.writer import CommitResult, Writer
 
@@ -266,7 +267,7 @@ class Importer:
         with gc_paused():
             for chunk in self._chunks:
                 for item, log in zip(chunk.items, self._parsed(chunk)):
-                    batch.add(item.run, log, item.samples)
+                    batch.add(item.run, log, item.samples, run_tests(item.tests, log))
         self._chunks, self._pending_runs, self._pending_lines = [], 0, 0
         self._batches += 1
         if not gc.isenabled() and self._batches % GC_EVERY == 0:

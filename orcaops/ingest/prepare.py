@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from orcaops.core.errors import InputError
 from orcaops.core.models import RunRecord
+from orcaops.testing.records import run_tests
 from orcaops.warehouse.rows import RunBatch
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class ParsedRun:
     streams: list[str]
     timestamps: list[datetime | None]
     samples: list[dict[str, Any]]
+    # Test rows from "tests"/"junit" (None: neither given; they are read from the log).
+    tests: list[dict[str, Any]] | None = None
 
 
 def check_number(value: Any, column: str, where: str) -> None:
@@ -171,7 +174,7 @@ def parse_runs(runs: Sequence[RunLines]) -> list[ParsedLog | None]:
 def add_parsed_many(batch: RunBatch, items: Sequence[ParsedRun]) -> None:
     """Parse the runs' raw log lines in one pass and add the runs to ``batch``."""
     for item, log in zip(items, parse_runs(prepare_runs(items))):
-        batch.add(item.run, log, item.samples)
+        batch.add(item.run, log, item.samples, run_tests(item.tests, log))
 
 
 def add_parsed(batch: RunBatch, item: ParsedRun) -> None:

@@ -25,7 +25,7 @@ RUN_FIELDS = frozenset({
     "parent_job_id", "tags", "metadata", "queued_at", "started_at", "finished_at", "exit_code",
     "error_message", "failure_category", "first_error", "error_fingerprint", "executor", "host",
     "resources", "environment",
-    "logs", "samples",
+    "logs", "samples", "tests", "junit",
 })
 MAX_LINE_BYTES = 256 * 1024 * 1024
 
@@ -144,7 +144,7 @@ def parse_record(obj: Any) -> ParsedRun:
         raise InputError(f"'status' must be one of {', '.join(STATUSES)}; "
                          f"got {obj.get('status')!r}")
     fields = {k: v for k, v in obj.items() if k not in ("resources", "environment", "logs",
-                                                        "samples")}
+                                                        "samples", "tests", "junit")}
     for key in ("queued_at", "started_at", "finished_at"):
         fields[key] = parse_time(obj.get(key), key)
     _check_order(fields)
@@ -158,7 +158,16 @@ def parse_record(obj: Any) -> ParsedRun:
     except ValidationError as e:
         raise InputError(_validation_message(e)) from None
     check_run(run)
-    return ParsedRun(run, lines, streams, stamps, samples)
+    return ParsedRun(run, lines, streams, stamps, samples, _tests(obj))
+
+
+def _tests(obj: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The run's test rows from "tests" and "junit" (None when it gives neither)."""
+    if obj.get("tests") is None and obj.get("junit") is None:
+        return None
+    from orcaops.testing.records import import_tests
+
+    return import_tests(obj.get("tests"), obj.get("junit"))
 
 
 def _validation_message(e: ValidationError) -> str:

@@ -30,8 +30,11 @@ LOG = "log"  # message of any log line
 LEVEL = "level"  # runs with a log line at that level or more severe
 PRESENCE = "presence"  # has:<field> / missing:<field>
 STATE = "state"  # is:failed|flaky|anomalous|running
+TEST = "test"  # runs with a test case of that name (tests table; wildcards)
+TEST_STATUS = "test-status"  # runs with a test case of that status
 
 STATES = ("failed", "flaky", "anomalous", "running")
+TEST_STATUSES = ("passed", "failed", "error", "skipped")  # the tests table's status column
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,10 @@ REGISTRY: tuple[Field, ...] = (
     Field("has", PRESENCE, None, help="has:<field>: the field has a value"),
     Field("missing", PRESENCE, None, help="missing:<field>: the field is absent or empty"),
     Field("is", STATE, None, choices=STATES, help="is:failed|flaky|anomalous|running"),
+    Field("test", TEST, None, aliases=("tests",),
+          help="a test case of this name ran (name, Class.name or file::name; wildcards)"),
+    Field("test.status", TEST_STATUS, None, choices=TEST_STATUSES,
+          help="a test case ended so: passed, failed, error, skipped"),
 )
 
 FIELDS: dict[str, Field] = {f.name: f for f in REGISTRY}
@@ -109,6 +116,8 @@ VALUE_HINTS: dict[str, str] = {
     LEVEL: "a log level (DEBUG, INFO, WARN, ERROR, FATAL)",
     PRESENCE: "a field name",
     STATE: "one of failed, flaky, anomalous, running",
+    TEST: "a test name (wildcards * and ? allowed)",
+    TEST_STATUS: "a test status (passed, failed, error, skipped)",
 }
 
 # The accepted forms, spelled out when a value is rejected.

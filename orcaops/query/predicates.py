@@ -15,7 +15,7 @@ from orcaops.query import ast, fields, ranges
 from orcaops.query.context import Context
 from orcaops.query.fields import Field
 from orcaops.query.patterns import check_regex, to_pattern
-from orcaops.query.sql import ANOMALOUS_RUNS, FLAKY_KEYS, LogLine, Sql, join, sql
+from orcaops.query.sql import ANOMALOUS_RUNS, FLAKY_KEYS, TESTS, LogLine, Sql, join, sql
 from orcaops.query.template import col, fmt, param
 
 Part = Sql | LogLine
@@ -202,6 +202,33 @@ def state(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
     raise ctx.unknown_choice("is", word.raw, spec.choices, word.pos)
 
 
+# The spellings of a test case that test:NAME matches (whole value, case-insensitive).
+_TEST_NAMES = ("name", "classname || '.' || name", "file || '::' || name")
+
+
+def test_case(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
+    """test:NAME: the run has a test case whose name (or Class.name, or file::name) matches."""
+    parts = [_string_match(ctx, term.field, Sql(f"({target})"), term.value, fields.KEYWORD)
+             for target in _TEST_NAMES]
+    cond = join("OR", parts)
+    return Sql(f"job_id IN (SELECT job_id FROM {TESTS} WHERE {cond.text})", cond.params,
+               cond.views | {TESTS})
+
+
+def test_status(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
+    """test.status:failed: the run has a test case with that status (wildcards allowed)."""
+    word = _word(ctx, term.field, spec.kind, term.value)
+    pattern = to_pattern(word.raw, single_char=True)
+    if pattern.has_wildcard:
+        cond = fmt(_ilike("status", pattern.like), v=param(pattern.like))
+    elif pattern.literal.lower() in spec.choices:
+        cond = sql("status = ?", pattern.literal.lower())
+    else:
+        raise ctx.unknown_choice(spec.name, word.raw, spec.choices, word.pos)
+    return Sql(f"job_id IN (SELECT job_id FROM {TESTS} WHERE {cond.text})", cond.params,
+               cond.views | {TESTS})
+
+
 def has_or_missing(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Part:
     """has:<field> (has a value) and missing:<field> (absent or empty)."""
     word = _word(ctx, term.field, spec.kind, term.value)
@@ -230,6 +257,8 @@ def presence(ctx: Context, spec: Field, key: str | None, pos: int) -> Part:
         return LogLine(sql("TRUE"))
     if spec.kind == fields.LEVEL:
         return LogLine(_non_empty(col("level")))
+    if spec.kind in (fields.TEST, fields.TEST_STATUS):
+        return sql(f"job_id IN (SELECT job_id FROM {TESTS})", views=[TESTS])
     if spec.column is None:
         raise ctx.error(f"has: and missing: do not apply to {spec.name}", pos, ["a field with a value"])
     if spec.kind in (fields.KEYWORD, fields.TEXT, fields.ID_PREFIX):
@@ -252,5 +281,7 @@ HANDLERS: dict[str, Handler] = {
     fields.LEVEL: level,
     fields.STATE: state,
     fields.PRESENCE: has_or_missing,
+    fields.TEST: test_case,
+    fields.TEST_STATUS: test_status,
     **{kind: ranges.compile_range_term for kind in ranges.KINDS},
 }

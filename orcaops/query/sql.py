@@ -16,6 +16,7 @@ FALSE = "FALSE"
 LOGS = "logs"  # the log-lines view: job_id, level, message, is_error, ...
 FLAKY_KEYS = "flaky_keys"  # view provided by analytics: baseline_key of flaky jobs
 ANOMALOUS_RUNS = "anomalous_runs"  # view provided by analytics: job_id of anomalous runs
+TESTS = "tests"  # the test-cases view: job_id, name, classname, file, status, ...
 
 
 @dataclass(frozen=True)

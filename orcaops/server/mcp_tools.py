@@ -16,6 +16,7 @@ from pydantic import Field
 from orcaops.api import Warehouse
 from orcaops.core.errors import InputError
 from orcaops.core.vocabulary import DEFAULT_SORT
+from orcaops.server.mcp_tests import TestTools
 from orcaops.server.shape import brief_run, cap, clean, clip, page, run_detail
 
 JobId = Annotated[str, Field(description="A job id, or a unique prefix of one.")]
@@ -27,7 +28,7 @@ BaselineKey = Annotated[str, Field(description="A baseline key: image|command_ha
 LOG_FIELDS = ("line_number", "stream", "level", "message")
 
 
-class OrcaOpsTools:
+class OrcaOpsTools(TestTools):
     """The tools over one warehouse; writes (acks, resets, decisions) are serialised."""
 
     READ_ONLY = ("orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs",
@@ -36,7 +37,7 @@ class OrcaOpsTools:
                  "orcaops_get_baselines", "orcaops_get_recommendations", "orcaops_forecast",
                  "orcaops_predict", "orcaops_metrics", "orcaops_flaky",
                  "orcaops_failure_patterns", "orcaops_sql", "orcaops_analyze_log",
-                 "orcaops_doctor")
+                 "orcaops_doctor") + TestTools.TOOLS
     WRITES = ("orcaops_ack_anomaly", "orcaops_reset_baseline",
               "orcaops_decide_recommendation")
 
@@ -210,7 +211,8 @@ class OrcaOpsTools:
         return page(rows, limit, name="rows")
 
     def orcaops_flaky(self, limit: Limit = 20) -> dict[str, Any]:
-        """Jobs that both pass and fail on the same commit, with how often they flip."""
+        """Jobs that both pass and fail on the same commit, with how often they flip (each
+        with its image and command; flaky single tests: orcaops_tests)."""
         return page(clean(self.wh.flaky()), limit, name="jobs")
 
     def orcaops_failure_patterns(self, limit: Limit = 20) -> dict[str, Any]:

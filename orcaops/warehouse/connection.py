@@ -303,7 +303,7 @@ class Reader:
         self._create_runs_view(tables["runs"])
         visible = visible_sql(self._replacing)
         broken_logs = None
-        for name in ("logs", "samples", "actions"):
+        for name in ("logs", "samples", "tests", "actions"):
             view = name if name == "actions" else f"{name}_all"
             broken = self._create_table_view(view, name, tables[name])
             if name != "actions":

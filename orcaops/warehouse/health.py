@@ -14,7 +14,7 @@ import duckdb
 
 from orcaops.warehouse.integrity import check_data_file, load_seals
 
-CHILD_TABLES = ("logs", "samples")
+CHILD_TABLES = ("logs", "samples", "tests")
 
 
 def local_path(uri: str) -> Path:

@@ -306,8 +306,8 @@ def delta_log_problems(table_dir: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def seal_tables(root: Path, names: tuple[str, ...] = ("runs", "logs", "samples", "actions")
-                ) -> int:
+def seal_tables(root: Path, names: tuple[str, ...] = (
+        "runs", "logs", "samples", "tests", "actions")) -> int:
     """``seal_new`` for every table, after a commit. A failure (disk full) loses no data:
     files left unsealed are decoded in full by the checks instead, and sealed by compact."""
     sealed = 0

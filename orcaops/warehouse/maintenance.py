@@ -42,7 +42,7 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
         if orphans:  # their partitions were rewritten
             good = good_files(tables, {"problems": []})
         report["orphans_removed"] += orphans
-        for name in ("logs", "samples", "runs", "actions"):
+        for name in ("logs", "samples", "tests", "runs", "actions"):
             if name in good:
                 report["tables"][name] = _compact_table(tables, name, set(good[name]),
                                                         settings, report)

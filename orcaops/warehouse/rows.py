@@ -16,12 +16,13 @@ import pyarrow.compute as pc
 
 from orcaops.core.models import RunRecord, utcnow
 from orcaops.core.vocabulary import FAILED_STATUSES
-from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES, WRITE_ID
+from orcaops.warehouse.schema import LOGS, RUNS, SAMPLES, TESTS, WRITE_ID
 
 if TYPE_CHECKING:
     from orcaops.logs.model import ParsedLog
 
 SAMPLE_FIELDS = tuple(f.name for f in SAMPLES if f.name not in ("job_id", "day"))
+TEST_FIELDS = tuple(f.name for f in TESTS if f.name not in ("job_id", "day"))
 _INT_SAMPLE_FIELDS = {"network_rx_bytes", "network_tx_bytes", "block_read_bytes",
                       "block_write_bytes", "pids"}
 
@@ -78,12 +79,13 @@ def _fill_from_log(row: dict[str, Any], run: RunRecord, parsed: ParsedLog) -> No
 
 
 class RunBatch:
-    """Rows of all three tables for a batch of runs, kept as columns."""
+    """Rows of the run tables for a batch of runs, kept as columns."""
 
     def __init__(self) -> None:
         self.runs: list[dict[str, Any]] = []
         self.logs: dict[str, list[Any]] = {f.name: [] for f in LOGS}
         self.samples: dict[str, list[Any]] = {f.name: [] for f in SAMPLES}
+        self.tests: dict[str, list[Any]] = {f.name: [] for f in TESTS}
 
     def __len__(self) -> int:
         return len(self.runs)
@@ -93,14 +95,18 @@ class RunBatch:
         return [r["job_id"] for r in self.runs]
 
     def add(self, run: RunRecord, parsed: ParsedLog | None = None,
-            samples: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-        """Add one run with its parsed log and samples; returns the runs row."""
+            samples: Sequence[Mapping[str, Any]] = (),
+            tests: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """Add one run with its parsed log, samples and test results (rows of ``tests``
+        without job_id and day); returns the runs row."""
         row = run_row(run, parsed)
         self.runs.append(row)
         if parsed is not None and parsed.line_number:
             self._add_logs(run.job_id, row["day"], parsed)
         if samples:
             self._add_samples(run.job_id, row["day"], samples)
+        if tests:
+            self._add_columns(self.tests, TEST_FIELDS, run.job_id, row["day"], tests)
         return row
 
     def _add_logs(self, job_id: str, day: date, parsed: ParsedLog) -> None:
@@ -116,12 +122,16 @@ class RunBatch:
 
     def _add_samples(self, job_id: str, day: date, samples: Sequence[Mapping[str, Any]]
                      ) -> None:
-        # Column by column: one extend per field instead of one append per field per sample.
-        cols = self.samples
-        cols["job_id"].extend([job_id] * len(samples))
-        cols["day"].extend([day] * len(samples))
-        for name in SAMPLE_FIELDS:
-            cols[name].extend([s.get(name) for s in samples])
+        self._add_columns(self.samples, SAMPLE_FIELDS, job_id, day, samples)
+
+    @staticmethod
+    def _add_columns(cols: dict[str, list[Any]], names: tuple[str, ...], job_id: str, day: date,
+                     rows: Sequence[Mapping[str, Any]]) -> None:
+        # Column by column: one extend per field instead of one append per field per row.
+        cols["job_id"].extend([job_id] * len(rows))
+        cols["day"].extend([day] * len(rows))
+        for name in names:
+            cols[name].extend([r.get(name) for r in rows])
 
     def tables(self, write_id: str | None = None) -> dict[str, pa.Table]:
         """The batch as Arrow tables with the warehouse schemas.
@@ -133,6 +143,7 @@ class RunBatch:
         out = {
             "logs": pa.Table.from_pydict(self.logs, schema=LOGS),
             "samples": pa.Table.from_pydict(self.samples, schema=SAMPLES),
+            "tests": pa.Table.from_pydict(self.tests, schema=TESTS),
             "runs": pa.Table.from_pylist(self.runs, schema=RUNS),
         }
         if write_id is None:

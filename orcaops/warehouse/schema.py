@@ -1,4 +1,4 @@
-"""Arrow schemas of the three tables. Column names are public (README, "Tables")."""
+"""Arrow schemas of the tables. Column names are public (README, "Tables")."""
 
 from __future__ import annotations
 
@@ -81,6 +81,24 @@ SAMPLES = pa.schema([
     ("pids", pa.int32()),
 ])
 
+# One row per test case of a run (JUnit XML among its artifacts or given at import, else
+# the test results its log prints): see ``orcaops.testing``.
+TESTS = pa.schema([
+    ("job_id", STR),
+    ("day", pa.date32()),
+    ("suite", STR),
+    ("classname", STR),
+    ("name", STR),
+    ("file", STR),
+    ("status", STR),            # passed failed error skipped
+    ("duration_s", pa.float64()),
+    ("message", STR),
+    ("failure_type", STR),
+    ("stack", STR),
+    ("retries", pa.int32()),
+    ("properties", STR),        # JSON object
+])
+
 # What people did about what the warehouse showed them: append-only, newest wins.
 # kind: anomaly_ack | baseline_reset | recommendation_dismiss | recommendation_apply
 ACTIONS = pa.schema([
@@ -96,7 +114,7 @@ ACTIONS = pa.schema([
 # that produced it. A run's children are visible only with the runs row of the same write,
 # so a replaced run is seen entirely old or entirely new (see ``orcaops.warehouse.writer``).
 # The views hide the column: the public columns above are unchanged.
-VERSIONED: tuple[str, ...] = ("runs", "logs", "samples")
+VERSIONED: tuple[str, ...] = ("runs", "logs", "samples", "tests")
 
 
 def with_write_id(schema: pa.Schema) -> pa.Schema:
@@ -105,10 +123,13 @@ def with_write_id(schema: pa.Schema) -> pa.Schema:
 
 
 TABLES: dict[str, pa.Schema] = {"runs": with_write_id(RUNS), "logs": with_write_id(LOGS),
-                                "samples": with_write_id(SAMPLES), "actions": ACTIONS}
+                                "samples": with_write_id(SAMPLES), "tests": with_write_id(TESTS),
+                                "actions": ACTIONS}
 # Children are committed before the runs row, which is the commit point of a run.
-COMMIT_ORDER: tuple[str, ...] = ("logs", "samples", "runs")
-JSON_COLUMNS = {"metadata", "environment", "analysis", "parsed"}
+COMMIT_ORDER: tuple[str, ...] = ("logs", "samples", "tests", "runs")
+# The tables whose rows belong to a run (committed before its row, replaced with it).
+CHILDREN: tuple[str, ...] = ("logs", "samples", "tests")
+JSON_COLUMNS = {"metadata", "environment", "analysis", "parsed", "properties"}
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",

@@ -18,7 +18,7 @@ from typing import Any
 
 from orcaops.warehouse.paths import from_stored, is_foreign, to_stored
 
-TABLE_NAMES = ("runs", "logs", "samples", "actions")
+TABLE_NAMES = ("runs", "logs", "samples", "tests", "actions")
 SNAPSHOT_FILE = "_snapshot.json"
 _FORMAT = 3
 

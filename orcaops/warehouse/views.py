@@ -15,7 +15,7 @@ from orcaops.core.errors import WarehouseError
 
 _HEADER = re.compile(r"^--\s*([a-z_]+):\s*(.*)$")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-BASE_VIEWS = ("runs", "logs", "samples")
+BASE_VIEWS = ("runs", "logs", "samples", "tests")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.integrity import seal_tables
 from orcaops.warehouse.journal import PENDING_DIR, read_journal
 from orcaops.warehouse.rows import RunBatch, only_jobs
-from orcaops.warehouse.schema import WRITE_ID
+from orcaops.warehouse.schema import CHILDREN, WRITE_ID
 from orcaops.warehouse.tables import DeltaTables, in_predicate, sql_string
 
 
@@ -94,7 +94,7 @@ class Writer:
             self._migrated = True
 
     def _write(self, data: dict[str, pa.Table], replaced: list[str], write_id: str) -> None:
-        for name in ("logs", "samples"):
+        for name in CHILDREN:
             self.tables.append(name, data[name])
         if not replaced:
             self.tables.append("runs", data["runs"])
@@ -119,7 +119,7 @@ class Writer:
                 f"({WRITE_ID} IS NULL OR {WRITE_ID} <> {sql_string(wid)})"
             for start in range(0, len(job_ids), 500):
                 pred = f"{in_predicate('job_id', job_ids[start:start + 500])} AND {other}"
-                for name in ("logs", "samples"):
+                for name in CHILDREN:
                     self.tables.delete_where(name, pred)
 
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, object]:
@@ -200,7 +200,7 @@ class Writer:
             ids = doc.job_ids
             current = self.current_writes(ids)
             orphans = sorted(set(ids) - set(current))
-            for name in ("logs", "samples"):
+            for name in CHILDREN:
                 if orphans:
                     self.tables.delete_ids(name, orphans)
             if doc.replace:

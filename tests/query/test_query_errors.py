@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 8, 12, 0, tzinfo=timezone.utc)
 VALID_FIELDS = (
     "after, before, by, category, cmd, command, cost, cpu, day, duration, error, executor, exit, "
     "fingerprint, has, host, id, image, intent, is, level, log, mem, memory, missing, parent, "
-    "queue, status, tag, tags, triggered_by, meta.<key>"
+    "queue, status, tag, tags, test, test.status, tests, triggered_by, meta.<key>"
 )
 
 MESSAGES: list[tuple[str, str]] = [

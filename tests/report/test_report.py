@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from orcaops.report import build_report, write_report
 
 CHARTS = ("success_rate", "duration", "baseline", "heatmap", "forecast", "failure_patterns",
           "cost")
-SECTIONS = ("overview", "charts", "anomalies", "flaky", "failures", "recommendations", "runs")
+SECTIONS = ("overview", "charts", "anomalies", "flaky", "tests", "failures", "recommendations",
+            "runs")
 
 
 def figures(page: str) -> dict[str, str]:
@@ -116,3 +118,13 @@ def test_cli_report(cli, tmp_path: Path) -> None:
     assert out.exists() and str(out) in result.stdout
     bad = cli("report", "--output", str(out), "--since", "yesterday-ish")
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_tests_section_names_flaky_failing_and_slow_tests(report_html: str,
+                                                          demo_wh: Warehouse) -> None:
+    section = report_html.split('<section id="tests">', 1)[1].split("</section>", 1)[0]
+    assert "<h3>Flaky tests</h3>" in section and "<h3>Slowest tests</h3>" in section
+    top = demo_wh.tests_report("flaky", since="-30d", limit=1).row(0, named=True)
+    assert html_escape(top["test_id"]) in section and html_escape(top["image"]) in section
+    slow = demo_wh.tests_report("slow", since="-30d", limit=1).row(0, named=True)
+    assert html_escape(slow["test_id"]) in section

@@ -20,7 +20,8 @@ TOOLS = {"orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs", "orcaops_
          "orcaops_get_baselines", "orcaops_reset_baseline", "orcaops_get_recommendations",
          "orcaops_decide_recommendation", "orcaops_forecast", "orcaops_predict",
          "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql",
-         "orcaops_analyze_log", "orcaops_doctor", "orcaops_diff_runs"}
+         "orcaops_analyze_log", "orcaops_doctor", "orcaops_diff_runs", "orcaops_tests",
+         "orcaops_run_tests", "orcaops_artifacts"}
 
 
 def payload(result: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Files a run leaves behind (reports, coverage, binaries): collected, stored, listed."""

@@ -1,0 +1,36 @@
+"""What a run produced besides its log: test counts, failed tests, artifacts (plain dicts).
+
+Read through a reader's rows, without polars, so a cold ``orcaops runs show`` lists them at
+the cost of one query; ``Warehouse.run_outputs`` returns the same document.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from orcaops.testing.cases import count_statuses
+
+# A run's results with known_flaky / new_since_green, failures first (the view's columns).
+SUMMARY_TESTS_SQL = ("SELECT * FROM run_test_outcomes WHERE job_id = ? "
+                     "ORDER BY status IN ('failed', 'error') DESC, known_flaky, test_id")
+_FAILED_FIELDS = ("test_id", "status", "message", "failure_type", "known_flaky")
+
+
+def run_outputs(reader: Any, home: Path, job_id: str) -> dict[str, Any]:
+    """``tests`` (counts by status), ``failed_tests`` (test_id, status, message,
+    failure_type, known_flaky) and ``artifacts`` (name, size, sha256) of one stored run.
+
+    Args:
+        reader: an ``orcaops.warehouse.connection.Reader``.
+        home: the OrcaOps home (artifacts live under it).
+        job_id: the run's full job id.
+    """
+    from orcaops.artifacts.store import ArtifactStore
+
+    names, rows = reader.records(SUMMARY_TESTS_SQL, [job_id])
+    found = [dict(zip(names, row)) for row in rows]
+    failed = [{k: r[k] for k in _FAILED_FIELDS} for r in found
+              if r["status"] in ("failed", "error")]
+    return {"tests": count_statuses(found) if found else {}, "failed_tests": failed,
+            "artifacts": ArtifactStore(home).manifest(job_id)["artifacts"]}
