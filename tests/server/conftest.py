@@ -16,7 +16,7 @@ import pytest
 
 import orcaops
 from orcaops.demo.history import DemoHistory
-from tests.conftest import make_run
+from tests.conftest import NOW, make_run
 
 API_KEY = "test-key-0123456789"
 # An image with a registry path: its baseline key has '/', ':' and '|' in it.
@@ -27,6 +27,12 @@ SLASH_RUNS = 14      # runs of SLASH_IMAGE: 12 quick, one slow, one failed
 SLASH_SAMPLES = 13   # its successful runs: the baseline's sample count
 TRACEBACK = ["Traceback (most recent call last):", '  File "app.py", line 3, in <module>',
              "    import requests", "ModuleNotFoundError: No module named 'requests'"]
+
+
+@pytest.fixture(autouse=True)
+def served_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The served history is fixed in time: in-process reads measure windows from ``NOW`` too."""
+    monkeypatch.setenv("ORCAOPS_NOW", NOW.isoformat())
 
 
 def special_runs() -> list[dict]:
@@ -59,7 +65,7 @@ def special_runs() -> list[dict]:
 def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("served") / "home"
     wh = orcaops.open(home)
-    wh.import_records(DemoHistory(runs=200, seed=1).records())
+    wh.import_records(DemoHistory(runs=200, seed=1, now=NOW).records())
     report = wh.import_records(special_runs())
     assert not report.errors, report.errors
     return home
@@ -78,7 +84,7 @@ def start_server(home: Path, *extra: str, env: dict[str, str] | None = None,
     proc = subprocess.Popen(
         [sys.executable, "-m", "orcaops", "--home", str(home), "serve", "--port", str(port),
          "--log-level", "warning", *extra],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env={**os.environ, "ORCAOPS_NOW": NOW.isoformat(), **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -4,6 +4,7 @@ spawned, its tools listed (each with an input schema) and every one of them call
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ def payload(result: Any) -> Any:
 
 async def session_calls(home: Path, script: Any) -> Any:
     params = StdioServerParameters(command=sys.executable,
-                                   args=["-m", "orcaops", "--home", str(home), "mcp"])
+                                   args=["-m", "orcaops", "--home", str(home), "mcp"],
+                                   env=dict(os.environ))
     with anyio.fail_after(60):
         async with stdio_client(params) as streams, ClientSession(*streams) as session:
             await session.initialize()
