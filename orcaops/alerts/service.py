@@ -157,7 +157,7 @@ class Alerts:
         rule = self.alert(name)
         message = Message(title=f"[OrcaOps] TEST: {name}",
                           text=f"A test of alert rule {name}: {rule['when']} over the last "
-                               f"{rule['window']} of {rule['query'] or 'all runs'!r}.",
+                               f"{rule['window']} of {repr(rule['query']) if rule['query'] else 'all runs'}.",
                           alerts=({"rule": name, "state": "test", "condition": rule["when"],
                                    "query": rule["query"], "window": rule["window"]},))
         return [send(channel, message, self.source.home) for channel in rule["channels"]]
