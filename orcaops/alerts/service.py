@@ -184,7 +184,8 @@ def notify(wh_or_home: Any, title: str, text: str,
     """
     from orcaops.alerts.channels import Message, parse_channel, send
 
-    home = Path(getattr(wh_or_home, "home", wh_or_home))
+    # A Path has a ``home`` too (the user's): only a warehouse is asked for its home.
+    home = Path(wh_or_home if isinstance(wh_or_home, (str, os.PathLike)) else wh_or_home.home)
     specs = list(channels) if channels is not None else env_channels()
     for spec in specs:
         parse_channel(spec)
