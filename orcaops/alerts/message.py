@@ -44,6 +44,10 @@ class Event:
                 "event_id": self.event_id,
                 "at": self.at.isoformat() if self.at is not None else None}
 
+    def describe(self) -> str:
+        """One line about this event (:func:`line`), for terminals and logs."""
+        return line(self)
+
     def note(self) -> dict[str, Any]:
         """What the ``actions`` row of this event stores (no secrets: channels as written)."""
         data = self.as_dict()

@@ -170,16 +170,14 @@ def alerts_check(ctx: typer.Context, fmt: str = FormatOpt) -> None:
 
     Example: */5 * * * * orcaops alerts check
     """
-    from orcaops.alerts.message import line
-
     result = warehouse(ctx).check_alerts()
     if fmt == "json":
         emit(result.as_dict(), "json", None)
         return
     for event in result.events:
-        out(line(event) + (" (silenced)" if event.silenced else ""))
+        out(event.describe() + (" (silenced)" if event.silenced else ""))
     for event in result.resent:
-        out(f"sent again: {line(event)}")
+        out(f"sent again: {event.describe()}")
     for d in result.failed:
         out(f"delivery failed: {d.channel} after {d.attempts} tries: {d.error} "
             "(it is sent again on the next check)")

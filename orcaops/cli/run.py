@@ -175,10 +175,8 @@ def _print_alerts(c: Any, result: Any) -> None:
     """The alert transitions the check after this run made (``orcaops.alerts``)."""
     from rich.markup import escape
 
-    from orcaops.alerts.message import line
-
     for event in result.events if result is not None else []:
-        c.print(f"[red]alert[/] {escape(line(event))}")
+        c.print(f"[red]alert[/] {escape(event.describe())}")
 
 
 def print_outcome(wh: Any, job_id: str, wait_s: float = 30.0) -> None:
