@@ -182,7 +182,7 @@ def write_log(home: Path, message: Message) -> None:
     text = " | ".join(line.strip() for line in message.text.splitlines() if line.strip())
     with (folder / LOG_FILE).open("a", encoding="utf-8") as f:
         f.write(f"{stamp} {message.title}: {text}\n")
-    logger.warning("%s: %s", message.title, text)
+    logger.info("%s: %s", message.title, text)
 
 
 def _describe(e: BaseException) -> str:

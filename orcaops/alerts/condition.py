@@ -36,7 +36,8 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _EXPECTED = {"NAME": "a metric (count, error_rate, p95(duration), sum(cost), anomalies(...))",
              "OP": "a comparison (> >= < <= = !=)", "THRESHOLD": "a number such as 5, 5% or 10m",
              "PERIOD": "a period: minute, hour, day, week or a duration like 6h",
-             "ARG": "a field such as duration", "PER": "per", "LPAR": "'('", "RPAR": "')'"}
+             "ARG": "a field such as duration", "PER": "per", "LPAR": "'('", "RPAR": "')'",
+             "$END": "end of condition"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from orcaops.core import units
 from orcaops.core.errors import InputError
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# Names of the HTTP routes beside the rules' (/orcaops/alerts/history, /alerts/check).
+RESERVED = ("history", "check")
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,10 @@ def make_rule(name: str, query: str, window: str, when: str, channels: list[str]
     """
     from orcaops.query import compile_query
 
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name in RESERVED:
         raise InputError(f"bad rule name {name!r}: 1-64 letters, digits, '_', '.' or '-', "
-                         "starting with a letter or digit")
+                         "starting with a letter or digit, and not "
+                         f"{' or '.join(RESERVED)}")
     compile_query(query or "")
     for spec in channels:
         parse_channel(spec)

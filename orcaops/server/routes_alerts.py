@@ -7,11 +7,28 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from orcaops.server.deps import WH, WriteLock, ok
 from orcaops.server.schemas import AlertRuleRequest, SilenceRequest
 
 router = APIRouter(prefix="/orcaops")
+
+
+class RuleName(Convertor[str]):
+    """A rule's name in a path, never ``history`` or ``check`` (reserved for the routes of
+    those names, so ``/alerts/history`` is not also the rule ``history``)."""
+
+    regex = r"(?!(?:history|check)(?:/|$))[A-Za-z0-9][A-Za-z0-9_.\-]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("rule", RuleName())
 
 
 @router.get("/alerts", response_model=list[dict[str, Any]], tags=["alerts"])
@@ -44,20 +61,20 @@ def check_alerts(wh: WH, lock: WriteLock) -> JSONResponse:
         return ok(wh.check_alerts().as_dict())
 
 
-@router.get("/alerts/{name}", response_model=dict[str, Any], tags=["alerts"])
+@router.get("/alerts/{name:rule}", response_model=dict[str, Any], tags=["alerts"])
 def alert(wh: WH, name: str) -> JSONResponse:
     """One rule with its state."""
     return ok(wh.alert(name))
 
 
-@router.delete("/alerts/{name}", response_model=dict[str, Any], tags=["alerts"])
+@router.delete("/alerts/{name:rule}", response_model=dict[str, Any], tags=["alerts"])
 def remove_alert(wh: WH, lock: WriteLock, name: str) -> JSONResponse:
     """Remove a rule (its history stays); returns what it was."""
     with lock:
         return ok(wh.remove_alert(name))
 
 
-@router.post("/alerts/{name}/silence", response_model=dict[str, Any], tags=["alerts"])
+@router.post("/alerts/{name:rule}/silence", response_model=dict[str, Any], tags=["alerts"])
 def silence_alert(wh: WH, lock: WriteLock, name: str, body: SilenceRequest) -> JSONResponse:
     """Send nothing for this rule for a while (``2h``; ``0`` ends it); state is still kept."""
     with lock:
