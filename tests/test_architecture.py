@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "alerts": {"query", "warehouse", "analytics"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
             "artifacts", "alerts"},
-    "report": {"api", "query", "logs", "warehouse", "analytics", "testing"},
+    "report": {"api", "query", "logs", "warehouse", "analytics", "testing", "alerts"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
                "testing", "artifacts", "package"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
