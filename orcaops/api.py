@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from orcaops.alerts.service import Alerts, rules_exist
+from orcaops.alerts.marker import rules_exist
+from orcaops.alerts.service import Alerts
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
 from orcaops.core.config import Settings, resolve_home

@@ -11,6 +11,7 @@ webhooks, Slack-compatible webhooks, SMTP e-mail and the log.
 
 from __future__ import annotations
 
-from orcaops.alerts.service import Alerts, notify, rules_exist
+from orcaops.alerts.marker import rules_exist
+from orcaops.alerts.service import Alerts, notify
 
 __all__ = ["Alerts", "notify", "rules_exist"]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orcaops.alerts.channels import Delivery, send
+from orcaops.alerts.marker import mark, rules_exist
 from orcaops.alerts.message import Event, render
 from orcaops.alerts.queries import metric_sql, rules_sql, states_sql
 from orcaops.alerts.rules import Rule
@@ -96,6 +97,10 @@ def check(src: Source, now: datetime | None = None) -> CheckResult:
 
     end = now or analysis_now()
     result = CheckResult()
+    if not rules_exist(src.home):  # no rule: no lock file either (unless one lost its marker)
+        if src.frame(*states_sql()).is_empty():
+            return result
+        mark(src.home, True)
     with check_lock(src.home):
         states = src.frame(*states_sql()).to_dicts()
         if not states:

@@ -5,8 +5,8 @@ notifications.
 Rules, silences, events and deliveries are rows of the ``actions`` table (kinds
 ``alert_rule``, ``alert_rule_remove``, ``alert_silence``, ``alert_event``,
 ``alert_delivery``), read through the ``alert_*`` views of ``queries/``. A marker file
-``<home>/alerts/rules`` exists while some rule does, so the check after every recorded run
-costs one ``stat`` when there are none.
+(``orcaops.alerts.marker``) exists while some rule does, so the check after every recorded
+run costs one ``stat`` when there are none.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orcaops.alerts.marker import mark, rules_exist  # noqa: F401  (rules_exist re-exported)
 from orcaops.alerts.source import Source
 from orcaops.core.errors import InputError, NotFoundError
 
@@ -26,13 +27,7 @@ if TYPE_CHECKING:
     from orcaops.alerts.channels import Delivery
     from orcaops.alerts.engine import CheckResult
 
-MARKER = "rules"
 CHANNELS_VARIABLE = "ORCAOPS_ALERT_CHANNELS"
-
-
-def rules_exist(home: Path) -> bool:
-    """Whether any rule may exist (one ``stat``): the check after each run asks this."""
-    return (home / "alerts" / MARKER).exists()
 
 
 class Alerts:
@@ -72,9 +67,7 @@ class Alerts:
             raise InputError(f"an alert rule named {name!r} exists; remove it first or "
                              "pass replace (--replace)")
         self.source.add_actions([("alert_rule", rule.name, rule.to_json())])
-        marker = self.source.home / "alerts" / MARKER
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        mark(self.source.home, True)
         return self.alert(name)
 
     def _exists(self, name: str) -> bool:
@@ -112,7 +105,7 @@ class Alerts:
         rule = self.alert(name)
         self.source.add_actions([("alert_rule_remove", name, None)])
         if self.alerts().is_empty():
-            (self.source.home / "alerts" / MARKER).unlink(missing_ok=True)
+            mark(self.source.home, False)
         return rule
 
     def silence_alert(self, name: str, duration: str = "1h") -> dict[str, Any]:

@@ -165,3 +165,14 @@ def test_notify_sends_one_off_messages(wh: Warehouse, receiver: Receiver, monkey
     assert [d.channel for d in notify(wh.home, "t", "x")] == ["log"]
     with pytest.raises(ValueError, match="unknown channel"):
         notify(wh, "t", "x", channels=["pager:7"])
+
+
+def test_without_rules_a_commit_checks_nothing(wh: Warehouse, at_now) -> None:
+    wh.import_records(failures(1))
+    assert wh.check_alerts().evaluated == 0 and wh.last_alert_check is None
+    assert not (wh.home / "alerts").exists()  # not even a lock file
+    wh.add_alert("r", when="count > 0")
+    (wh.home / "alerts" / "rules").unlink()  # a lost marker is found again by a check
+    assert wh.check_alerts().evaluated == 1 and (wh.home / "alerts" / "rules").exists()
+    wh.remove_alert("r")
+    assert not (wh.home / "alerts" / "rules").exists()
