@@ -45,21 +45,22 @@ class AlertsBusyError(OrcaOpsError):
 
 @dataclass
 class CheckResult:
-    """What one evaluation did: how many rules it measured, the events it stored (with
-    their values), the events it sent again, and every delivery."""
+    """What one evaluation did: how many rules it measured (their values), the events it
+    stored, the events it sent again, every delivery, and rules it could not measure."""
 
     evaluated: int = 0
     events: list[Event] = field(default_factory=list)
     resent: list[Event] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     values: dict[str, float | None] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Delivery]:
         return [d for d in self.deliveries if not d.ok]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"evaluated": self.evaluated, "values": self.values,
+        return {"evaluated": self.evaluated, "values": self.values, "errors": self.errors,
                 "events": [e.as_dict() for e in self.events],
                 "resent": [e.as_dict() for e in self.resent],
                 "deliveries": [d.__dict__ for d in self.deliveries]}
@@ -105,14 +106,15 @@ def check(src: Source, now: datetime | None = None) -> CheckResult:
         states = src.frame(*states_sql()).to_dicts()
         if not states:
             return result
-        rules = {r["name"]: Rule.from_json(r["definition"])
-                 for r in src.frame(*rules_sql()).to_dicts()}
+        definitions = {r["name"]: r["definition"] for r in src.frame(*rules_sql()).to_dicts()}
         clock = datetime.now(timezone.utc)
         for state in states:
-            rule = rules.get(state["name"])
-            if rule is None:
+            try:  # one rule that cannot be measured (a view it reads fails) spares the others
+                rule = Rule.from_json(definitions[state["name"]])
+                value, job_ids = measure(src, rule, end)
+            except (OrcaOpsError, KeyError) as e:
+                result.errors[state["name"]] = str(e)
                 continue
-            value, job_ids = measure(src, rule, end)
             result.evaluated += 1
             result.values[rule.name] = value
             event = decide(rule, state, value, job_ids, clock)

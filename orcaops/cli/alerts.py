@@ -181,4 +181,6 @@ def alerts_check(ctx: typer.Context, fmt: str = FormatOpt) -> None:
     for d in result.failed:
         out(f"delivery failed: {d.channel} after {d.attempts} tries: {d.error} "
             "(it is sent again on the next check)")
+    for name, error in result.errors.items():
+        out(f"could not check {name}: {error}")
     out(f"checked {result.evaluated} rule(s): {len(result.events)} transition(s)")

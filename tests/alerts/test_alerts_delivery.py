@@ -176,3 +176,23 @@ def test_without_rules_a_commit_checks_nothing(wh: Warehouse, at_now) -> None:
     assert wh.check_alerts().evaluated == 1 and (wh.home / "alerts" / "rules").exists()
     wh.remove_alert("r")
     assert not (wh.home / "alerts" / "rules").exists()
+
+
+def test_slack_bodies_and_unset_variables(wh: Warehouse, receiver: Receiver, at_now) -> None:
+    wh.add_alert("s", when="count > 0", notify=[f"slack:{receiver.url}", "webhook:${NO_SUCH_VAR}"])
+    wh.import_records(failures(1))
+    (body,) = receiver.bodies
+    assert set(body) == {"text"} and body["text"].startswith("*[OrcaOps] FIRING: s*\nFIRING s: 1")
+    failed = {d.channel: d for d in wh.last_alert_check.deliveries}["webhook:${NO_SUCH_VAR}"]
+    assert (failed.ok, failed.attempts, failed.error) == \
+        (False, 1, "environment variable NO_SUCH_VAR is not set")
+
+
+def test_a_rule_that_cannot_be_measured_spares_the_others(wh: Warehouse, at_now) -> None:
+    wh.add_alert("good", when="count > 0")
+    wh.add_actions([("alert_rule", "broken", '{"name": "broken", "query": "", "window": "1h", '
+                                             '"when": "count >>> 1", "channels": ["log"]}')])
+    wh.import_records(failures(1))
+    result = wh.last_alert_check
+    assert [e.rule for e in result.events] == ["good"]
+    assert result.errors["broken"].startswith("unexpected '>> 1' at column 8")
