@@ -4,8 +4,9 @@ Every ``import`` counts, at module level or inside a function (a lazy import is 
 dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 
 core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
-alerts → api (the facade) → report → cli, server; demo writes through ingest only. ``testing`` (tests
-as data) sits beside ``analytics``: the two may use each other, module cycles excepted.
+alerts → api (the facade) → report → cli, server; demo writes through ingest only.
+``testing`` (tests as data) sits beside ``analytics``: the two may use each other, module
+cycles excepted.
 """
 
 from __future__ import annotations

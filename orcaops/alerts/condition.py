@@ -141,8 +141,9 @@ def _build(text: str, tree: Tree) -> Condition:
         kind = ""
         _unknown_metric(text, name_token, name)
     metric = "error_rate" if name == "failure_rate" else name
-    return Condition(text=text, metric=metric, op=str(op), per_seconds=per,
-                     threshold=_threshold(text, threshold, kind, metric), **fields)  # type: ignore[arg-type]
+    limit = _threshold(text, threshold, kind, metric)
+    return Condition(text=text, metric=metric, op=str(op), per_seconds=per, threshold=limit,
+                     **fields)  # type: ignore[arg-type]
 
 
 def _unknown_metric(text: str, token: Token, name: str) -> None:

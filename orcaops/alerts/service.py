@@ -148,9 +148,10 @@ class Alerts:
         from orcaops.alerts.channels import Message, send
 
         rule = self.alert(name)
+        scope = repr(rule["query"]) if rule["query"] else "all runs"
         message = Message(title=f"[OrcaOps] TEST: {name}",
                           text=f"A test of alert rule {name}: {rule['when']} over the last "
-                               f"{rule['window']} of {repr(rule['query']) if rule['query'] else 'all runs'}.",
+                               f"{rule['window']} of {scope}.",
                           alerts=({"rule": name, "state": "test", "condition": rule["when"],
                                    "query": rule["query"], "window": rule["window"]},))
         return [send(channel, message, self.source.home) for channel in rule["channels"]]

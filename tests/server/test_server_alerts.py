@@ -39,7 +39,8 @@ def wait_for(predicate, seconds: float = 15.0) -> None:  # type: ignore[no-untyp
         time.sleep(0.1)
 
 
-def test_alert_rules_over_http(alert_client: httpx.Client, receiver: Receiver) -> None:  # noqa: F811
+def test_alert_rules_over_http(alert_client: httpx.Client,
+                               receiver: Receiver) -> None:  # noqa: F811
     rule = {"name": "failing", "query": "status:failed", "window": "1h", "when": "count > 2",
             "notify": [f"webhook:{receiver.url}"]}
     added = alert_client.post("/alerts", json=rule)
