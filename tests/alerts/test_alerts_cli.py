@@ -68,7 +68,6 @@ def test_commands_list_show_history_and_remove(cli, monkeypatch: pytest.MonkeyPa
     assert test.exit_code == 0 and test.stdout == "sent log\n"
     assert cli("alerts", "rm", "rate").stdout == "removed alert rule rate\n"
     assert json.loads(cli("alerts", "list", "-f", "json").stdout) == []
-    assert len(json.loads(cli("alerts", "history", "-f", "json").stdout)) == 1
 
 
 @pytest.mark.parametrize(("args", "message"), [
