@@ -59,7 +59,7 @@ def alerts_add(
                              "'p95(duration) > 10m', 'sum(cost) per day > 100', "
                              "'anomalies(severity:critical) > 0'."),
     notify: Optional[list[str]] = typer.Option(
-        None, "--notify", "-n", help="webhook:URL, slack:URL, email:ADDR or log (repeat it; "
+        None, "--notify", help="webhook:URL, slack:URL, email:ADDR or log (repeat it; "
         "default log). ${VAR} in a URL is read from the environment when sending."),
     remind: Optional[str] = typer.Option(None, "--remind",
                                          help="While firing, notify again after this long."),
