@@ -164,11 +164,14 @@ def alerts_history(ctx: typer.Context,
 
 
 @alerts_app.command("check")
-def alerts_check(ctx: typer.Context, fmt: str = FormatOpt) -> None:
+def alerts_check(ctx: typer.Context, fmt: str = FormatOpt,
+                 quiet: bool = typer.Option(False, "--quiet", help="Print only what happened "
+                                            "(cron mails nothing when nothing changed).")
+                 ) -> None:
     """Evaluate every rule now, notify what fired or resolved, and send again what could
     not be sent before; safe to run from cron (one check at a time).
 
-    Example: */5 * * * * orcaops alerts check
+    Example: */5 * * * * orcaops alerts check --quiet
     """
     result = warehouse(ctx).check_alerts()
     if fmt == "json":
@@ -183,4 +186,5 @@ def alerts_check(ctx: typer.Context, fmt: str = FormatOpt) -> None:
             "(it is sent again on the next check)")
     for name, error in result.errors.items():
         out(f"could not check {name}: {error}")
-    out(f"checked {result.evaluated} rule(s): {len(result.events)} transition(s)")
+    if not quiet:
+        out(f"checked {result.evaluated} rule(s): {len(result.events)} transition(s)")

@@ -76,8 +76,9 @@ def serve(
 
     api = create_app(warehouse(ctx), api_key, query_timeout=query_timeout,
                      alert_interval=alert_interval)
+    checked = f", alert rules checked every {alert_interval:g}s" if alert_interval else ""
     sys.stderr.write(f"OrcaOps API on http://{host}:{port}/orcaops (docs: /docs)"
-                     f"{', API key required' if api_key else ''}\n")
+                     f"{', API key required' if api_key else ''}{checked}\n")
     uvicorn.run(api, host=host, port=port, log_level=log_level)
 
 

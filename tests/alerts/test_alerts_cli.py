@@ -37,6 +37,7 @@ def test_a_live_run_fires_resolves_and_respects_a_silence(cli, receiver: Receive
     assert receiver.states()[-1] == [("local-fails", "resolved")]
     assert smtp.subjects()[-1] == "[OrcaOps] RESOLVED: local-fails"
     assert cli("alerts", "check").stdout.strip() == "checked 1 rule(s): 0 transition(s)"
+    assert cli("alerts", "check", "--quiet").stdout == ""
 
     monkeypatch.delenv("ORCAOPS_NOW")
     assert cli("alerts", "silence", "local-fails", "--for", "2h").exit_code == 0
