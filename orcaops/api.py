@@ -358,6 +358,7 @@ class Warehouse:
     add_alert = _forward("alerting", Alerts.add_alert)
     alerts = _forward("alerting", Alerts.alerts)
     alert = _forward("alerting", Alerts.alert)
+    alert_sql = _forward("alerting", Alerts.alert_sql)
     remove_alert = _forward("alerting", Alerts.remove_alert)
     silence_alert = _forward("alerting", Alerts.silence_alert)
     alert_history = _forward("alerting", Alerts.alert_history)

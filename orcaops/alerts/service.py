@@ -133,6 +133,23 @@ class Alerts:
             self.alert(name)
         return frame
 
+    def alert_sql(self, name: str, now: datetime | None = None) -> str:
+        """The SQL that measures a rule over its window ending at ``now`` (pure twin of
+        :meth:`check_alerts`: nothing is executed), values inlined so it runs as printed."""
+        from datetime import timedelta
+
+        from orcaops.alerts.queries import metric_sql
+        from orcaops.alerts.rules import make_rule
+        from orcaops.core.config import analysis_now
+        from orcaops.query.inline import inline_params
+
+        row = self.alert(name)
+        rule = make_rule(name, row["query"], row["window"], row["when"], row["channels"],
+                         row["remind"])
+        end = now or analysis_now()
+        return inline_params(*metric_sql(rule, end - timedelta(seconds=rule.window_seconds),
+                                         end))
+
     def check_alerts(self, now: datetime | None = None) -> CheckResult:
         """Evaluate every rule now: store transitions, notify, retry what was not sent.
 

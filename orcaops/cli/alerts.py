@@ -10,7 +10,7 @@ import typer
 
 from orcaops.cli import app
 from orcaops.cli.common import console, emit, out, printable, warehouse
-from orcaops.cli.options import FormatOpt, OutputOpt
+from orcaops.cli.options import FormatOpt, OutputOpt, ShowSqlOpt
 from orcaops.core.errors import OrcaOpsError
 
 RULE_COLUMNS = ("name", "state", "since", "value", "when", "window", "query", "channels",
@@ -79,12 +79,16 @@ def alerts_add(
 
 @alerts_app.command("show")
 def alerts_show(ctx: typer.Context, name: str = typer.Argument(..., help="A rule's name."),
-                fmt: str = FormatOpt) -> None:
-    """Show one rule, its state and its latest transitions.
+                fmt: str = FormatOpt, show_sql: bool = ShowSqlOpt) -> None:
+    """Show one rule, its state and its latest transitions (--show-sql: the SQL that
+    measures it now).
 
     Example: orcaops alerts show py-fails
     """
     wh = warehouse(ctx)
+    if show_sql:
+        out(wh.alert_sql(name))
+        return
     rule = wh.alert(name)
     if fmt == "json":
         emit({**rule, "history": wh.alert_history(name, limit=10).to_dicts()}, "json", None)

@@ -65,6 +65,11 @@ def test_commands_list_show_history_and_remove(cli, monkeypatch: pytest.MonkeyPa
     assert json.loads(cli("alerts", "-f", "json").stdout) == rules
     history = json.loads(cli("alerts", "history", "rate", "-f", "json").stdout)
     assert [(h["state"], h["delivered"]) for h in history] == [("firing", ["log"])]
+    sql = cli("alerts", "show", "rate", "--show-sql").stdout
+    assert sql.startswith("SELECT avg(CASE WHEN status IN ('error', 'failed', 'timeout')")
+    assert "> TIMESTAMPTZ '2026-11-20 11:00:00+00:00'" in sql
+    rows = json.loads(cli("sql", sql.strip(), "-f", "json").stdout)  # it runs as printed
+    assert (rows[0]["value"], rows[0]["runs"]) == (0.5, 4)
     test = cli("alerts", "test", "rate")
     assert test.exit_code == 0 and test.stdout == "sent log\n"
     assert cli("alerts", "rm", "rate").stdout == "removed alert rule rate\n"
