@@ -4,8 +4,9 @@ Every ``import`` counts, at module level or inside a function (a lazy import is 
 dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 
 core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
-api (the facade) → report → cli, server; demo writes through ingest only. ``testing`` (tests
-as data) sits beside ``analytics``: the two may use each other, module cycles excepted.
+alerts → api (the facade) → report → cli, server; demo writes through ingest only.
+``testing`` (tests as data) sits beside ``analytics``: the two may use each other, module
+cycles excepted.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ ALLOWED: dict[str, set[str]] = {
     "artifacts": {"testing"},
     "executors": {"logs", "artifacts"},
     "demo": {"ingest", "testing"},
+    # Alert rules: the search language and the store below, anomalies beside.
+    "alerts": {"query", "warehouse", "analytics"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
-            "artifacts"},
-    "report": {"api", "query", "logs", "warehouse", "analytics", "testing"},
+            "artifacts", "alerts"},
+    "report": {"api", "query", "logs", "warehouse", "analytics", "testing", "alerts"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
                "testing", "artifacts", "package"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
