@@ -65,7 +65,8 @@ def special_runs() -> list[dict]:
 def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("served") / "home"
     wh = orcaops.open(home)
-    wh.import_records(DemoHistory(runs=200, seed=1, now=NOW).records())
+    # Seed 3 at NOW has tests that flip outcome on one commit (the flaky report's first rows).
+    wh.import_records(DemoHistory(runs=200, seed=3, now=NOW).records())
     report = wh.import_records(special_runs())
     assert not report.errors, report.errors
     return home
