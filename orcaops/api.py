@@ -20,6 +20,7 @@ from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
+from orcaops.telemetry.settings import otel_enabled
 from orcaops.testing.service import Tests
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
@@ -243,7 +244,9 @@ class Warehouse:
 
         Log lines are parsed (levels, templates, errors, stack traces) and secrets redacted,
         exactly as on import. ``tests``: its test rows (``orcaops.testing``); None reads them
-        from the log.
+        from the log. With an OTLP endpoint in the environment (``OTEL_EXPORTER_OTLP_ENDPOINT``)
+        the stored run is then exported as a span, log records and metrics
+        (``orcaops.telemetry``); a failed export is a warning, never an error.
 
         Raises:
             InputError: the job id is already stored and ``replace`` is false, or a number
@@ -267,6 +270,10 @@ class Warehouse:
             raise InputError(f"a run with job id {run.job_id!r} is already stored "
                              "(pass replace=True to overwrite it)")
         row = batch.runs[0]
+        if otel_enabled():  # OTEL_EXPORTER_OTLP_*ENDPOINT: the SDK is imported only then
+            from orcaops.telemetry.live import export_recorded
+
+            export_recorded(batch.runs, batch.logs, batch.samples)
         return item.run.model_copy(update={
             k: row[k] for k in ("failure_category", "first_error", "error_fingerprint",
                                 "log_lines", "n_error", "n_warn")})
