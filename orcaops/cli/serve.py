@@ -64,7 +64,7 @@ def serve(
 
     Example: ORCAOPS_API_KEY=s3cret orcaops serve --host 127.0.0.1 --port 8765
     """
-    need_extra("orcaops serve", "server", "fastapi", "uvicorn")
+    need_extra("orcaops serve", "server", "fastapi", "uvicorn", "prometheus_client")
     check_exposure(host, api_key)
     import uvicorn
 
