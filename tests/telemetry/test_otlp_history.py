@@ -167,6 +167,14 @@ def test_without_the_sdk_a_live_run_says_what_to_install(home: Path) -> None:
     assert orcaops.open(home).runs().height == 1
 
 
+def test_export_without_the_sdk_names_the_extra(home: Path) -> None:
+    orcaops.open(home)
+    result = run_cli(home, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
+                     "otel", "export", prelude="import sys; sys.modules['opentelemetry'] = None; ")
+    assert (result.returncode, result.stderr) == (
+        2, "error: orcaops otel export needs the otel extra: pip install 'orcaops[otel]'\n")
+
+
 def test_without_the_variables_nothing_of_opentelemetry_is_imported(home: Path) -> None:
     orcaops.open(home)
     for args in (["runs", "search", "x"], JOB):

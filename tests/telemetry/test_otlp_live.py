@@ -79,3 +79,11 @@ def test_a_failed_live_run_is_a_span_with_linked_logs_and_metrics(
         a["orcaops.memory_peak_mb"] + 0.01)
     assert attrs(points["orcaops.job.memory.usage"][0].attributes)["orcaops.job_id"] == job_id
     assert all(h.get("x-team") == "builds" for h in otel_env.headers)
+
+
+def test_otel_sdk_disabled_exports_nothing(otel_env: Receiver, cli: Any,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    result = cli("run", "--local", "--", sys.executable, "-c", "print('hi')")
+    assert result.exit_code == 0, result.stderr
+    assert all(requests == [] for requests in otel_env.received.values())
