@@ -34,7 +34,7 @@ def export(
     _METRICS_), with OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME and
     OTEL_RESOURCE_ATTRIBUTES. A run sent twice keeps its trace id (derived from its job id).
 
-    Example: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 orcaops otel export --since 7d "status:failed"
+    Example: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 orcaops otel export status:failed
     """
     from orcaops.telemetry.history import export_history
     from orcaops.telemetry.settings import otel_enabled
