@@ -53,6 +53,8 @@ except ImportError as e:  # pragma: no cover - exercised without the extra
 LOGS_PER_REQUEST = 5000
 SPANS_PER_REQUEST = 500
 POINTS_PER_REQUEST = 10000
+PROTOCOL_VARIABLES = ("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                      "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL")
 TIMEOUT_VARIABLES = ("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
                      "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT")
 
@@ -90,6 +92,10 @@ class OtlpExporter:
         if not self.signals:
             raise TelemetryError("no OTLP endpoint is configured: set "
                                  "OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318)")
+        protocol = _protocol(env)
+        if protocol is not None:
+            raise TelemetryError(f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol} is not supported: "
+                                 "orcaops exports over http/protobuf (port 4318 by default)")
         if any(env.get(name) for name in TIMEOUT_VARIABLES):
             timeout = None
         self.resource = service_resource()
@@ -201,6 +207,15 @@ def metrics_data(points: Sequence[tuple[str, NumberDataPoint]], resource: Resour
     return MetricsData(resource_metrics=[ResourceMetrics(
         resource=resource, scope_metrics=[ScopeMetrics(scope=scope, metrics=metrics,
                                                        schema_url="")], schema_url="")])
+
+
+def _protocol(env: Mapping[str, str]) -> str | None:
+    """The first OTLP protocol variable asking for something other than http/protobuf."""
+    for name in PROTOCOL_VARIABLES:
+        value = env.get(name, "").strip().lower()
+        if value and value != "http/protobuf":
+            return value
+    return None
 
 
 def _version() -> str | None:

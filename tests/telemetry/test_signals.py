@@ -76,3 +76,16 @@ def test_which_variables_turn_export_on(env: dict[str, str], signals: tuple[str,
     assert otel_signals(env) == signals
     assert otel_enabled(env) is bool(signals)
     assert otel_enabled({**env, "OTEL_SDK_DISABLED": "TRUE"}) is False
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "no OTLP endpoint is configured"),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
+     "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: orcaops exports over http/protobuf"),
+])
+def test_an_exporter_refuses_what_it_cannot_do(env: dict[str, str], message: str) -> None:
+    from orcaops.core.errors import TelemetryError
+    from orcaops.telemetry.otlp import OtlpExporter
+
+    with pytest.raises(TelemetryError, match=message):
+        OtlpExporter(env=env)
