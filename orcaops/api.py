@@ -20,7 +20,6 @@ from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
-from orcaops.telemetry.settings import otel_enabled
 from orcaops.testing.service import Tests
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
@@ -270,6 +269,8 @@ class Warehouse:
             raise InputError(f"a run with job id {run.job_id!r} is already stored "
                              "(pass replace=True to overwrite it)")
         row = batch.runs[0]
+        from orcaops.telemetry.settings import otel_enabled  # stdlib only; reads skip it
+
         if otel_enabled():  # OTEL_EXPORTER_OTLP_*ENDPOINT: the SDK is imported only then
             from orcaops.telemetry.live import export_recorded
 
