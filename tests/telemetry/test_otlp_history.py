@@ -188,3 +188,29 @@ def test_without_the_variables_nothing_of_opentelemetry_is_imported(home: Path) 
         assert "orcaops" in imported
         assert not [m for m in imported if m.startswith(("opentelemetry", "prometheus_client",
                                                          "google.protobuf"))]
+
+
+def test_large_runs_go_in_several_requests(receiver: Receiver,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from orcaops.telemetry import otlp
+    from orcaops.telemetry.signals import RunSignals
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+    monkeypatch.setattr(otlp, "LOGS_PER_REQUEST", 2)
+    monkeypatch.setattr(otlp, "POINTS_PER_REQUEST", 3)
+    run = RunSignals(run={"job_id": "big", "status": "success", "started_at": NOW,
+                          "finished_at": NOW},
+                     logs=[{"line_number": i, "message": f"line {i}", "level": None}
+                           for i in range(1, 6)],
+                     samples=[{"ts": NOW, "cpu_percent": 1.0, "memory_mb": 2.0}] * 2)
+    exporter = otlp.OtlpExporter()
+    counts = exporter.export([run])
+    exporter.shutdown()
+    assert (counts.spans, counts.logs, counts.points) == (1, 5, 4)
+    assert [len(req.resource_logs[0].scope_logs[0].log_records)
+            for req in receiver.received["/v1/logs"]] == [2, 2, 1]
+    assert len(receiver.received["/v1/metrics"]) == 2
+    # A line without a timestamp keeps time 0 (unknown) and is observed at the run's end.
+    first = receiver.logs()[0]
+    assert (first.time_unix_nano, first.severity_number) == (0, 0)
+    assert first.observed_time_unix_nano == int(NOW.timestamp()) * 10**9
