@@ -60,7 +60,8 @@ def serve(
         help="Seconds a request's query may run before it is stopped (a 400 error)."),
 ) -> None:
     """Serve the HTTP API (FastAPI): search, runs, logs, summaries, metrics, anomalies,
-    baselines, recommendations, forecasts; the OpenAPI schema at /openapi.json, docs at /docs.
+    baselines, recommendations, forecasts; the OpenAPI schema at /openapi.json, docs at /docs,
+    and Prometheus metrics at /metrics (runs, durations, open anomalies, alert states).
 
     Example: ORCAOPS_API_KEY=s3cret orcaops serve --host 127.0.0.1 --port 8765
     """
