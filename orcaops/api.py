@@ -254,7 +254,9 @@ class Warehouse:
 
         Log lines are parsed (levels, templates, errors, stack traces) and secrets redacted,
         exactly as on import. ``tests``: its test rows (``orcaops.testing``); None reads them
-        from the log.
+        from the log. With an OTLP endpoint in the environment (``OTEL_EXPORTER_OTLP_ENDPOINT``)
+        the stored run is then exported as a span, log records and metrics
+        (``orcaops.telemetry``); a failed export is a warning, never an error.
 
         Raises:
             InputError: the job id is already stored and ``replace`` is false, or a number
@@ -279,6 +281,12 @@ class Warehouse:
                              "(pass replace=True to overwrite it)")
         self._runs_committed(1)
         row = batch.runs[0]
+        from orcaops.telemetry.settings import otel_enabled  # stdlib only; reads skip it
+
+        if otel_enabled():  # OTEL_EXPORTER_OTLP_*ENDPOINT: the SDK is imported only then
+            from orcaops.telemetry.live import export_recorded
+
+            export_recorded(batch.runs, batch.logs, batch.samples)
         return item.run.model_copy(update={
             k: row[k] for k in ("failure_category", "first_error", "error_fingerprint",
                                 "log_lines", "n_error", "n_warn")})

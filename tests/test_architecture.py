@@ -6,7 +6,8 @@ dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
 alerts → api (the facade) → report → cli, server; demo writes through ingest only.
 ``testing`` (tests as data) sits beside ``analytics``: the two may use each other, module
-cycles excepted.
+cycles excepted. ``telemetry`` (OTLP export, Prometheus metrics) reads history beside
+analytics, under the api.
 """
 
 from __future__ import annotations
@@ -30,16 +31,18 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"query", "logs", "warehouse", "analytics", "artifacts"},
     "artifacts": {"testing"},
     "executors": {"logs", "artifacts"},
+    # Runs seen from outside (OTLP export, Prometheus /metrics): reads history like analytics.
+    "telemetry": {"query", "logs", "warehouse", "analytics", "testing"},
     "demo": {"ingest", "testing"},
     # Alert rules: the search language and the store below, anomalies beside.
     "alerts": {"query", "warehouse", "analytics"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
-            "artifacts", "alerts"},
+            "artifacts", "alerts", "telemetry"},
     "report": {"api", "query", "logs", "warehouse", "analytics", "testing", "alerts"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
-               "testing", "artifacts", "package"},
+               "testing", "artifacts", "telemetry", "package"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
-            "server", "demo", "testing", "artifacts", "package"},
+            "server", "demo", "testing", "artifacts", "telemetry", "package"},
     # orcaops/__init__.py and __main__.py: the public face and ``python -m orcaops``.
     "package": {"api", "executors", "warehouse", "cli", "report"},
 }

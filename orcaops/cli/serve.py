@@ -64,11 +64,12 @@ def serve(
 ) -> None:
     """Serve the HTTP API (FastAPI): search, runs, logs, summaries, metrics, anomalies,
     baselines, recommendations, forecasts, alerts; the OpenAPI schema at /openapi.json, docs
-    at /docs. With --alert-interval, checks the alert rules on that interval.
+    at /docs, and Prometheus metrics at /metrics (runs, durations, open anomalies, alert
+    states). With --alert-interval, checks the alert rules on that interval.
 
     Example: ORCAOPS_API_KEY=s3cret orcaops serve --host 127.0.0.1 --port 8765
     """
-    need_extra("orcaops serve", "server", "fastapi", "uvicorn")
+    need_extra("orcaops serve", "server", "fastapi", "uvicorn", "prometheus_client")
     check_exposure(host, api_key)
     import uvicorn
 

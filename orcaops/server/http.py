@@ -1,10 +1,10 @@
 """The HTTP API (``orcaops serve``): a FastAPI app over one ``Warehouse``.
 
-Routes live in ``routes_runs``, ``routes_analytics``, ``routes_tests`` and
-``routes_alerts``; this module assembles them, maps
-library errors to statuses in one handler (bad input 400, unknown ids 404, warehouse failures
-500, each ``{"error": message, "type": name}`` with the CLI's message and caret), and guards
-every ``/orcaops`` route with the API key when one is configured.
+Routes live in ``routes_runs``, ``routes_analytics``, ``routes_tests``, ``routes_alerts`` and
+``routes_metrics`` (Prometheus ``/metrics``); this module assembles them, maps library errors
+to statuses in one handler (bad input 400, unknown ids 404, warehouse failures 500, each
+``{"error": message, "type": name}`` with the CLI's message and caret), and guards every
+``/orcaops`` route and ``/metrics`` with the API key when one is configured.
 
 Endpoints are plain ``def`` functions, so FastAPI runs them on its thread pool; reads run
 each on its own cursor of the Warehouse's DuckDB connection (they do not wait for each
@@ -23,7 +23,8 @@ from starlette.exceptions import HTTPException
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.core.errors import OrcaOpsError
-from orcaops.server import routes_alerts, routes_analytics, routes_runs, routes_tests
+from orcaops.server import (routes_alerts, routes_analytics, routes_metrics, routes_runs,
+                            routes_tests)
 from orcaops.server.deps import (
     AUTH_RESPONSES,
     ERROR_RESPONSES,
@@ -73,7 +74,7 @@ def create_app(wh: Warehouse, api_key: str | None = None, *,
     guard = [Depends(require_key)] if api_key else []
     responses = {**ERROR_RESPONSES, **(AUTH_RESPONSES if api_key else {})}
     for router in (routes_runs.router, routes_analytics.router, routes_tests.router,
-                   routes_alerts.router):
+                   routes_alerts.router, routes_metrics.router):
         app.include_router(router, dependencies=guard, responses=responses)
     return app
 

@@ -79,9 +79,11 @@ def free_port() -> int:
 
 
 def start_server(home: Path, *extra: str, env: dict[str, str] | None = None,
-                 headers: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """``orcaops serve`` in a subprocess; returns it and its base URL once it answers."""
-    port = free_port()
+                 headers: dict[str, str] | None = None, port: int | None = None
+                 ) -> tuple[subprocess.Popen, str]:
+    """``orcaops serve`` in a subprocess (on ``port``, else a free one); returns it and its
+    base URL once it answers."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "orcaops", "--home", str(home), "serve", "--port", str(port),
          "--log-level", "warning", *extra],
