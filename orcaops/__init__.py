@@ -73,4 +73,13 @@ def run(image: str | None = None, command: str | list[str] = "", *, tags: list[s
                   triggered_by=spec.pop("triggered_by", "api"), **spec)
     if executor is None and image is None:
         executor = "local"
-    return run_job(job, open_warehouse(home), executor=executor)
+    wh = open_warehouse(home)
+    # The job's run policy (orcaops.policies) fills the limits not given, and is judged after.
+    job, policy = wh.apply_run_policy(job, executor)
+    if policy is not None:
+        import logging
+
+        logging.getLogger("orcaops.policies").info(policy.message)
+    record = run_job(job, wh, executor=executor)
+    wh.check_policy(record)
+    return record

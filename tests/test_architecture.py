@@ -4,8 +4,9 @@ Every ``import`` counts, at module level or inside a function (a lazy import is 
 dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 
 core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
-api (the facade) → report → cli, server; demo writes through ingest only. ``testing`` (tests
-as data) sits beside ``analytics``: the two may use each other, module cycles excepted.
+policies → api (the facade) → report → cli, server; demo writes through ingest only.
+``testing`` (tests as data) sits beside ``analytics``: the two may use each other, module
+cycles excepted.
 """
 
 from __future__ import annotations
@@ -29,14 +30,16 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"query", "logs", "warehouse", "analytics", "artifacts"},
     "artifacts": {"testing"},
     "executors": {"logs", "artifacts"},
+    # run policies: applied recommendations as per-key defaults, judged on the runs after.
+    "policies": {"query", "logs", "warehouse", "analytics"},
     "demo": {"ingest", "testing"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
-            "artifacts"},
+            "artifacts", "policies"},
     "report": {"api", "query", "logs", "warehouse", "analytics", "testing"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
-               "testing", "artifacts", "package"},
+               "testing", "artifacts", "package", "policies"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
-            "server", "demo", "testing", "artifacts", "package"},
+            "server", "demo", "testing", "artifacts", "package", "policies"},
     # orcaops/__init__.py and __main__.py: the public face and ``python -m orcaops``.
     "package": {"api", "executors", "warehouse", "cli", "report"},
 }
