@@ -8,6 +8,7 @@ the one line to route to it.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def notify(home_or_wh: Any, title: str, text: str) -> None:
     """
     from orcaops.core.models import utcnow
 
-    home = Path(getattr(home_or_wh, "home", home_or_wh))
+    home = Path(home_or_wh if isinstance(home_or_wh, (str, os.PathLike)) else home_or_wh.home)
     one_line = [" ".join(part.split()) for part in (title, text)]
     line = "\t".join([utcnow().isoformat(timespec="seconds"), *one_line]) + "\n"
     log.warning("%s: %s", title, text)
