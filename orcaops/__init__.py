@@ -59,10 +59,15 @@ def run(image: str | None = None, command: str | list[str] = "", *, tags: list[s
         command: the command, as a string or a list of arguments.
         tags: labels stored with the run.
         intent: why the job runs, in words.
-        timeout: seconds before the job is killed (status ``timeout``).
+        timeout: seconds before the job is killed (status ``timeout``); None takes the
+            job's run policy, if an applied recommendation set one (``wh.policies()``).
         executor: ``docker``, ``local``, or None to choose (docker when an engine answers).
         home: the OrcaOps home.
-        **spec: more JobSpec fields (env, mounts, workdir, memory, cpus, parent_job_id…).
+        **spec: more JobSpec fields (env, mounts, workdir, memory, cpus, parent_job_id…);
+            ``memory`` too falls back to the run policy.
+
+    After the run, a policy it ran under is judged and rolled back if runs under it end
+    by a limit clearly more often than before (``orcaops.policies``).
     """
     from orcaops.api import open as open_warehouse
     from orcaops.core.models import command_argv

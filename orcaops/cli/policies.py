@@ -61,16 +61,13 @@ def policies_show(ctx: typer.Context, key: str = KeyArg, fmt: str = FormatOpt) -
 
     Example: orcaops policies show "python:3.11|c3b206874e8a"
     """
-    wh = warehouse(ctx)
-    policy = wh.policy(key)
-    history = wh.policy_history(policy.baseline_key)
+    policy = warehouse(ctx).policy(key)
     if fmt == "json":
-        emit({**policy.model_dump(mode="json"),
-              "history": [c.model_dump(mode="json") for c in history]}, "json", None)
+        emit(policy, "json", None)
         return
-    _print_fields(policy)
-    emit(_change_rows(history), fmt, None, columns=CHANGE_COLUMNS,
-         title=f"{len(history)} changes")
+    _print_fields(policy.summary())
+    emit(_change_rows(policy.history), fmt, None, columns=CHANGE_COLUMNS,
+         title=f"{len(policy.history)} changes")
 
 
 @policies_app.command("history")

@@ -42,7 +42,8 @@ def run(
     """Run a job in Docker (--image) or locally (--local), streaming its output, and record it.
 
     The exit code is the job's (124 on timeout, 130 when cancelled, 125 when it could not
-    start and gave no code).
+    start and gave no code). Without --timeout/--memory, the job's run policy (an applied
+    recommendation, see `orcaops policies`) sets them, and this says so.
 
     Example: orcaops run --image python:3.11 --tag ci --timeout 600 -- pytest -q
     """

@@ -106,6 +106,16 @@ class RunPolicy(_Model):
         return PolicyValues(timeout_s=self.timeout_s, memory_mb=self.memory_mb)
 
 
+class PolicyDetail(RunPolicy):
+    """One key's policy with every change of it, oldest first (``Warehouse.policy``)."""
+
+    history: list[PolicyChange] = Field(default_factory=list)
+
+    def summary(self) -> RunPolicy:
+        """The policy without its history (what a listing shows)."""
+        return RunPolicy(**self.model_dump(exclude={"history"}))
+
+
 class PolicyUse(_Model):
     """The limits one run takes from its key's policy (those no flag gave).
 

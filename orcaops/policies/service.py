@@ -9,7 +9,13 @@ import polars as pl
 from orcaops.core.errors import InputError
 from orcaops.core.models import Recommendation, RunRecord, make_baseline_key
 from orcaops.policies import judge
-from orcaops.policies.model import PolicyChange, PolicyUse, PolicyValues, RunPolicy
+from orcaops.policies.model import (
+    PolicyChange,
+    PolicyDetail,
+    PolicyUse,
+    PolicyValues,
+    RunPolicy,
+)
 from orcaops.policies.notify import notify
 from orcaops.policies.store import (
     KeyState,
@@ -52,14 +58,16 @@ class Policies:
         out = [p for p in out if include_removed or p.state != "removed"]
         return sorted(out, key=lambda p: p.since, reverse=True)
 
-    def policy(self, key: str) -> RunPolicy:
-        """One key's policy (the key, or a unique prefix of it or of its command hash).
+    def policy(self, key: str) -> PolicyDetail:
+        """One key's policy and its history (the key, or a unique prefix of it or of its
+        command hash).
 
         Raises:
             NotFoundError: no policy matches; InputError: several do.
         """
         state = self._state(key)
-        return self._describe(state, load_runs(self.source, state.key))
+        policy = self._describe(state, load_runs(self.source, state.key))
+        return PolicyDetail(**policy.model_dump(), history=state.changes)
 
     def policy_history(self, key: str | None = None) -> list[PolicyChange]:
         """Every change (of one key), oldest first, each with its evidence.

@@ -84,6 +84,8 @@ def match_key(text: str, keys: list[str]) -> str:
         NotFoundError: no key with a policy matches.
         InputError: several do.
     """
+    if not text.strip():
+        raise InputError("give a baseline key (image|command_hash), or a unique prefix of it")
     if text in keys:
         return text
     found = sorted(k for k in keys if k.startswith(text) or k.partition("|")[2].startswith(text))

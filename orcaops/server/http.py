@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.core.errors import OrcaOpsError
-from orcaops.server import routes_analytics, routes_runs, routes_tests
+from orcaops.server import routes_analytics, routes_policies, routes_runs, routes_tests
 from orcaops.server.deps import (
     AUTH_RESPONSES,
     ERROR_RESPONSES,
@@ -62,7 +62,8 @@ def create_app(wh: Warehouse, api_key: str | None = None, *,
     app.add_exception_handler(HTTPException, http_error)
     guard = [Depends(require_key)] if api_key else []
     responses = {**ERROR_RESPONSES, **(AUTH_RESPONSES if api_key else {})}
-    for router in (routes_runs.router, routes_analytics.router, routes_tests.router):
+    for router in (routes_runs.router, routes_analytics.router, routes_tests.router,
+                   routes_policies.router):
         app.include_router(router, dependencies=guard, responses=responses)
     return app
 
