@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("orcaops.policies")
+# Library code never prints: without logging configured, Python's last-resort handler would
+# write warnings to stderr (twice in `orcaops run`, which says it itself).
+log.addHandler(logging.NullHandler())
 
 
 def notify(home_or_wh: Any, title: str, text: str) -> None:

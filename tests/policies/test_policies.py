@@ -219,11 +219,13 @@ def test_cli_lists_shows_and_refuses_bad_keys(two_keys, cli):
     assert len(json.loads(cli("policies", "-f", "json").stdout)) == 1
 
 
-def test_notify_writes_one_line_per_notification(home: Path):
+def test_notify_writes_one_line_per_notification(home: Path, caplog):
     from orcaops.policies.notify import notify
 
     notify(home, "policy rolled back for a|b", "because\nit got worse")
-    notify(home, "second", "x")
+    notify(orcaops.open(home), "second", "x")
+    assert [r.getMessage() for r in caplog.records if r.name == "orcaops.policies"] == [
+        "policy rolled back for a|b: because\nit got worse", "second: x"]
     lines = (home / "alerts" / "alerts.log").read_text().splitlines()
     assert [line.split("\t")[1:] for line in lines] == [
         ["policy rolled back for a|b", "because it got worse"], ["second", "x"]]
