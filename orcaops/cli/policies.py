@@ -52,6 +52,10 @@ def policies_list(ctx: typer.Context, include_removed: bool = AllOpt, fmt: str =
 
 def _list(ctx: typer.Context, include_removed: bool, fmt: str, output: Optional[Path]) -> None:
     found = warehouse(ctx).policies(include_removed=include_removed)
+    if not found and fmt == "table" and output is None:  # an empty table prints nothing
+        console().print("0 run policies (applying a timeout or memory recommendation sets "
+                        "one: orcaops recommendations apply ID)", markup=False)
+        return
     emit(found, fmt, output, columns=POLICY_COLUMNS, title=f"{len(found)} run policies")
 
 
