@@ -304,6 +304,8 @@ class Warehouse:
         if self._reader is not None:  # versions may have gone back (a commit set aside)
             self._reader.versions = {}
         recovered = recover_spooled(self)
+        for run in recovered:  # a run recorded late is judged under its policy all the same
+            self.check_policy(run)
         return {**report,
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
                 "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
