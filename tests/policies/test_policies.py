@@ -25,12 +25,13 @@ KEY = make_baseline_key(None, ARGV)
 
 
 def _history(runs: int = 14, timeouts: tuple[int, ...] = (3, 9)) -> list[dict]:
-    """Runs of the local job before any policy: ~0.4 s each, a few killed after 30 s."""
+    """Runs of the local job before any policy: ~0.9 s each (p99 + 50 %: a 2 s timeout, a
+    margin a loaded machine keeps), a few killed after 30 s."""
     out = []
     for i in range(runs):
         start = NOW - timedelta(hours=runs - i)
         timed_out = i in timeouts
-        took = 30.0 if timed_out else 0.4 + 0.01 * i
+        took = 30.0 if timed_out else 0.8 + 0.01 * i
         out.append(make_run(f"before-{i}", image=None, command=shlex.join(ARGV),
                             status="timeout" if timed_out else "success",
                             exit_code=124 if timed_out else 0, started_at=start.isoformat(),
@@ -50,28 +51,28 @@ def test_applied_timeout_policy_is_used_and_rolled_back_on_degradation(cli, wh, 
     """The issue's done-when: used by real runs, rolled back when they time out more."""
     wh.import_records(_history())
     rec = _timeout_rec(wh)
-    assert rec.evidence["baseline_key"] == KEY and rec.evidence["suggested_timeout_s"] == 1
+    assert rec.evidence["baseline_key"] == KEY and rec.evidence["suggested_timeout_s"] == 2
 
     applied = cli("recommendations", "apply", rec.id)
     assert applied.exit_code == 0
-    assert f"orcaops run now uses the policy for {KEY}: timeout 1s" in applied.stdout
+    assert f"orcaops run now uses the policy for {KEY}: timeout 2s" in applied.stdout
     policy = wh.policy(KEY)
-    assert (policy.timeout_s, policy.memory_mb, policy.state) == (1.0, None, "trial")
+    assert (policy.timeout_s, policy.memory_mb, policy.state) == (2.0, None, "trial")
     assert (policy.runs_before, policy.limit_failures_before) == (14, 2)
     change = wh.policy_history(KEY)[0]
     assert (change.change, change.changed_by, change.recommendation_id) == (
         "applied", "recommendation", rec.id)
-    assert change.before.timeout_s is None and change.after.timeout_s == 1.0
+    assert change.before.timeout_s is None and change.after.timeout_s == 2.0
     assert change.evidence["duration_p99"] == rec.evidence["duration_p99"]
-    assert change.evidence["suggested_timeout_s"] == 1
+    assert change.evidence["suggested_timeout_s"] == 2
 
     # A run without --timeout takes the policy and says so; the run records it.
     used = cli("run", "--local", "--env", "NAP=0", "--", *ARGV)
     assert used.exit_code == 0
-    assert (f"using policy for {KEY}: timeout 1s (applied from recommendation {rec.id} at "
+    assert (f"using policy for {KEY}: timeout 2s (applied from recommendation {rec.id} at "
             in used.stderr)
     stamp = json.loads(_last_run(wh)["metadata"])["policy"]
-    assert stamp["version"] == policy.version and stamp["timeout_s"] == 1.0
+    assert stamp["version"] == policy.version and stamp["timeout_s"] == 2.0
 
     # The Python API takes it too; an explicit timeout wins (nothing noted).
     api = orcaops.run(command=ARGV, home=str(home), env={"NAP": "0"})
@@ -87,13 +88,13 @@ def test_applied_timeout_policy_is_used_and_rolled_back_on_degradation(cli, wh, 
     assert wh.policy(KEY).state == "trial"  # 4 runs under it: still on trial
     second = cli("run", "--local", "--env", "NAP=5", "--", *ARGV)
     assert second.exit_code == 124
-    assert f"policy for {KEY} rolled back (timeout 1s -> no limits): 2 of 5 runs" \
+    assert f"policy for {KEY} rolled back (timeout 2s -> no limits): 2 of 5 runs" \
         in second.stderr
 
     rollback = wh.policy_history(KEY)[-1]
     assert (rollback.change, rollback.changed_by, rollback.undoes) == (
         "rolled_back", "automatic", change.change_id)
-    assert rollback.before.timeout_s == 1.0 and rollback.after.timeout_s is None
+    assert rollback.before.timeout_s == 2.0 and rollback.after.timeout_s is None
     ev = rollback.evidence
     assert (ev["runs_under"], ev["limit_failures_under"], ev["runs_before"],
             ev["limit_failures_before"]) == (5, 2, 14, 2)
@@ -104,7 +105,7 @@ def test_applied_timeout_policy_is_used_and_rolled_back_on_degradation(cli, wh, 
     assert len(log) == 1
     _, title, text = log[0].split("\t")
     assert title == f"policy rolled back for {KEY}"
-    assert text.startswith("timeout 1s -> no limits: 2 of 5 runs under the policy ended by "
+    assert text.startswith("timeout 2s -> no limits: 2 of 5 runs under the policy ended by "
                            "a limit")
     assert rec.id in text
 
