@@ -13,7 +13,7 @@ import pytest
 
 import orcaops
 from orcaops.api import Warehouse
-from orcaops.core.models import make_baseline_key
+from orcaops.core.models import RunRecord, make_baseline_key
 from orcaops.executors import JobSpec
 from orcaops.policies import judge
 from tests.conftest import NOW, make_run
@@ -111,6 +111,25 @@ def test_applied_timeout_policy_is_used_and_rolled_back_on_degradation(cli, wh, 
 
     after = cli("run", "--local", "--env", "NAP=0", "--", *ARGV)
     assert after.exit_code == 0 and "using policy" not in after.stderr
+
+
+def test_a_policy_that_holds_becomes_active_and_stays(wh):
+    """Runs under it end by a limit no more often than before: judged, kept."""
+    wh.import_records(_history())
+    wh.apply_recommendation(_timeout_rec(wh).id)
+    stamp = {"key": KEY, "version": wh.policy(KEY).version, "timeout_s": 2.0}
+    under = [make_run(f"ok-{i}", image=None, command=shlex.join(ARGV),
+                      status="timeout" if i == 2 else "success", exit_code=124 if i == 2 else 0,
+                      metadata={"policy": stamp}) for i in range(6)]
+    wh.import_records(under)
+    last = RunRecord.model_validate({**under[-1], "command": shlex.join(ARGV)})
+    assert wh.check_policy(last) is None
+    policy = wh.policy(KEY)
+    assert (policy.state, policy.runs_under, policy.limit_failures_under) == ("active", 6, 1)
+    assert policy.timeout_s == 2.0 and len(policy.history) == 1
+    # A run that carries an older version (the policy changed since) is not judged again.
+    stale = last.model_copy(update={"metadata": {"policy": {**stamp, "version": "old"}}})
+    assert wh.check_policy(stale) is None
 
 
 @pytest.mark.parametrize(("under", "before", "verdict"), [
