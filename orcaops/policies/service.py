@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 import polars as pl
@@ -24,6 +25,7 @@ from orcaops.policies.store import (
     load_history,
     load_runs,
     match_key,
+    one_change_at_a_time,
     states,
     write_change,
 )
@@ -93,16 +95,17 @@ class Policies:
             return None
         field, source = RULE_VALUES[rule]
         key = str(rec.evidence["baseline_key"])
-        history = load_history(self.source, key)
-        before = history[-1].after if history else PolicyValues()
         value = rec.evidence[source]
-        after = before.model_copy(update={field: float(value) if field == "timeout_s"
-                                          else int(value)})
-        if after == before:
-            return None
-        return write_change(self.source, key, "applied", "recommendation", before, after,
-                            reason=rec.title, evidence=dict(rec.evidence),
-                            recommendation_id=rec.id)
+        with self._changing():
+            history = load_history(self.source, key)
+            before = history[-1].after if history else PolicyValues()
+            after = before.model_copy(update={field: float(value) if field == "timeout_s"
+                                              else int(value)})
+            if after == before:
+                return None
+            return write_change(self.source, key, "applied", "recommendation", before, after,
+                                reason=rec.title, evidence=dict(rec.evidence),
+                                recommendation_id=rec.id)
 
     def rollback_policy(self, key: str, reason: str | None = None) -> PolicyChange:
         """Undo the latest applied change of a key's policy (by hand).
@@ -111,10 +114,11 @@ class Policies:
             NotFoundError: no policy matches ``key``; InputError: several do, or it has
                 nothing left to roll back.
         """
-        state = self._state(key)
-        runs = load_runs(self.source, state.key)
-        return self._rollback(state, "manual", reason or "rolled back by hand",
-                              evidence(runs, state).as_dict())
+        with self._changing():
+            state = self._state(key)
+            runs = load_runs(self.source, state.key)
+            return self._rollback(state, "manual", reason or "rolled back by hand",
+                                  evidence(runs, state).as_dict())
 
     def _rollback(self, state: KeyState, by: str, reason: str,
                   facts: dict[str, Any]) -> PolicyChange:
@@ -167,22 +171,26 @@ class Policies:
         stamp = (run.metadata or {}).get("policy")
         if not isinstance(stamp, dict):
             return None
-        history = load_history(self.source, run.baseline_key)
-        if not history or history[-1].change_id != stamp.get("version"):
-            return None
-        state = KeyState(run.baseline_key, history)
-        ev = evidence(load_runs(self.source, state.key), state)
-        reason = judge.degraded(ev)
-        if reason is None or not state.open_applies():
-            return None
-        change = self._rollback(state, "automatic", reason,
-                                {**ev.as_dict(), "job_id": run.job_id})
+        with self._changing():
+            history = load_history(self.source, run.baseline_key)
+            if not history or history[-1].change_id != stamp.get("version"):
+                return None
+            state = KeyState(run.baseline_key, history)
+            ev = evidence(load_runs(self.source, state.key), state)
+            reason = judge.degraded(ev)
+            if reason is None or not state.open_applies():
+                return None
+            change = self._rollback(state, "automatic", reason,
+                                    {**ev.as_dict(), "job_id": run.job_id})
         notify(self.source.settings.home, f"policy rolled back for {state.key}",
                f"{change.before.describe()} -> {change.after.describe()}: {reason} "
                f"(recommendation {change.recommendation_id}, run {run.job_id})")
         return change
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _changing(self) -> AbstractContextManager[None]:
+        return one_change_at_a_time(self.source.settings.state)
 
     def _state(self, key: str) -> KeyState:
         found = states(load_history(self.source))

@@ -8,8 +8,13 @@ reads them back. Append-only like acknowledgements and resets: the history is th
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
@@ -48,6 +53,24 @@ class KeyState:
         """Applied changes no rollback has undone, oldest first: what a rollback pops."""
         undone = {c.undoes for c in self.changes if c.change == "rolled_back"}
         return [c for c in self.changes if c.change == "applied" and c.change_id not in undone]
+
+
+@contextmanager
+def one_change_at_a_time(state_dir: Path) -> Iterator[None]:
+    """Serialise reading, judging and writing policy changes on this machine, so two runs
+    that finish together cannot both roll back the same policy (each would undo one apply).
+
+    Args:
+        state_dir: the home's ``state`` folder (``Settings.state``); the lock file lives there.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / "policies.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def load_history(src: Frames, key: str | None = None) -> list[PolicyChange]:

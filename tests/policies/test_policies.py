@@ -132,6 +132,33 @@ def test_a_policy_that_holds_becomes_active_and_stays(wh):
     assert wh.check_policy(stale) is None
 
 
+def test_two_runs_finishing_together_roll_back_once(wh, home):
+    """Two processes' warehouses judge the same degraded policy at once: one rollback."""
+    import threading
+
+    wh.import_records(_history())
+    wh.apply_recommendation(_timeout_rec(wh).id)
+    stamp = {"key": KEY, "version": wh.policy(KEY).version, "timeout_s": 2.0}
+    under = [make_run(f"bad-{i}", image=None, command=shlex.join(ARGV),
+                      status="timeout" if i < 3 else "success", exit_code=124 if i < 3 else 0,
+                      metadata={"policy": stamp}) for i in range(5)]
+    wh.import_records(under)
+    last = RunRecord.model_validate({**under[-1], "command": shlex.join(ARGV)})
+    judges = [orcaops.open(home) for _ in range(2)]
+    for other in judges:
+        other.policies()  # views built before the race, so both read at once
+    results: list = []
+    threads = [threading.Thread(target=lambda w=w: results.append(w.check_policy(last)))
+               for w in judges]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r is not None for r in results) == 1
+    assert [c.change for c in wh.policy_history(KEY)] == ["applied", "rolled_back"]
+    assert len((home / "alerts" / "alerts.log").read_text().splitlines()) == 1
+
+
 @pytest.mark.parametrize(("under", "before", "verdict"), [
     ((4, 4), (14, 0), None),          # on trial: 4 runs are too few to judge
     ((5, 1), (14, 0), None),          # one limit failure is not a trend
