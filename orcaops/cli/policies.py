@@ -11,6 +11,7 @@ import typer
 from orcaops.cli import app
 from orcaops.cli.common import console, emit, warehouse
 from orcaops.cli.options import FormatOpt, OutputOpt
+from orcaops.core.errors import InputError
 
 POLICY_COLUMNS = ("baseline_key", "command", "timeout_s", "memory_mb", "state", "runs_under",
                   "limit_failures_under", "runs_before", "limit_failures_before", "since")
@@ -65,6 +66,8 @@ def policies_show(ctx: typer.Context, key: str = KeyArg, fmt: str = FormatOpt) -
 
     Example: orcaops policies show "python:3.11|c3b206874e8a"
     """
+    if fmt not in ("table", "json"):
+        raise InputError(f"policies show takes --format table or json, not {fmt!r}")
     policy = warehouse(ctx).policy(key)
     if fmt == "json":
         emit(policy, "json", None)
