@@ -8,12 +8,15 @@ Warehouse holds and forwards to.
 from __future__ import annotations
 
 import functools
+import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from orcaops.alerts.marker import rules_exist
+from orcaops.alerts.service import Alerts
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
 from orcaops.core.config import Settings, resolve_home
@@ -31,6 +34,7 @@ from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (r
 if TYPE_CHECKING:
     import polars as pl
 
+    from orcaops.alerts.engine import CheckResult
     from orcaops.core.models import Recommendation
     from orcaops.executors.spec import JobSpec
     from orcaops.ingest.importer import ImportReport
@@ -78,6 +82,9 @@ class Warehouse:
         self.testing = Tests(self)
         self.artifact_files = Artifacts(self)
         self.run_policies = Policies(self)
+        self.alerting = Alerts(self)
+        # What the last check after a commit of runs did (``orcaops run`` shows it).
+        self.last_alert_check: CheckResult | None = None
 
     @property
     def home(self) -> Path:
@@ -232,14 +239,18 @@ class Warehouse:
         importer = Importer(self.writer, replace=replace, progress=progress)
         for p in open_sources(paths):
             importer.feed_lines(read_lines(p))
-        return importer.run(())
+        report = importer.run(())
+        self._runs_committed(report.imported + report.replaced)
+        return report
 
     def import_records(self, records: Iterable[dict[str, Any]], *,
                        replace: bool = False) -> ImportReport:
         """Import decoded records of the JSON Lines format."""
         from orcaops.ingest.importer import import_objects
 
-        return import_objects(self.writer, records, replace=replace)
+        report = import_objects(self.writer, records, replace=replace)
+        self._runs_committed(report.imported + report.replaced)
+        return report
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
                samples: list[ResourceSample] | None = None, *,
@@ -271,6 +282,7 @@ class Warehouse:
         if result.skipped:
             raise InputError(f"a run with job id {run.job_id!r} is already stored "
                              "(pass replace=True to overwrite it)")
+        self._runs_committed(1)
         row = batch.runs[0]
         return item.run.model_copy(update={
             k: row[k] for k in ("failure_category", "first_error", "error_fingerprint",
@@ -279,6 +291,25 @@ class Warehouse:
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, Any]:
         """Record what someone did (acknowledged an anomaly, reset a baseline, …)."""
         return self.writer.add_action(kind, target, note)
+
+    def add_actions(self, actions: Sequence[tuple[str, str, str | None]]
+                    ) -> list[dict[str, Any]]:
+        """Record several ``(kind, target, note)`` actions in one commit."""
+        return self.writer.add_actions(actions)
+
+    def _runs_committed(self, count: int) -> None:
+        """After runs were committed (a recorded run, an import): check the alert rules.
+
+        With no rule this is one ``stat``. A failing check never fails the commit that
+        triggered it: it is logged (``orcaops.alerts``) and ``orcaops alerts check`` says more.
+        """
+        if count <= 0 or not rules_exist(self.home):
+            return
+        try:
+            self.last_alert_check = self.alerting.check_alerts()
+        except Exception as e:  # noqa: BLE001  (the runs are stored; alerting is best effort)
+            logging.getLogger("orcaops.alerts").warning(
+                "alert rules were not checked after the commit: %s", e)
 
     def compact(self) -> dict[str, Any]:
         """Compact every table, checkpoint, clean the log, vacuum old files, drop orphans."""
@@ -372,6 +403,18 @@ class Warehouse:
         if use.memory_mb is not None:
             update["memory"] = f"{use.memory_mb}m"
         return spec.model_copy(update=update), use
+
+    # -- alerts (``orcaops.alerts.service``) ----------------------------------------------
+
+    add_alert = _forward("alerting", Alerts.add_alert)
+    alerts = _forward("alerting", Alerts.alerts)
+    alert = _forward("alerting", Alerts.alert)
+    alert_sql = _forward("alerting", Alerts.alert_sql)
+    remove_alert = _forward("alerting", Alerts.remove_alert)
+    silence_alert = _forward("alerting", Alerts.silence_alert)
+    alert_history = _forward("alerting", Alerts.alert_history)
+    check_alerts = _forward("alerting", Alerts.check_alerts)
+    test_alert = _forward("alerting", Alerts.test_alert)
 
     # -- tests and artifacts (``orcaops.testing.service``, ``orcaops.artifacts.service``) --
 

@@ -4,7 +4,7 @@ Every ``import`` counts, at module level or inside a function (a lazy import is 
 dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 
 core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
-policies → api (the facade) → report → cli, server; demo writes through ingest only.
+alerts, policies → api (the facade) → report → cli, server; demo writes through ingest only.
 ``testing`` (tests as data) sits beside ``analytics``: the two may use each other, module
 cycles excepted.
 """
@@ -33,9 +33,11 @@ ALLOWED: dict[str, set[str]] = {
     # run policies: applied recommendations as per-key defaults, judged on the runs after.
     "policies": {"query", "logs", "warehouse", "analytics"},
     "demo": {"ingest", "testing"},
+    # Alert rules: the search language and the store below, anomalies beside.
+    "alerts": {"query", "warehouse", "analytics"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
-            "artifacts", "policies"},
-    "report": {"api", "query", "logs", "warehouse", "analytics", "testing"},
+            "artifacts", "alerts", "policies"},
+    "report": {"api", "query", "logs", "warehouse", "analytics", "testing", "alerts"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
                "testing", "artifacts", "package", "policies"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",

@@ -182,6 +182,15 @@ def _print_ended(wh: Any, run: dict[str, Any]) -> None:
     for anomaly in wh.anomalies_for(run["job_id"]):
         c.print(f"[yellow]anomaly[/] [{anomaly.severity}] "
                 f"{escape(anomaly.title)}: {escape(anomaly.description)}")
+    _print_alerts(c, wh.last_alert_check)
+
+
+def _print_alerts(c: Any, result: Any) -> None:
+    """The alert transitions the check after this run made (``orcaops.alerts``)."""
+    from rich.markup import escape
+
+    for event in result.events if result is not None else []:
+        c.print(f"[red]alert[/] {escape(event.describe())}")
 
 
 def print_outcome(wh: Any, job_id: str, wait_s: float = 30.0) -> None:

@@ -12,7 +12,7 @@ import polars as pl
 from orcaops.analytics.common import Frames, parse_when
 from orcaops.core.errors import InputError
 from orcaops.testing.cases import TEST_STATUSES, normalize_status
-from orcaops.testing.outputs import SUMMARY_TESTS_SQL
+from orcaops.testing.outputs import HAS_TESTS_SQL, SUMMARY_TESTS_SQL
 from orcaops.testing.queries import REPORTS, Window, report_sql, tests_of_runs_sql
 
 NEW_FAILURES_SQL = ("SELECT * FROM new_test_failures WHERE job_id = ? "
@@ -79,6 +79,8 @@ def new_failures(wh: Frames, job_id: str) -> pl.DataFrame:
 
 def summary_tests(wh: Frames, job_id: str) -> pl.DataFrame:
     """The run's results with ``known_flaky``, ``flaky_flips`` and ``new_since_green``."""
+    if not wh.frame(HAS_TESTS_SQL, [job_id]).height:  # most runs: skip the flaky history
+        return wh.frame("SELECT * FROM run_test_outcomes WHERE false")
     return wh.frame(SUMMARY_TESTS_SQL, [job_id])
 
 

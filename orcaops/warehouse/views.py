@@ -80,3 +80,17 @@ def _topological(views: dict[str, ViewDef]) -> list[ViewDef]:
     for name in views:
         visit(name, (name,))
     return ordered
+
+
+def view_closure(ordered: list[ViewDef], names: set[str]) -> list[ViewDef]:
+    """The views of ``ordered`` (dependency order) named in ``names`` and every view they
+    depend on, in the same order."""
+    by_name = {v.name: v for v in ordered}
+    wanted: set[str] = set()
+    todo = [n for n in names if n in by_name]
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(d for d in by_name[name].depends if d in by_name)
+    return [v for v in ordered if v.name in wanted]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from orcaops.warehouse.views import load_views
+from orcaops.warehouse.connection import open_reader
+from orcaops.warehouse.views import load_views, view_closure
 
 EXPECTED = {
     "baselines": {"key", "sample_count", "duration_mean", "duration_stddev", "duration_p50",
@@ -17,6 +20,11 @@ EXPECTED = {
                        "deviation_percent", "detected_at", "acknowledged", "resolution"},
     "run_facts": {"job_id", "ts", "is_success", "is_failure", "duration_s"},
     "recommendation_states": {"recommendation_id", "state"},
+    "alert_rules": {"name", "query", "window", "when", "channels", "remind"},
+    "alert_states": {"name", "state", "since", "value", "silenced_until", "undelivered"},
+    "alert_events": {"event_id", "rule", "at", "state", "value", "threshold", "delivered",
+                     "undelivered"},
+    "alert_deliveries": {"event_id", "channel", "ok", "attempts", "error"},
 }
 NAMES = [v.name for v in load_views()]
 
@@ -36,3 +44,30 @@ def test_view_answers_on_an_empty_warehouse(wh, name):
 
 def test_every_view_has_a_description():
     assert all(v.description for v in load_views())
+
+
+def _body(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def test_every_view_declares_the_views_it_reads():
+    """A lazy reader creates only the views a query names and their ``depends``: a view
+    reading another it does not declare would fail to be created that way."""
+    names = set(NAMES)
+    for view in load_views():
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", _body(view.sql).lower()))
+        assert (words & names) - {view.name} <= set(view.depends), view.name
+
+
+def test_a_lazy_reader_creates_only_the_views_a_query_needs(injected):
+    wh, _ = injected
+    reader = open_reader(wh.home)
+    sql = "SELECT count(*) FROM run_test_outcomes"
+    assert reader.rows(sql) == wh.sql(sql).rows()
+    made = {r[0] for r in reader.con.execute("SELECT view_name FROM duckdb_views() "
+                                             "WHERE NOT internal").fetchall()}
+    closure = {v.name for v in view_closure(load_views(), {"run_test_outcomes"})}
+    assert "run_test_outcomes" in closure and made & set(NAMES) == closure
+    # A query naming other views afterwards still finds them (and what they depend on).
+    assert reader.rows("SELECT count(*) FROM baselines") == wh.sql(
+        "SELECT count(*) FROM baselines").rows()

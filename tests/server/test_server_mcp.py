@@ -22,8 +22,8 @@ TOOLS = {"orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs", "orcaops_
          "orcaops_decide_recommendation", "orcaops_forecast", "orcaops_predict",
          "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql",
          "orcaops_analyze_log", "orcaops_doctor", "orcaops_diff_runs", "orcaops_tests",
-         "orcaops_run_tests", "orcaops_artifacts", "orcaops_policies",
-         "orcaops_rollback_policy"}
+         "orcaops_run_tests", "orcaops_artifacts", "orcaops_alerts", "orcaops_check_alerts",
+         "orcaops_policies", "orcaops_rollback_policy"}
 
 
 def payload(result: Any) -> Any:
@@ -78,6 +78,8 @@ async def read_tools(session: ClientSession, seen: dict[str, Any]) -> None:
     seen["analyze"] = await call(session, "orcaops_analyze_log", text="\n".join(TRACEBACK))
     seen["doctor"] = await call(session, "orcaops_doctor")
     seen["diff"] = await call(session, "orcaops_diff_runs", job_id="srv-fail-01")
+    seen["alerts"] = await call(session, "orcaops_alerts")
+    seen["alert_history"] = await call(session, "orcaops_alerts", view="history")
 
 
 async def write_tools(session: ClientSession, seen: dict[str, Any]) -> None:
@@ -94,6 +96,7 @@ async def write_tools(session: ClientSession, seen: dict[str, Any]) -> None:
     deploy = await call(session, "orcaops_search_runs", query=f'image:"{RESET_IMAGE}"', limit=1)
     seen["reset"] = await call(session, "orcaops_reset_baseline",
                                key=deploy["runs"][0]["baseline_key"], note="test")
+    seen["check_alerts"] = await call(session, "orcaops_check_alerts")
 
 
 async def policy_tools(session: ClientSession, seen: dict[str, Any]) -> None:
@@ -121,7 +124,8 @@ async def failing_calls(session: ClientSession, seen: dict[str, Any]) -> None:
             ("unknown_run", "orcaops_get_run", {"job_id": "nope-1"}),
             ("write_sql", "orcaops_sql", {"sql": "DROP VIEW runs"}),
             ("bad_args", "orcaops_search_runs", {"limit": "many"}),
-            ("analyze_both", "orcaops_analyze_log", {"text": "x", "path": "/nope"})):
+            ("analyze_both", "orcaops_analyze_log", {"text": "x", "path": "/nope"}),
+            ("unknown_alert", "orcaops_alerts", {"name": "nope"})):
         seen[name] = await session.call_tool(tool, args)
 
 
@@ -139,6 +143,16 @@ def test_every_tool_is_listed_with_an_input_schema(seen: dict[str, Any]) -> None
     assert tools["orcaops_get_run"].input_schema["required"] == ["job_id"]
     assert tools["orcaops_sql"].annotations.read_only_hint is True
     assert tools["orcaops_ack_anomaly"].annotations.read_only_hint is False
+
+
+def test_alert_tools_answer_without_rules(seen: dict[str, Any]) -> None:
+    # The served home has no rules of its own (another test's requests could add one).
+    assert set(seen["alerts"]) == {"total", "returned", "truncated", "rules"}
+    assert set(seen["alert_history"]) == {"total", "returned", "truncated", "events"}
+    assert seen["check_alerts"]["evaluated"] == seen["alerts"]["total"]
+    assert set(seen["check_alerts"]) >= {"events", "resent", "deliveries", "values"}
+    assert seen["unknown_alert"].is_error
+    assert "no alert rule named 'nope'" in seen["unknown_alert"].content[0].text
 
 
 def test_lists_are_truncated_with_totals(seen: dict[str, Any]) -> None:
