@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "artifacts": {"testing"},
     "executors": {"logs", "artifacts"},
     # run policies: applied recommendations as per-key defaults, judged on the runs after.
-    "policies": {"query", "logs", "warehouse", "analytics"},
+    "policies": {"query", "logs", "warehouse", "analytics", "alerts"},
     "demo": {"ingest", "testing"},
     # Alert rules: the search language and the store below, anomalies beside.
     "alerts": {"query", "warehouse", "analytics"},

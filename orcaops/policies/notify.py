@@ -1,20 +1,20 @@
 """The one place policies tell someone: ``notify(home_or_wh, title, text)``.
 
-A seam: for now a line in ``<home>/alerts/alerts.log`` and a Python logging warning
-(logger ``orcaops.policies``). When ``orcaops.alerts.notify`` exists, this function is
-the one line to route to it.
+A seam over ``orcaops.alerts.notify``: the channels of ``$ORCAOPS_ALERT_CHANNELS``
+(webhook, Slack, e-mail, log), else the log, which is a line in
+``<home>/alerts/alerts.log`` and a logging record. A policy change is already stored when
+it is announced, so a notification that cannot be sent is logged here (logger
+``orcaops.policies``), never raised.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("orcaops.policies")
 # Library code never prints: without logging configured, Python's last-resort handler would
-# write warnings to stderr (twice in `orcaops run`, which says it itself).
+# write these to stderr (twice in `orcaops run`, which says it itself).
 log.addHandler(logging.NullHandler())
 
 
@@ -25,20 +25,15 @@ def notify(home_or_wh: Any, title: str, text: str) -> None:
         home_or_wh: the OrcaOps home, or a Warehouse (its ``home``).
         title: one line, e.g. ``policy rolled back for python:3.11|3f2a9c0d1e2b``.
         text: why, with the numbers.
-
-    A notification that cannot be written is logged, never raised: the run that caused it
-    is already recorded.
     """
-    from orcaops.core.models import utcnow
+    from orcaops.alerts import notify as send
+    from orcaops.core.errors import OrcaOpsError
 
-    home = Path(home_or_wh if isinstance(home_or_wh, (str, os.PathLike)) else home_or_wh.home)
-    one_line = [" ".join(part.split()) for part in (title, text)]
-    line = "\t".join([utcnow().isoformat(timespec="seconds"), *one_line]) + "\n"
     log.warning("%s: %s", title, text)
     try:
-        path = home / "alerts" / "alerts.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(line)
-    except OSError as e:
-        log.error("could not write the notification to %s: %s", home, e)
+        deliveries = send(home_or_wh, title, text)
+    except (OrcaOpsError, OSError) as e:  # channels that do not parse, a full disk
+        log.error("could not send %r: %s", title, e)
+        return
+    for failed in (d for d in deliveries if not d.ok):
+        log.error("could not send %r to %s: %s", title, failed.channel, failed.error)

@@ -103,11 +103,9 @@ def test_applied_timeout_policy_is_used_and_rolled_back_on_degradation(cli, wh, 
 
     log = (home / "alerts" / "alerts.log").read_text().splitlines()
     assert len(log) == 1
-    _, title, text = log[0].split("\t")
-    assert title == f"policy rolled back for {KEY}"
-    assert text.startswith("timeout 2s -> no limits: 2 of 5 runs under the policy ended by "
-                           "a limit")
-    assert rec.id in text
+    assert (f" policy rolled back for {KEY}: timeout 2s -> no limits: 2 of 5 runs under the "
+            "policy ended by a limit (timeout or out of memory), 40% against 14%") in log[0]
+    assert rec.id in log[0]
 
     after = cli("run", "--local", "--env", "NAP=0", "--", *ARGV)
     assert after.exit_code == 0 and "using policy" not in after.stderr
@@ -266,13 +264,27 @@ def test_cli_lists_shows_and_refuses_bad_keys(two_keys, cli):
     assert len(json.loads(cli("policies", "-f", "json").stdout)) == 1
 
 
-def test_notify_writes_one_line_per_notification(home: Path, caplog):
+def test_notify_goes_through_the_alert_channels_and_never_raises(home: Path, caplog,
+                                                                  monkeypatch):
     from orcaops.policies.notify import notify
 
+    monkeypatch.delenv("ORCAOPS_ALERT_CHANNELS", raising=False)
     notify(home, "policy rolled back for a|b", "because\nit got worse")
     notify(orcaops.open(home), "second", "x")
+    lines = (home / "alerts" / "alerts.log").read_text().splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        "policy rolled back for a|b: because | it got worse", "second: x"]
     assert [r.getMessage() for r in caplog.records if r.name == "orcaops.policies"] == [
         "policy rolled back for a|b: because\nit got worse", "second: x"]
-    lines = (home / "alerts" / "alerts.log").read_text().splitlines()
-    assert [line.split("\t")[1:] for line in lines] == [
-        ["policy rolled back for a|b", "because it got worse"], ["second", "x"]]
+
+    caplog.clear()
+    monkeypatch.setenv("ORCAOPS_ALERT_RETRIES", "1")
+    monkeypatch.setenv("ORCAOPS_ALERT_CHANNELS", "webhook:http://127.0.0.1:9/hook")
+    notify(home, "third", "y")  # nothing listens on port 9 (discard): reported, not raised
+    monkeypatch.setenv("ORCAOPS_ALERT_CHANNELS", "pigeon:coop")
+    notify(home, "fourth", "z")
+    errors = [r.getMessage() for r in caplog.records
+              if r.name == "orcaops.policies" and r.levelname == "ERROR"]
+    assert errors[0].startswith("could not send 'third' to webhook:http://127.0.0.1:9/hook")
+    assert errors[1].startswith("could not send 'fourth': ")
+    assert len((home / "alerts" / "alerts.log").read_text().splitlines()) == 2
