@@ -24,6 +24,13 @@ ARGV = [sys.executable, "-c", CODE]
 KEY = make_baseline_key(None, ARGV)
 
 
+@pytest.fixture(autouse=True)
+def history_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Histories are dated around ``NOW``: windows and staleness are measured from it too,
+    whatever today's date (live runs still record the real clock)."""
+    monkeypatch.setenv("ORCAOPS_NOW", NOW.isoformat())
+
+
 def _history(runs: int = 14, timeouts: tuple[int, ...] = (3, 9)) -> list[dict]:
     """Runs of the local job before any policy: ~0.9 s each (p99 + 50 %: a 2 s timeout, a
     margin a loaded machine keeps), a few killed after 30 s."""
