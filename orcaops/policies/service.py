@@ -26,6 +26,7 @@ from orcaops.policies.store import (
     load_runs,
     match_key,
     one_change_at_a_time,
+    policies_exist,
     states,
     write_change,
 )
@@ -144,6 +145,8 @@ class Policies:
             image: the image the run is recorded under (None for a local run).
             command: the command as given.
         """
+        if not policies_exist(self.source.settings.state):
+            return None
         key = make_baseline_key(image, command)
         history = load_history(self.source, key)
         if not history:

@@ -122,6 +122,15 @@ def match_key(text: str, keys: list[str]) -> str:
     raise InputError(f"key {text!r} is ambiguous: it matches {shown}; give more of it")
 
 
+MARKER = "policies"
+
+
+def policies_exist(state_dir: Path) -> bool:
+    """Whether any policy change was ever written (one ``stat``): ``orcaops run`` asks before
+    opening the warehouse's views, so a home without policies runs as fast as before."""
+    return (state_dir / MARKER).exists()
+
+
 def write_change(src: PolicySource, key: str, change: str, by: str, before: PolicyValues,
                  after: PolicyValues, reason: str, evidence: dict[str, Any],
                  recommendation_id: str | None = None, undoes: str | None = None
@@ -130,6 +139,8 @@ def write_change(src: PolicySource, key: str, change: str, by: str, before: Poli
     note = json.dumps({"by": by, "before": before.model_dump(), "after": after.model_dump(),
                        "recommendation_id": recommendation_id, "undoes": undoes,
                        "reason": reason, "evidence": evidence}, default=str)
+    src.settings.state.mkdir(parents=True, exist_ok=True)
+    (src.settings.state / MARKER).touch()
     row = src.add_action(KINDS[change], key, note)
     return PolicyChange(change_id=str(row["action_id"]), baseline_key=key,
                         change=change,  # type: ignore[arg-type]

@@ -211,6 +211,9 @@ def test_memory_policy_stacks_and_manual_rollback_restores_previous_values(two_k
     key = make_baseline_key("python:3.11", "pytest -q")
     recs = {r.evidence["rule"]: r for r in wh.recommendations()
             if r.evidence.get("baseline_key") == key}
+    job = JobSpec(image="python:3.11", command=["pytest", "-q"])
+    assert wh.apply_run_policy(job, "docker") == (job, None)  # no policy anywhere: one stat
+    assert not (wh.settings.state / "policies").exists()
     wh.apply_recommendation(recs["timeout"].id)
     wh.apply_recommendation(recs["memory_lower"].id)
     policy = wh.policy(key)
