@@ -23,6 +23,7 @@ from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
+from orcaops.policies.service import Policies
 from orcaops.testing.service import Tests
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
@@ -34,7 +35,10 @@ if TYPE_CHECKING:
     import polars as pl
 
     from orcaops.alerts.engine import CheckResult
+    from orcaops.core.models import Recommendation
+    from orcaops.executors.spec import JobSpec
     from orcaops.ingest.importer import ImportReport
+    from orcaops.policies.model import PolicyUse
     from orcaops.warehouse.search import SearchResult
     from orcaops.warehouse.writer import Writer
 
@@ -77,6 +81,7 @@ class Warehouse:
         self.analytics = Analytics(self)
         self.testing = Tests(self)
         self.artifact_files = Artifacts(self)
+        self.run_policies = Policies(self)
         self.alerting = Alerts(self)
         # What the last check after a commit of runs did (``orcaops run`` shows it).
         self.last_alert_check: CheckResult | None = None
@@ -338,6 +343,8 @@ class Warehouse:
         if self._reader is not None:  # versions may have gone back (a commit set aside)
             self._reader.versions = {}
         recovered = recover_spooled(self)
+        for run in recovered:  # a run recorded late is judged under its policy all the same
+            self.check_policy(run)
         return {**report,
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
                 "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
@@ -358,8 +365,52 @@ class Warehouse:
     diff = _forward("analytics", Analytics.diff)
     recommendations = _forward("analytics", Analytics.recommendations)
     dismiss_recommendation = _forward("analytics", Analytics.dismiss_recommendation)
-    apply_recommendation = _forward("analytics", Analytics.apply_recommendation)
     series_anomalies = _forward("analytics", Analytics.series_anomalies)
+
+    def apply_recommendation(self, id: str) -> Recommendation:  # noqa: A002
+        """Mark a recommendation applied; a timeout or memory one becomes its job's run
+        policy (``orcaops.policies``), used by ``orcaops run`` from then on.
+
+        Raises:
+            NotFoundError: no current recommendation has this id.
+        """
+        rec = self.analytics.apply_recommendation(id)
+        self.run_policies.adopt(rec)
+        return rec
+
+    # -- run policies (``orcaops.policies.service``) ---------------------------------------
+
+    policies = _forward("run_policies", Policies.policies)
+    policy = _forward("run_policies", Policies.policy)
+    policy_history = _forward("run_policies", Policies.policy_history)
+    rollback_policy = _forward("run_policies", Policies.rollback_policy)
+    check_policy = _forward("run_policies", Policies.after_run)
+
+    def apply_run_policy(self, spec: JobSpec, executor: str | None = None
+                         ) -> tuple[JobSpec, PolicyUse | None]:
+        """``spec`` with the limits its job's policy sets and the spec does not (an explicit
+        ``timeout``/``memory`` wins), noted in ``metadata.policy``; and what was used.
+
+        Args:
+            spec: the job about to run.
+            executor: as for ``run_job`` (the key is the image only for a Docker run).
+
+        Raises:
+            InputError, ExecutorError: as ``choose_executor``.
+        """
+        from orcaops.executors.run import choose_executor
+
+        image = spec.image if choose_executor(spec, executor) == "docker" else None
+        use = self.run_policies.resolve(image, spec.command, timeout=spec.timeout,
+                                        memory=spec.memory)
+        if use is None:
+            return spec, None
+        update: dict[str, Any] = {"metadata": {**spec.metadata, "policy": use.stamp()}}
+        if use.timeout_s is not None:
+            update["timeout"] = use.timeout_s
+        if use.memory_mb is not None:
+            update["memory"] = f"{use.memory_mb}m"
+        return spec.model_copy(update=update), use
 
     # -- alerts (``orcaops.alerts.service``) ----------------------------------------------
 

@@ -23,8 +23,14 @@ from starlette.exceptions import HTTPException
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.core.errors import OrcaOpsError
-from orcaops.server import (routes_alerts, routes_analytics, routes_metrics, routes_runs,
-                            routes_tests)
+from orcaops.server import (
+    routes_alerts,
+    routes_analytics,
+    routes_metrics,
+    routes_policies,
+    routes_runs,
+    routes_tests,
+)
 from orcaops.server.deps import (
     AUTH_RESPONSES,
     ERROR_RESPONSES,
@@ -74,7 +80,7 @@ def create_app(wh: Warehouse, api_key: str | None = None, *,
     guard = [Depends(require_key)] if api_key else []
     responses = {**ERROR_RESPONSES, **(AUTH_RESPONSES if api_key else {})}
     for router in (routes_runs.router, routes_analytics.router, routes_tests.router,
-                   routes_alerts.router, routes_metrics.router):
+                   routes_alerts.router, routes_policies.router, routes_metrics.router):
         app.include_router(router, dependencies=guard, responses=responses)
     return app
 
