@@ -77,6 +77,24 @@ def check_format(fmt: str, output: Path | None) -> None:
     if fmt == "table" and output is not None:
         raise InputError("--output needs a file format: add --format json, jsonl, csv or "
                          "parquet (a table is for the terminal)")
+    check_output(output)
+
+
+def check_output(output: Path | None) -> None:
+    """Refuse an ``--output`` that names a folder (``-o ""`` is the current one)."""
+    if output is not None and Path(output).is_dir():
+        raise InputError(f"--output {str(output)!r} is a folder; give a file path, e.g. "
+                         "-o results.json")
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write a command's ``--output`` file; a path that cannot be written is bad input."""
+    check_output(output)
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot write --output {str(output)!r}: "
+                         f"{e.strerror or e}; give a file path you can write") from e
 
 
 def out(text: str) -> None:
@@ -103,7 +121,7 @@ def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] |
     if fmt == "json" and not hasattr(data, "columns"):
         text = to_json(data) + "\n"
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            write_output(output, text)
         else:
             out(text)
         return
@@ -111,7 +129,11 @@ def emit(data: Any, fmt: str, output: Path | None, *, columns: tuple[str, ...] |
     if fmt == "table":
         print_table(frame, columns=columns, title=title)
         return
-    written = write_frame(frame, fmt, output)
+    try:
+        written = write_frame(frame, fmt, output)
+    except OSError as e:
+        raise InputError(f"cannot write --output {str(output)!r}: "
+                         f"{e.strerror or e}; give a file path you can write") from e
     if written is not None:
         sys.stdout.write(written)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orcaops.cli.common import console, emit, home_of, out, printable, reader, warehouse
+from orcaops.cli.common import (console, emit, home_of, out, printable, reader, warehouse,
+                                write_output)
 from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def print_logs(ctx: Ctx, job_id: str, *, level: str | None, grep: str | None,
     text = "".join(f"{r['line_number']:>5} {'err' if r['stream'] == 'stderr' else 'out'} "
                    f"{r['level']:<5} {r['message']}\n" for r in rows)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         out(text or "(no matching lines)")
 
@@ -99,7 +100,7 @@ def _print_failed(ctx: Ctx, job_id: str, fmt: str, output: Path | None) -> None:
     text = "".join(f"{'>' if r['in_block'] else ' '} {r['line_number']:>5} {r['level']:<5} "
                    f"{r['text']}\n" for r in lines)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         out(text or "(no root cause: the run's log holds no error)")
 

@@ -150,6 +150,24 @@ def test_output_file_needs_a_file_format(cli, filled, tmp_path, args):
     assert target.read_text().count("\n") >= 1
 
 
+@pytest.mark.parametrize("args", [["runs", "logs", "a1"], ["runs", "logs", "a1", "--failed"],
+                                  ["runs", "search", "tag:ci", "-f", "json"],
+                                  ["runs", "search", "tag:ci", "-f", "csv"],
+                                  ["anomalies", "-f", "jsonl"]])
+@pytest.mark.parametrize("where", ["", "folder", "missing/out.txt"])
+def test_an_output_that_cannot_be_written_is_bad_input(cli, filled, tmp_path, monkeypatch,
+                                                         args, where):
+    """-o "" (the current folder), a folder, or a path under a missing folder: exit 2 with
+    what to give instead, no traceback, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    res = cli(*args, "-o", where)
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    assert "--output" in res.stderr and "file path" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["folder"]
+    assert not any((tmp_path / "folder").iterdir())
+
+
 def test_ambiguous_prefix_names_the_runs_it_matches(cli, filled):
     res = cli("runs", "show", "a")
     assert res.exit_code == 2
