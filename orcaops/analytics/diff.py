@@ -8,13 +8,17 @@ that worked, which is usually far less than the whole log (the CiDiff paper's po
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from orcaops.analytics.common import Source
 from orcaops.core.errors import NotFoundError
-from orcaops.core.models import FieldChange, RunDiff
+from orcaops.warehouse.onerun import FrameRows, RunRows
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from orcaops.analytics.common import Source
+    from orcaops.core.models import RunDiff
 
 # Run columns compared, in the order a person reads them.
 COMPARED = ("status", "exit_code", "failure_category", "duration_s", "queue_wait_s",
@@ -55,23 +59,53 @@ def _change(name: str, a: Any, b: Any) -> str:
     return "changed"
 
 
+def diff_fields(a: dict[str, Any], b: dict[str, Any] | None,
+                new: Sequence[dict[str, Any]] | None, reason: str) -> dict[str, Any]:
+    """The fields of the ``RunDiff`` of two run rows as plain data (pure: the rows and A's
+    new lines, as dicts in line order, are given; ``fields`` as dicts too)."""
+    fields = [{"name": n, "a": a.get(n), "b": b.get(n) if b else None,
+               "change": _change(n, a.get(n), b.get(n)) if b else "no other run"}
+              for n in COMPARED]
+    env_a, env_b = _env(a), _env(b) if b else {}
+    lines = new[:MAX_NEW_LINES] if new is not None else []
+    total = int(a.get("log_lines") or 0)
+    return {
+        "job_id": a["job_id"], "other_job_id": b["job_id"] if b else None,
+        "other_reason": reason, "fields": fields,
+        "env_added": sorted(set(env_a) - set(env_b)),
+        "env_removed": sorted(set(env_b) - set(env_a)),
+        "env_changed": sorted(k for k in set(env_a) & set(env_b) if env_a[k] != env_b[k]),
+        "new_lines": [{"line_number": r["line_number"], "level": r["level"],
+                       "text": r["message"]} for r in lines],
+        "new_line_count": len(new) if new is not None else total, "log_lines": total}
+
+
 def compare(a: dict[str, Any], b: dict[str, Any] | None, new: pl.DataFrame | None,
             reason: str) -> RunDiff:
     """The diff of two run rows (pure: the rows and A's new lines are given)."""
-    fields = [FieldChange(name=n, a=a.get(n), b=b.get(n) if b else None,
-                          change=_change(n, a.get(n), b.get(n)) if b else "no other run")
-              for n in COMPARED]
-    env_a, env_b = _env(a), _env(b) if b else {}
-    lines = new.head(MAX_NEW_LINES).to_dicts() if new is not None else []
-    total = int(a.get("log_lines") or 0)
-    return RunDiff(
-        job_id=a["job_id"], other_job_id=b["job_id"] if b else None, other_reason=reason,
-        fields=fields,
-        env_added=sorted(set(env_a) - set(env_b)), env_removed=sorted(set(env_b) - set(env_a)),
-        env_changed=sorted(k for k in set(env_a) & set(env_b) if env_a[k] != env_b[k]),
-        new_lines=[{"line_number": r["line_number"], "level": r["level"],
-                    "text": r["message"]} for r in lines],
-        new_line_count=new.height if new is not None else total, log_lines=total)
+    from orcaops.core.models import RunDiff
+
+    return RunDiff(**diff_fields(a, b, new.to_dicts() if new is not None else None, reason))
+
+
+def diff_rows(src: RunRows, a: dict[str, Any], other: str | None = None) -> dict[str, Any]:
+    """:func:`diff_fields` of run ``a`` and ``other`` (default: its job's last success
+    before it), read through ``src``.
+
+    Raises:
+        NotFoundError: the other run does not exist.
+        InputError: an ambiguous job id prefix.
+    """
+    if other is not None:
+        b, reason = src.run(other), "given"
+    else:
+        found = src.dicts(*last_success_sql(a))
+        if not found:
+            return diff_fields(a, None, None, "no successful run of this job to compare with")
+        b, reason = src.run(found[0]["job_id"]), "last success of the same job"
+    if b["job_id"] == a["job_id"]:
+        raise NotFoundError(f"{a['job_id']} is the run itself: give another run to compare")
+    return diff_fields(a, b, src.dicts(*new_lines_sql(a["job_id"], b["job_id"])), reason)
 
 
 def load_diff(wh: Source, job_id: str, other: str | None = None) -> RunDiff:
@@ -81,16 +115,6 @@ def load_diff(wh: Source, job_id: str, other: str | None = None) -> RunDiff:
         NotFoundError: either run does not exist.
         InputError: an ambiguous job id prefix.
     """
-    a = wh.run(job_id)
-    if other is not None:
-        b, reason = wh.run(other), "given"
-    else:
-        sql, params = last_success_sql(a)
-        found = wh.frame(sql, params)
-        if found.is_empty():
-            return compare(a, None, None, "no successful run of this job to compare with")
-        b, reason = wh.run(found["job_id"][0]), "last success of the same job"
-    if b["job_id"] == a["job_id"]:
-        raise NotFoundError(f"{a['job_id']} is the run itself: give another run to compare")
-    sql, params = new_lines_sql(a["job_id"], b["job_id"])
-    return compare(a, b, wh.frame(sql, params), reason)
+    from orcaops.core.models import RunDiff
+
+    return RunDiff(**diff_rows(FrameRows(wh), wh.run(job_id), other))
