@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from orcaops.core.errors import NotFoundError
 from orcaops.warehouse.onerun import FrameRows, RunRows
+from orcaops.warehouse.reads import logs_sql
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,17 +33,19 @@ MAX_NEW_LINES = 200
 
 
 def last_success_sql(run: dict[str, Any]) -> tuple[str, list[Any]]:
-    """The last successful run of ``run``'s job that started before it (else the latest)."""
-    return ("SELECT job_id FROM runs WHERE baseline_key = ? AND status = 'success' "
+    """The last successful run of ``run``'s job that started before it (else the latest):
+    its whole row, so the diff needs no second look-up."""
+    return ("SELECT * FROM runs WHERE baseline_key = ? AND status = 'success' "
             "AND job_id <> ? ORDER BY (started_at < ?) DESC, started_at DESC NULLS LAST "
             "LIMIT 1", [run["baseline_key"], run["job_id"], run["started_at"]])
 
 
-def new_lines_sql(job_id: str, other: str) -> tuple[str, list[Any]]:
-    """Lines of ``job_id`` whose template never appears in ``other``'s log, in order."""
-    return ("SELECT line_number, level, message FROM logs a WHERE job_id = ? AND NOT EXISTS "
-            "(SELECT 1 FROM logs b WHERE b.job_id = ? AND b.template_id = a.template_id) "
-            "ORDER BY line_number", [job_id, other])
+def new_lines(lines: Sequence[dict[str, Any]], other: Sequence[dict[str, Any]]
+              ) -> list[dict[str, Any]]:
+    """The ``lines`` (in their order) whose template never appears in ``other``'s lines; a
+    line without a template is new (it equals nothing)."""
+    seen = {r["template_id"] for r in other if r["template_id"] is not None}
+    return [r for r in lines if r["template_id"] is None or r["template_id"] not in seen]
 
 
 def _env(run: dict[str, Any]) -> dict[str, Any]:
@@ -96,16 +99,33 @@ def diff_rows(src: RunRows, a: dict[str, Any], other: str | None = None) -> dict
         NotFoundError: the other run does not exist.
         InputError: an ambiguous job id prefix.
     """
+    return diff_and_lines(src, a, other)[0]
+
+
+def diff_and_lines(src: RunRows, a: dict[str, Any], other: str | None = None
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`diff_rows`, and ``a``'s log lines in order (read with the other run's, in one
+    query: ``debug`` needs both).
+
+    Raises:
+        NotFoundError: the other run does not exist.
+        InputError: an ambiguous job id prefix.
+    """
+    b: dict[str, Any] | None
     if other is not None:
         b, reason = src.run(other), "given"
     else:
         found = src.dicts(*last_success_sql(a))
-        if not found:
-            return diff_fields(a, None, None, "no successful run of this job to compare with")
-        b, reason = src.run(found[0]["job_id"]), "last success of the same job"
-    if b["job_id"] == a["job_id"]:
+        b, reason = (found[0], "last success of the same job") if found else (None, "")
+    if b is not None and b["job_id"] == a["job_id"]:
         raise NotFoundError(f"{a['job_id']} is the run itself: give another run to compare")
-    return diff_fields(a, b, src.dicts(*new_lines_sql(a["job_id"], b["job_id"])), reason)
+    ids = [a["job_id"]] + ([b["job_id"]] if b is not None else [])
+    lines = src.dicts(*logs_sql(job_ids=ids))
+    mine = [r for r in lines if r["job_id"] == a["job_id"]]
+    if b is None:
+        return diff_fields(a, None, None, "no successful run of this job to compare with"), mine
+    theirs = [r for r in lines if r["job_id"] == b["job_id"]]
+    return diff_fields(a, b, new_lines(mine, theirs), reason), mine
 
 
 def load_diff(wh: Source, job_id: str, other: str | None = None) -> RunDiff:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orcaops.analytics.diff import diff_rows
+from orcaops.analytics.diff import diff_and_lines
 from orcaops.analytics.failures import debug_fields
 from orcaops.analytics.summary import summary_fields
 from orcaops.core.vocabulary import FAILED_STATUSES
@@ -47,6 +47,9 @@ def debug_document(src: RunRows, job_id: str, similar_limit: int = SIMILAR_FAILU
     run = src.run(job_id)
     similar = (src.dicts(*similar_failures_sql(run, similar_limit))
                if run.get("error_fingerprint") else [])
-    diff = diff_rows(src, run) if run.get("status") in FAILED_STATUSES else None
-    return debug_fields(run, src.dicts(*logs_sql(job_id=run["job_id"])), similar, diff,
-                        summary_test_rows(src, run["job_id"]))
+    diff: dict[str, Any] | None = None
+    if run.get("status") in FAILED_STATUSES:  # its lines come with the last success's
+        diff, lines = diff_and_lines(src, run)
+    else:
+        lines = src.dicts(*logs_sql(job_id=run["job_id"]))
+    return debug_fields(run, lines, similar, diff, summary_test_rows(src, run["job_id"]))
