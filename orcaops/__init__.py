@@ -59,10 +59,15 @@ def run(image: str | None = None, command: str | list[str] = "", *, tags: list[s
         command: the command, as a string or a list of arguments.
         tags: labels stored with the run.
         intent: why the job runs, in words.
-        timeout: seconds before the job is killed (status ``timeout``).
+        timeout: seconds before the job is killed (status ``timeout``); None takes the
+            job's run policy, if an applied recommendation set one (``wh.policies()``).
         executor: ``docker``, ``local``, or None to choose (docker when an engine answers).
         home: the OrcaOps home.
-        **spec: more JobSpec fields (env, mounts, workdir, memory, cpus, parent_job_id…).
+        **spec: more JobSpec fields (env, mounts, workdir, memory, cpus, parent_job_id…);
+            ``memory`` too falls back to the run policy.
+
+    After the run, a policy it ran under is judged and rolled back if runs under it end
+    by a limit clearly more often than before (``orcaops.policies``).
     """
     from orcaops.api import open as open_warehouse
     from orcaops.core.models import command_argv
@@ -73,4 +78,13 @@ def run(image: str | None = None, command: str | list[str] = "", *, tags: list[s
                   triggered_by=spec.pop("triggered_by", "api"), **spec)
     if executor is None and image is None:
         executor = "local"
-    return run_job(job, open_warehouse(home), executor=executor)
+    wh = open_warehouse(home)
+    # The job's run policy (orcaops.policies) fills the limits not given, and is judged after.
+    job, policy = wh.apply_run_policy(job, executor)
+    if policy is not None:
+        import logging
+
+        logging.getLogger("orcaops.policies").info(policy.message)
+    record = run_job(job, wh, executor=executor)
+    wh.check_policy(record)
+    return record

@@ -8,12 +8,15 @@ Warehouse holds and forwards to.
 from __future__ import annotations
 
 import functools
+import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from orcaops.alerts.marker import rules_exist
+from orcaops.alerts.service import Alerts
 from orcaops.analytics.onerun import SIMILAR_FAILURES
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
@@ -21,6 +24,7 @@ from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, level_filter
+from orcaops.policies.service import Policies
 from orcaops.testing.service import Tests
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
@@ -31,7 +35,11 @@ from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (r
 if TYPE_CHECKING:
     import polars as pl
 
+    from orcaops.alerts.engine import CheckResult
+    from orcaops.core.models import Recommendation
+    from orcaops.executors.spec import JobSpec
     from orcaops.ingest.importer import ImportReport
+    from orcaops.policies.model import PolicyUse
     from orcaops.warehouse.search import SearchResult
     from orcaops.warehouse.writer import Writer
 
@@ -72,6 +80,10 @@ class Warehouse:
         self.analytics = Analytics(self)
         self.testing = Tests(self)
         self.artifact_files = Artifacts(self)
+        self.run_policies = Policies(self)
+        self.alerting = Alerts(self)
+        # What the last check after a commit of runs did (``orcaops run`` shows it).
+        self.last_alert_check: CheckResult | None = None
 
     @property
     def home(self) -> Path:
@@ -226,14 +238,18 @@ class Warehouse:
         importer = Importer(self.writer, replace=replace, progress=progress)
         for p in open_sources(paths):
             importer.feed_lines(read_lines(p))
-        return importer.run(())
+        report = importer.run(())
+        self._runs_committed(report.imported + report.replaced)
+        return report
 
     def import_records(self, records: Iterable[dict[str, Any]], *,
                        replace: bool = False) -> ImportReport:
         """Import decoded records of the JSON Lines format."""
         from orcaops.ingest.importer import import_objects
 
-        return import_objects(self.writer, records, replace=replace)
+        report = import_objects(self.writer, records, replace=replace)
+        self._runs_committed(report.imported + report.replaced)
+        return report
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
                samples: list[ResourceSample] | None = None, *,
@@ -242,7 +258,9 @@ class Warehouse:
 
         Log lines are parsed (levels, templates, errors, stack traces) and secrets redacted,
         exactly as on import. ``tests``: its test rows (``orcaops.testing``); None reads them
-        from the log.
+        from the log. With an OTLP endpoint in the environment (``OTEL_EXPORTER_OTLP_ENDPOINT``)
+        the stored run is then exported as a span, log records and metrics
+        (``orcaops.telemetry``); a failed export is a warning, never an error.
 
         Raises:
             InputError: the job id is already stored and ``replace`` is false, or a number
@@ -265,7 +283,14 @@ class Warehouse:
         if result.skipped:
             raise InputError(f"a run with job id {run.job_id!r} is already stored "
                              "(pass replace=True to overwrite it)")
+        self._runs_committed(1)
         row = batch.runs[0]
+        from orcaops.telemetry.settings import otel_enabled  # stdlib only; reads skip it
+
+        if otel_enabled():  # OTEL_EXPORTER_OTLP_*ENDPOINT: the SDK is imported only then
+            from orcaops.telemetry.live import export_recorded
+
+            export_recorded(batch.runs, batch.logs, batch.samples)
         return item.run.model_copy(update={
             k: row[k] for k in ("failure_category", "first_error", "error_fingerprint",
                                 "log_lines", "n_error", "n_warn")})
@@ -273,6 +298,25 @@ class Warehouse:
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, Any]:
         """Record what someone did (acknowledged an anomaly, reset a baseline, …)."""
         return self.writer.add_action(kind, target, note)
+
+    def add_actions(self, actions: Sequence[tuple[str, str, str | None]]
+                    ) -> list[dict[str, Any]]:
+        """Record several ``(kind, target, note)`` actions in one commit."""
+        return self.writer.add_actions(actions)
+
+    def _runs_committed(self, count: int) -> None:
+        """After runs were committed (a recorded run, an import): check the alert rules.
+
+        With no rule this is one ``stat``. A failing check never fails the commit that
+        triggered it: it is logged (``orcaops.alerts``) and ``orcaops alerts check`` says more.
+        """
+        if count <= 0 or not rules_exist(self.home):
+            return
+        try:
+            self.last_alert_check = self.alerting.check_alerts()
+        except Exception as e:  # noqa: BLE001  (the runs are stored; alerting is best effort)
+            logging.getLogger("orcaops.alerts").warning(
+                "alert rules were not checked after the commit: %s", e)
 
     def compact(self) -> dict[str, Any]:
         """Compact every table, checkpoint, clean the log, vacuum old files, drop orphans."""
@@ -298,6 +342,8 @@ class Warehouse:
         if self._reader is not None:  # versions may have gone back (a commit set aside)
             self._reader.versions = {}
         recovered = recover_spooled(self)
+        for run in recovered:  # a run recorded late is judged under its policy all the same
+            self.check_policy(run)
         return {**report,
                 "recovered_runs": [{"job_id": r.job_id, "status": r.status} for r in recovered],
                 "still_spooled": [p.name for p in list_spools(self.settings.spool)]}
@@ -318,8 +364,64 @@ class Warehouse:
     diff = _forward("analytics", Analytics.diff)
     recommendations = _forward("analytics", Analytics.recommendations)
     dismiss_recommendation = _forward("analytics", Analytics.dismiss_recommendation)
-    apply_recommendation = _forward("analytics", Analytics.apply_recommendation)
     series_anomalies = _forward("analytics", Analytics.series_anomalies)
+
+    def apply_recommendation(self, id: str) -> Recommendation:  # noqa: A002
+        """Mark a recommendation applied; a timeout or memory one becomes its job's run
+        policy (``orcaops.policies``), used by ``orcaops run`` from then on.
+
+        Raises:
+            NotFoundError: no current recommendation has this id.
+        """
+        rec = self.analytics.apply_recommendation(id)
+        self.run_policies.adopt(rec)
+        return rec
+
+    # -- run policies (``orcaops.policies.service``) ---------------------------------------
+
+    policies = _forward("run_policies", Policies.policies)
+    policy = _forward("run_policies", Policies.policy)
+    policy_history = _forward("run_policies", Policies.policy_history)
+    rollback_policy = _forward("run_policies", Policies.rollback_policy)
+    check_policy = _forward("run_policies", Policies.after_run)
+
+    def apply_run_policy(self, spec: JobSpec, executor: str | None = None
+                         ) -> tuple[JobSpec, PolicyUse | None]:
+        """``spec`` with the limits its job's policy sets and the spec does not (an explicit
+        ``timeout``/``memory`` wins), noted in ``metadata.policy``; and what was used.
+
+        Args:
+            spec: the job about to run.
+            executor: as for ``run_job`` (the key is the image only for a Docker run).
+
+        Raises:
+            InputError, ExecutorError: as ``choose_executor``.
+        """
+        from orcaops.executors.run import choose_executor
+
+        image = spec.image if choose_executor(spec, executor) == "docker" else None
+        use = self.run_policies.resolve(image, spec.command, timeout=spec.timeout,
+                                        memory=spec.memory)
+        if use is None:
+            return spec, None
+        update: dict[str, Any] = {"metadata": {**spec.metadata, "policy": use.stamp()}}
+        if use.timeout_s is not None:
+            update["timeout"] = use.timeout_s
+        if use.memory_mb is not None:
+            update["memory"] = f"{use.memory_mb}m"
+        return spec.model_copy(update=update), use
+
+    # -- alerts (``orcaops.alerts.service``) ----------------------------------------------
+
+    add_alert = _forward("alerting", Alerts.add_alert)
+    alerts = _forward("alerting", Alerts.alerts)
+    alert = _forward("alerting", Alerts.alert)
+    alert_sql = _forward("alerting", Alerts.alert_sql)
+    remove_alert = _forward("alerting", Alerts.remove_alert)
+    silence_alert = _forward("alerting", Alerts.silence_alert)
+    alert_history = _forward("alerting", Alerts.alert_history)
+    check_alerts = _forward("alerting", Alerts.check_alerts)
+    test_alert = _forward("alerting", Alerts.test_alert)
 
     # -- tests and artifacts (``orcaops.testing.service``, ``orcaops.artifacts.service``) --
 

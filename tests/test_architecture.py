@@ -4,8 +4,10 @@ Every ``import`` counts, at module level or inside a function (a lazy import is 
 dependency). The layers, bottom up (docs/ARCHITECTURE.md):
 
 core → query, logs → warehouse → ingest, analytics and testing, executors and artifacts →
-api (the facade) → report → cli, server; demo writes through ingest only. ``testing`` (tests
-as data) sits beside ``analytics``: the two may use each other, module cycles excepted.
+alerts, policies → api (the facade) → report → cli, server; demo writes through ingest only.
+``testing`` (tests as data) sits beside ``analytics``: the two may use each other, module
+cycles excepted. ``telemetry`` (OTLP export, Prometheus metrics) reads history beside
+analytics, under the api.
 """
 
 from __future__ import annotations
@@ -29,14 +31,20 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"query", "logs", "warehouse", "analytics", "artifacts"},
     "artifacts": {"testing"},
     "executors": {"logs", "artifacts"},
+    # Runs seen from outside (OTLP export, Prometheus /metrics): reads history like analytics.
+    "telemetry": {"query", "logs", "warehouse", "analytics", "testing"},
+    # run policies: applied recommendations as per-key defaults, judged on the runs after.
+    "policies": {"query", "logs", "warehouse", "analytics", "alerts"},
     "demo": {"ingest", "testing"},
+    # Alert rules: the search language and the store below, anomalies beside.
+    "alerts": {"query", "warehouse", "analytics"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
-            "artifacts"},
-    "report": {"api", "query", "logs", "warehouse", "analytics", "testing"},
+            "artifacts", "alerts", "policies", "telemetry"},
+    "report": {"api", "query", "logs", "warehouse", "analytics", "testing", "alerts"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
-               "testing", "artifacts", "package"},
+               "testing", "artifacts", "telemetry", "package", "policies"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
-            "server", "demo", "testing", "artifacts", "package"},
+            "server", "demo", "testing", "artifacts", "telemetry", "package", "policies"},
     # orcaops/__init__.py and __main__.py: the public face and ``python -m orcaops``.
     "package": {"api", "executors", "warehouse", "cli", "report"},
 }

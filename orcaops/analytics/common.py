@@ -82,6 +82,31 @@ def parse_when(value: str | date | datetime | None, what: str,
                          ) from None
 
 
+def resolve_since(since: str | date | datetime | None, now: datetime | None = None
+                  ) -> datetime | None:
+    """The start of a window from ``30d`` / ``-30d`` / ``24h``, a date or ISO text.
+
+    Args:
+        since: how far back; a bare span like ``30d`` means "the last 30 days"; ``all``
+            (or nothing) means the whole history.
+        now: the end of the window (default: the current time).
+
+    Returns:
+        A UTC datetime, or None when ``since`` is empty (the whole history).
+
+    Raises:
+        InputError: text that is neither a span nor a date.
+    """
+    if isinstance(since, str) and since.strip().lower() in ("", "all"):
+        return None
+    if isinstance(since, str) and since.strip()[:1].isdigit():  # a bare span: 30d, 1h30m
+        try:
+            return (now or analysis_now()) - parse_span(since, "--since")
+        except InputError:
+            pass  # a date: 2026-11-01
+    return parse_when(since, "--since", now)
+
+
 def check_choice(value: str | None, choices: tuple[str, ...], what: str) -> str | None:
     """``value`` if it is one of ``choices`` (or None); InputError listing them otherwise."""
     if value is None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # `app` when imported (at start, by `_register`); a helper module adds none. A module in
 # neither list stops the CLI at start, so a command cannot be dropped by forgetting a line.
 COMMAND_MODULES = ("data", "runs", "run", "logs", "analytics", "serve", "report", "tests",
-                   "artifacts")
+                   "artifacts", "alerts", "otel", "policies")
 HELPER_MODULES = ("common", "completion", "fastpath", "fasttable", "interactive",
                   "maintenance_text", "onerun", "options", "root", "rundiff", "runsearch")
 

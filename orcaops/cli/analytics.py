@@ -265,9 +265,15 @@ def recommendations_dismiss(ctx: typer.Context,
 def recommendations_apply(ctx: typer.Context,
                           rec_id: str = typer.Argument(..., help="The recommendation id.")
                           ) -> None:
-    """Mark a recommendation as applied.
+    """Mark a recommendation as applied; a timeout or memory one becomes its job's run
+    policy, which `orcaops run` uses from then on (see `orcaops policies`).
 
     Example: orcaops recommendations apply 9704b1b2efdce1e5
     """
-    rec = warehouse(ctx).apply_recommendation(rec_id)
+    wh = warehouse(ctx)
+    rec = wh.apply_recommendation(rec_id)
     console().print(f"applied {rec.id}: {rec.title}")
+    for policy in wh.policies():
+        if policy.recommendation_id == rec.id:
+            console().print(f"orcaops run now uses the policy for {policy.baseline_key}: "
+                            f"{policy.values.describe()}", markup=False)

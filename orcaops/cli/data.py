@@ -50,23 +50,15 @@ def import_cmd(
 
 
 def _import_with_progress(wh, paths: list[str], replace: bool, total: int):  # type: ignore[no-untyped-def]
-    from orcaops.ingest.importer import Importer, read_lines
-
+    # Through the facade: it checks the alert rules once the runs are committed.
     if total < 5_000_000 or not sys.stderr.isatty():
-        importer = Importer(wh.writer, replace=replace)
-        for p in paths:
-            importer.feed_lines(read_lines(p))
-        return importer.run(())
+        return wh.import_jsonl(paths, replace=replace)
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), console=console(stderr=True)) as bar:
         task = bar.add_task("importing", total=total)
-        importer = Importer(wh.writer, replace=replace,
-                            progress=lambda n: bar.advance(task, n))
-        for p in paths:
-            importer.feed_lines(read_lines(p))
-        return importer.run(())
+        return wh.import_jsonl(paths, replace=replace, progress=lambda n: bar.advance(task, n))
 
 
 @app.command()

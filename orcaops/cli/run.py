@@ -42,7 +42,8 @@ def run(
     """Run a job in Docker (--image) or locally (--local), streaming its output, and record it.
 
     The exit code is the job's (124 on timeout, 130 when cancelled, 125 when it could not
-    start and gave no code).
+    start and gave no code). Without --timeout/--memory, the job's run policy (an applied
+    recommendation, see `orcaops policies`) sets them, and this says so.
 
     Example: orcaops run --image python:3.11 --tag ci --timeout 600 -- pytest -q
     """
@@ -67,12 +68,25 @@ def run(
     except ExecutorError as e:  # nothing started: the code `docker run` gives for that
         err.print(f"error: {e}", markup=False, highlight=False)
         raise typer.Exit(NO_EXIT_CODE["error"]) from None
+    spec, policy = wh.apply_run_policy(spec, "local" if local else None)
+    if policy is not None:
+        err.print(policy.message, markup=False, highlight=False)
     err.print(f"[bold]▶ {spec.job_id}[/] started (follow it elsewhere with "
               f"`orcaops runs watch {spec.job_id}`)", highlight=False)
     with _live_status(err, str(spec.job_id), quiet) as on_line:
         record = run_job(spec, wh, executor="local" if local else None, on_line=on_line)
     _summarise(wh, record)
+    _judge_policy(wh, err, record)
     raise typer.Exit(exit_code_of(record))
+
+
+def _judge_policy(wh: Any, err: Any, record: Any) -> None:
+    """After a run under a policy: say so when it rolled back (it made things worse)."""
+    change = wh.check_policy(record)
+    if change is not None:
+        err.print(f"policy for {change.baseline_key} rolled back "
+                  f"({change.before.describe()} -> {change.after.describe()}): {change.reason}",
+                  markup=False, highlight=False)
 
 
 def exit_code_of(record) -> int:  # type: ignore[no-untyped-def]
@@ -168,6 +182,15 @@ def _print_ended(wh: Any, run: dict[str, Any]) -> None:
     for anomaly in wh.anomalies_for(run["job_id"]):
         c.print(f"[yellow]anomaly[/] [{anomaly.severity}] "
                 f"{escape(anomaly.title)}: {escape(anomaly.description)}")
+    _print_alerts(c, wh.last_alert_check)
+
+
+def _print_alerts(c: Any, result: Any) -> None:
+    """The alert transitions the check after this run made (``orcaops.alerts``)."""
+    from rich.markup import escape
+
+    for event in result.events if result is not None else []:
+        c.print(f"[red]alert[/] {escape(event.describe())}")
 
 
 def print_outcome(wh: Any, job_id: str, wait_s: float = 30.0) -> None:

@@ -58,21 +58,28 @@ def serve(
     query_timeout: float = typer.Option(
         30.0, "--query-timeout", min=0.1,
         help="Seconds a request's query may run before it is stopped (a 400 error)."),
+    alert_interval: float | None = typer.Option(
+        None, "--alert-interval", min=1.0, show_default=False,
+        help="Check the alert rules every this many seconds while serving."),
 ) -> None:
     """Serve the HTTP API (FastAPI): search, runs, logs, summaries, metrics, anomalies,
-    baselines, recommendations, forecasts; the OpenAPI schema at /openapi.json, docs at /docs.
+    baselines, recommendations, forecasts, alerts; the OpenAPI schema at /openapi.json, docs
+    at /docs, and Prometheus metrics at /metrics (runs, durations, open anomalies, alert
+    states). With --alert-interval, checks the alert rules on that interval.
 
     Example: ORCAOPS_API_KEY=s3cret orcaops serve --host 127.0.0.1 --port 8765
     """
-    need_extra("orcaops serve", "server", "fastapi", "uvicorn")
+    need_extra("orcaops serve", "server", "fastapi", "uvicorn", "prometheus_client")
     check_exposure(host, api_key)
     import uvicorn
 
     from orcaops.server.http import create_app
 
-    api = create_app(warehouse(ctx), api_key, query_timeout=query_timeout)
+    api = create_app(warehouse(ctx), api_key, query_timeout=query_timeout,
+                     alert_interval=alert_interval)
+    checked = f", alert rules checked every {alert_interval:g}s" if alert_interval else ""
     sys.stderr.write(f"OrcaOps API on http://{host}:{port}/orcaops (docs: /docs)"
-                     f"{', API key required' if api_key else ''}\n")
+                     f"{', API key required' if api_key else ''}{checked}\n")
     uvicorn.run(api, host=host, port=port, log_level=log_level)
 
 

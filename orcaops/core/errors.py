@@ -63,3 +63,8 @@ class WarehouseError(OrcaOpsError):
 
 class ExecutorError(OrcaOpsError):
     """A job could not be started or supervised (Docker engine, process)."""
+
+
+class TelemetryError(OrcaOpsError):
+    """Runs could not be exported to OpenTelemetry (no SDK installed, the collector refused
+    or did not answer)."""

@@ -23,6 +23,7 @@ from orcaops.core.config import analysis_now
 from orcaops.core.errors import OrcaOpsError
 from orcaops.core.vocabulary import FAILED_STATUSES
 from orcaops.report import data, html, sections
+from orcaops.report.alerts_section import alerts_section
 from orcaops.report.tests_section import TestsData, load_tests_data, tests_section
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class ReportData:
     charts: list[ChartSpec] = field(default_factory=list)
     failed_total: int = 0
     tests: TestsData | None = None
+    alerts: pl.DataFrame | None = None  # the alert rules with their state; None: no rules
 
 
 def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None = None,
@@ -99,7 +101,7 @@ def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None =
         logs=data.last_log_lines(wh, runs["job_id"].to_list(), SUMMARY_LINES),
         anomalies=anomalies, flaky=wh.flaky(), patterns=patterns,
         recommendations=wh.recommendations(), failed_total=int(totals["failed"] or 0),
-        tests=load_tests_data(wh, start))
+        tests=load_tests_data(wh, start), alerts=wh.alerts())
     rd.charts = load_charts(wh, start, patterns, anomalies, empty=not totals["runs"])
     return rd
 
@@ -194,7 +196,9 @@ def render_report(rd: ReportData) -> str:
         for i, c in enumerate(rd.charts))
     page = Template(resources.files("orcaops.report").joinpath("template.html")
                     .read_text(encoding="utf-8"))
+    alerts_link, alerts = alerts_section(rd.alerts, listed)
     return page.substitute(
+        alerts_link=alerts_link, alerts=alerts,
         title=html.esc(rd.title), subtitle=_subtitle(rd),
         tiles=html.tiles(rd.totals, rd.anomalies.height, rd.flaky.height), charts=figures,
         anomalies=sections.anomalies(rd.anomalies, listed), flaky=sections.flaky(rd.flaky),

@@ -13,9 +13,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from orcaops.analytics.common import parse_span, parse_when
-from orcaops.core.config import analysis_now
-from orcaops.core.errors import InputError
+from orcaops.analytics.common import resolve_since  # noqa: F401  (charts and builder use it)
 from orcaops.warehouse import report_sql
 
 RUN_COLUMNS = ("job_id", "status", "image", "command", "baseline_key", "started_at",
@@ -28,31 +26,6 @@ class SQLSource(Protocol):
     """What the loaders need from a Warehouse: read-only SQL in, DataFrame out."""
 
     def sql(self, query: str, params: Any = None) -> pl.DataFrame: ...
-
-
-def resolve_since(since: str | date | datetime | None, now: datetime | None = None
-                  ) -> datetime | None:
-    """The start of a window from ``30d`` / ``-30d`` / ``24h``, a date or ISO text.
-
-    Args:
-        since: how far back; a bare span like ``30d`` means "the last 30 days"; ``all``
-            (or nothing) means the whole history.
-        now: the end of the window (default: the current time).
-
-    Returns:
-        A UTC datetime, or None when ``since`` is empty (the whole history).
-
-    Raises:
-        InputError: text that is neither a span nor a date.
-    """
-    if isinstance(since, str) and since.strip().lower() in ("", "all"):
-        return None
-    if isinstance(since, str) and since.strip()[:1].isdigit():  # a bare span: 30d, 1h30m
-        try:
-            return (now or analysis_now()) - parse_span(since, "--since")
-        except InputError:
-            pass  # a date: 2026-11-01
-    return parse_when(since, "--since", now)
 
 
 def run_history(wh: SQLSource, start: datetime | None, recent: int = 200,

@@ -16,6 +16,8 @@ from pydantic import Field
 from orcaops.api import Warehouse
 from orcaops.core.errors import InputError
 from orcaops.core.vocabulary import DEFAULT_SORT
+from orcaops.server.mcp_alerts import AlertTools
+from orcaops.server.mcp_policies import PolicyTools
 from orcaops.server.mcp_tests import TestTools
 from orcaops.server.shape import brief_run, cap, clean, clip, page, run_detail
 
@@ -28,7 +30,7 @@ BaselineKey = Annotated[str, Field(description="A baseline key: image|command_ha
 LOG_FIELDS = ("line_number", "stream", "level", "message")
 
 
-class OrcaOpsTools(TestTools):
+class OrcaOpsTools(TestTools, AlertTools, PolicyTools):
     """The tools over one warehouse; writes (acks, resets, decisions) are serialised."""
 
     READ_ONLY = ("orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs",
@@ -37,9 +39,9 @@ class OrcaOpsTools(TestTools):
                  "orcaops_get_baselines", "orcaops_get_recommendations", "orcaops_forecast",
                  "orcaops_predict", "orcaops_metrics", "orcaops_flaky",
                  "orcaops_failure_patterns", "orcaops_sql", "orcaops_analyze_log",
-                 "orcaops_doctor") + TestTools.TOOLS
+                 "orcaops_doctor") + TestTools.TOOLS + AlertTools.READ + PolicyTools.POLICY_READS
     WRITES = ("orcaops_ack_anomaly", "orcaops_reset_baseline",
-              "orcaops_decide_recommendation")
+              "orcaops_decide_recommendation") + AlertTools.WRITE + PolicyTools.POLICY_WRITES
 
     def __init__(self, wh: Warehouse) -> None:
         self.wh = wh

@@ -91,3 +91,23 @@ class ForecastPoint(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+class AlertRuleRequest(BaseModel):
+    """``orcaops alerts add``: a rule's name, query, window, condition and channels."""
+
+    name: str = Field(description="Unique: letters, digits, '_', '.' or '-'.")
+    query: str = Field("", description="Search query choosing the runs; empty: all runs.")
+    window: str = Field("1h", description="How far back the runs count: 30m, 1h, 1d.")
+    when: str = Field(description="Condition: count > 5, error_rate > 5%, "
+                      "p95(duration) > 10m, sum(cost) per day > 100.")
+    notify: list[str] = Field(default_factory=list, description="Channels: webhook:URL, "
+                              "slack:URL, email:ADDRESS or log (default log).")
+    remind: str | None = Field(None, description="While firing, notify again after this long.")
+    replace: bool = Field(False, description="Overwrite a rule of this name.")
+
+
+class SilenceRequest(BaseModel):
+    """How long a rule stays silent."""
+
+    duration: str = Field("1h", description="30m, 2h, 1d; 0 ends a silence.")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,16 +125,25 @@ class Writer:
 
     def add_action(self, kind: str, target: str, note: str | None = None) -> dict[str, object]:
         """Append one row to the ``actions`` table; returns it."""
+        return self.add_actions([(kind, target, note)])[0]
+
+    def add_actions(self, actions: Sequence[tuple[str, str, str | None]]
+                    ) -> list[dict[str, object]]:
+        """Append ``(kind, target, note)`` rows to the ``actions`` table in one commit;
+        returns them (with their ``action_id`` and ``at``)."""
         from orcaops.core.models import utcnow
         from orcaops.warehouse.schema import ACTIONS
 
         at = utcnow()
-        row: dict[str, object] = {"action_id": uuid.uuid4().hex[:12], "kind": kind, "target": target,
-               "note": note, "at": at, "day": at.date()}
+        rows: list[dict[str, object]] = [
+            {"action_id": uuid.uuid4().hex[:12], "kind": kind, "target": target, "note": note,
+             "at": at, "day": at.date()} for kind, target, note in actions]
+        if not rows:
+            return rows
         with self.tables.commit_lock():
-            self.tables.append("actions", pa.Table.from_pylist([row], schema=ACTIONS))
+            self.tables.append("actions", pa.Table.from_pylist(rows, schema=ACTIONS))
             seal_tables(self.tables.root, ("actions",))
-        return row
+        return rows
 
     def present(self, job_ids: list[str]) -> set[str]:
         """Which of ``job_ids`` have a committed runs row (read from the latest snapshot)."""

@@ -20,6 +20,11 @@ EXPECTED = {
                        "deviation_percent", "detected_at", "acknowledged", "resolution"},
     "run_facts": {"job_id", "ts", "is_success", "is_failure", "duration_s"},
     "recommendation_states": {"recommendation_id", "state"},
+    "alert_rules": {"name", "query", "window", "when", "channels", "remind"},
+    "alert_states": {"name", "state", "since", "value", "silenced_until", "undelivered"},
+    "alert_events": {"event_id", "rule", "at", "state", "value", "threshold", "delivered",
+                     "undelivered"},
+    "alert_deliveries": {"event_id", "channel", "ok", "attempts", "error"},
 }
 NAMES = [v.name for v in load_views()]
 

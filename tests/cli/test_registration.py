@@ -15,7 +15,7 @@ PUBLIC = {
     "run", "import", "sql", "demo", "doctor", "compact", "recover", "serve", "report",
     "runs search", "runs show", "runs logs", "runs diff", "runs watch", "runs export",
     "jobs summary", "debug", "logs parse", "metrics", "baselines", "anomalies", "flaky",
-    "forecast", "predict", "recommendations", "patterns", "mcp",
+    "forecast", "predict", "recommendations", "patterns", "mcp", "otel export",
 }
 
 

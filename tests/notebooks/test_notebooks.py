@@ -17,6 +17,7 @@ import pytest
 
 import orcaops
 from orcaops.demo.history import DemoHistory
+from tests.conftest import NOW
 
 ROOT = Path(orcaops.__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -29,11 +30,13 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     error it stopped at) and how long it took."""
     tmp = Path(tmp_path_factory.mktemp("notebooks"))
     home = tmp / "home"
-    orcaops.open(home).import_records(DemoHistory(runs=3000, seed=7).records())
+    orcaops.open(home).import_records(DemoHistory(runs=3000, seed=7, now=NOW).records())
     mp = pytest.MonkeyPatch()
-    # The kernels inherit this environment: the demo home, this checkout's orcaops, and
-    # static SVG charts (rendered in-process by vl-convert) so the test can see the marks.
+    # The kernels inherit this environment: the demo home and the instant it ends at, this
+    # checkout's orcaops, and static SVG charts (rendered in-process by vl-convert) so the
+    # test can see the marks.
     mp.setenv("ORCAOPS_HOME", str(home))
+    mp.setenv("ORCAOPS_NOW", NOW.isoformat())  # the history and its windows, fixed in time
     mp.setenv("ORCAOPS_ALTAIR_RENDERER", "svg")
     mp.setenv("PYTHONPATH", os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))

@@ -3,7 +3,7 @@ command, intent, error and log lines are hostile HTML."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.demo.history import DemoHistory
+from tests.conftest import NOW
 
 EVIL = '<script>alert("x")</script><img src=http://evil.example/x.png onerror=alert(1)>'
 EVIL_ID = "r-evil-0001"
@@ -30,14 +31,19 @@ def evil_record(now: datetime) -> dict[str, Any]:
                   "line": f"ERROR: {EVIL}"}]}
 
 
+@pytest.fixture(autouse=True)
+def report_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history ends at ``NOW``: windows (``--since 30d``) are measured from it too."""
+    monkeypatch.setenv("ORCAOPS_NOW", NOW.isoformat())
+
+
 @pytest.fixture(scope="session")
 def demo_wh(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """1,500 demo runs over 10 days ending now, plus the hostile run."""
+    """1,500 demo runs over 10 days ending at ``NOW``, plus the hostile run."""
     home = Path(tmp_path_factory.mktemp("report")) / "home"
     wh = orcaops.open(home)
-    now = datetime.now(timezone.utc)
-    wh.import_records(DemoHistory(runs=1500, seed=11, now=now, days=10).records())
-    wh.import_records([evil_record(now)])
+    wh.import_records(DemoHistory(runs=1500, seed=11, now=NOW, days=10).records())
+    wh.import_records([evil_record(NOW)])
     return wh
 
 
@@ -51,4 +57,6 @@ def evil() -> tuple[str, str]:
 def report_html(demo_wh: Warehouse) -> str:
     from orcaops.report import build_report
 
-    return build_report(demo_wh, since="30d")
+    with pytest.MonkeyPatch.context() as mp:  # built before any test's own environment
+        mp.setenv("ORCAOPS_NOW", NOW.isoformat())
+        return build_report(demo_wh, since="30d")

@@ -11,6 +11,7 @@ import pytest
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.report import build_report, write_report
+from tests.conftest import NOW
 
 CHARTS = ("success_rate", "duration", "baseline", "heatmap", "forecast", "failure_patterns",
           "cost")
@@ -74,8 +75,8 @@ def test_size_is_sensible(report_html: str) -> None:
 def test_the_window_limits_the_runs(demo_wh: Warehouse) -> None:
     page = build_report(demo_wh, since="1h")
     assert "runs since" in page
-    recent = demo_wh.sql("SELECT count(*) AS n FROM runs WHERE started_at >= now() - "
-                         "INTERVAL 1 HOUR")["n"][0]
+    recent = demo_wh.sql("SELECT count(*) AS n FROM runs WHERE started_at >= ?::TIMESTAMPTZ"
+                         " - INTERVAL 1 HOUR", [NOW])["n"][0]
     assert f"{recent:,} runs since" in page
 
 

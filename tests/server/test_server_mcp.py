@@ -22,7 +22,8 @@ TOOLS = {"orcaops_search_runs", "orcaops_get_run", "orcaops_get_logs", "orcaops_
          "orcaops_decide_recommendation", "orcaops_forecast", "orcaops_predict",
          "orcaops_metrics", "orcaops_flaky", "orcaops_failure_patterns", "orcaops_sql",
          "orcaops_analyze_log", "orcaops_doctor", "orcaops_diff_runs", "orcaops_tests",
-         "orcaops_run_tests", "orcaops_artifacts"}
+         "orcaops_run_tests", "orcaops_artifacts", "orcaops_alerts", "orcaops_check_alerts",
+         "orcaops_policies", "orcaops_rollback_policy"}
 
 
 def payload(result: Any) -> Any:
@@ -77,6 +78,8 @@ async def read_tools(session: ClientSession, seen: dict[str, Any]) -> None:
     seen["analyze"] = await call(session, "orcaops_analyze_log", text="\n".join(TRACEBACK))
     seen["doctor"] = await call(session, "orcaops_doctor")
     seen["diff"] = await call(session, "orcaops_diff_runs", job_id="srv-fail-01")
+    seen["alerts"] = await call(session, "orcaops_alerts")
+    seen["alert_history"] = await call(session, "orcaops_alerts", view="history")
 
 
 async def write_tools(session: ClientSession, seen: dict[str, Any]) -> None:
@@ -89,9 +92,29 @@ async def write_tools(session: ClientSession, seen: dict[str, Any]) -> None:
     seen["decide"] = await call(session, "orcaops_decide_recommendation",
                                 recommendation_id=recs["recommendations"][0]["id"],
                                 decision="apply")
+    await policy_tools(session, seen)
     deploy = await call(session, "orcaops_search_runs", query=f'image:"{RESET_IMAGE}"', limit=1)
     seen["reset"] = await call(session, "orcaops_reset_baseline",
                                key=deploy["runs"][0]["baseline_key"], note="test")
+    seen["check_alerts"] = await call(session, "orcaops_check_alerts")
+
+
+async def policy_tools(session: ClientSession, seen: dict[str, Any]) -> None:
+    """Apply a memory recommendation (it becomes its key's run policy), then read and roll
+    back that policy."""
+    recs = await call(session, "orcaops_get_recommendations", include_closed=True, limit=50)
+    memory = next(r for r in recs["recommendations"]
+                  if r["evidence"]["rule"] == "memory_lower"
+                  and r["evidence"]["baseline_key"].startswith("golang:"))
+    await call(session, "orcaops_decide_recommendation", recommendation_id=memory["id"],
+               decision="apply")
+    key = memory["evidence"]["baseline_key"]
+    seen["policy_rec"] = memory
+    seen["policies"] = await call(session, "orcaops_policies")
+    seen["policy"] = await call(session, "orcaops_policies", key=key)
+    seen["rollback_policy"] = await call(session, "orcaops_rollback_policy", key=key,
+                                         reason="test")
+    seen["unknown_policy"] = await session.call_tool("orcaops_policies", {"key": "nope|0"})
 
 
 async def failing_calls(session: ClientSession, seen: dict[str, Any]) -> None:
@@ -101,7 +124,8 @@ async def failing_calls(session: ClientSession, seen: dict[str, Any]) -> None:
             ("unknown_run", "orcaops_get_run", {"job_id": "nope-1"}),
             ("write_sql", "orcaops_sql", {"sql": "DROP VIEW runs"}),
             ("bad_args", "orcaops_search_runs", {"limit": "many"}),
-            ("analyze_both", "orcaops_analyze_log", {"text": "x", "path": "/nope"})):
+            ("analyze_both", "orcaops_analyze_log", {"text": "x", "path": "/nope"}),
+            ("unknown_alert", "orcaops_alerts", {"name": "nope"})):
         seen[name] = await session.call_tool(tool, args)
 
 
@@ -119,6 +143,16 @@ def test_every_tool_is_listed_with_an_input_schema(seen: dict[str, Any]) -> None
     assert tools["orcaops_get_run"].input_schema["required"] == ["job_id"]
     assert tools["orcaops_sql"].annotations.read_only_hint is True
     assert tools["orcaops_ack_anomaly"].annotations.read_only_hint is False
+
+
+def test_alert_tools_answer_without_rules(seen: dict[str, Any]) -> None:
+    # The served home has no rules of its own (another test's requests could add one).
+    assert set(seen["alerts"]) == {"total", "returned", "truncated", "rules"}
+    assert set(seen["alert_history"]) == {"total", "returned", "truncated", "events"}
+    assert seen["check_alerts"]["evaluated"] == seen["alerts"]["total"]
+    assert set(seen["check_alerts"]) >= {"events", "resent", "deliveries", "values"}
+    assert seen["unknown_alert"].is_error
+    assert "no alert rule named 'nope'" in seen["unknown_alert"].content[0].text
 
 
 def test_lists_are_truncated_with_totals(seen: dict[str, Any]) -> None:
@@ -149,6 +183,23 @@ def test_runs_logs_and_baselines(seen: dict[str, Any]) -> None:
 def test_writes_answer_the_changed_item(seen: dict[str, Any]) -> None:
     assert seen["ack"]["acknowledged"] and seen["ack"]["resolution"] == "known"
     assert seen["decide"]["state"] == "applied"
+
+
+def test_policy_tools_show_and_roll_back_an_applied_recommendation(
+        seen: dict[str, Any]) -> None:
+    rec = seen["policy_rec"]
+    key = rec["evidence"]["baseline_key"]
+    assert key in {p["baseline_key"] for p in seen["policies"]["policies"]}
+    policy = seen["policy"]
+    assert policy["baseline_key"] == key
+    assert policy["memory_mb"] == rec["evidence"]["suggested_limit_mb"]
+    assert policy["history"][-1]["recommendation_id"] == rec["id"]
+    undo = seen["rollback_policy"]
+    assert (undo["change"], undo["changed_by"], undo["reason"]) == ("rolled_back", "manual",
+                                                                    "test")
+    assert undo["after"]["memory_mb"] is None
+    assert seen["unknown_policy"].is_error
+    assert "no run policy for key 'nope|0'" in seen["unknown_policy"].content[0].text
 
 
 def test_log_intelligence_tools(seen: dict[str, Any]) -> None:
