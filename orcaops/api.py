@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from orcaops.alerts.marker import rules_exist
 from orcaops.alerts.service import Alerts
+from orcaops.analytics.onerun import SIMILAR_FAILURES
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
 from orcaops.core.config import Settings, resolve_home
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
-from orcaops.core.vocabulary import DEFAULT_SORT, FAILED_STATUSES, level_filter
+from orcaops.core.vocabulary import DEFAULT_SORT, level_filter
 from orcaops.policies.service import Policies
 from orcaops.testing.service import Tests
 from orcaops.warehouse import reads
 from orcaops.warehouse.connection import Reader
-from orcaops.warehouse.onerun import pick_run, prefix_sql
+from orcaops.warehouse.onerun import FrameRows, pick_run, prefix_sql
 from orcaops.warehouse.tables import DeltaTables
 from orcaops.warehouse.usersql import UserSQL, check_read_only  # noqa: F401  (re-exported)
 
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
     from orcaops.warehouse.search import SearchResult
     from orcaops.warehouse.writer import Writer
 
-# Earlier runs with the same error fingerprint that ``debug`` shows.
-SIMILAR_FAILURES = 20
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -441,26 +440,18 @@ class Warehouse:
 
     def summary(self, job_id: str) -> JobSummary:
         """A human-readable account of one run: one-liner, key events, errors, suggestions."""
-        from orcaops.analytics.summary import build_summary
+        from orcaops.analytics.onerun import summary_document
 
-        run = self.run(job_id)
-        return build_summary(run, self.logs(job_id=run["job_id"]),
-                             self.summary_tests(run["job_id"]))
+        return JobSummary(**summary_document(FrameRows(self), job_id))
 
     def debug(self, job_id: str, similar_limit: int = SIMILAR_FAILURES) -> dict[str, Any]:
         """Failure analysis of one run: root-cause lines, likely causes, fixes, similar runs.
 
         Similar past failures are earlier runs with the same error fingerprint.
         """
-        from orcaops.analytics.failures import debug_report
+        from orcaops.analytics.onerun import debug_document
 
-        run = self.run(job_id)
-        similar = None
-        if run.get("error_fingerprint"):
-            similar = self.frame(*reads.similar_failures_sql(run, similar_limit))
-        diff = self.diff(run["job_id"]) if run.get("status") in FAILED_STATUSES else None
-        return debug_report(run, self.logs(job_id=run["job_id"]), similar, diff,
-                            self.summary_tests(run["job_id"]))
+        return debug_document(FrameRows(self), job_id, similar_limit)
 
     def root_cause(self, job_id: str) -> list[dict[str, Any]]:
         """The lines that made a run fail, with a few lines before them for context.

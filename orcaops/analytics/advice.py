@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from orcaops.core.models import FailurePattern
-from orcaops.logs.knowledge import fill, match_patterns
+from orcaops.logs.knowledge import KnownPattern, fill, match_patterns
 
 _SLOT = re.compile(r"\{\d+\}")
 
@@ -21,12 +20,12 @@ _SLOT = re.compile(r"\{\d+\}")
 class KnownFix:
     """One known pattern found in a text: the pattern, its description and its fixes."""
 
-    pattern: FailurePattern
+    pattern: KnownPattern
     description: str
     solutions: list[str]
 
 
-def _groups(pattern: FailurePattern, text: str) -> tuple[str | None, ...]:
+def _groups(pattern: KnownPattern, text: str) -> tuple[str | None, ...]:
     m = re.compile(pattern.pattern, re.MULTILINE).search(text)
     return m.groups() if m else ()
 

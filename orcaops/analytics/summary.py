@@ -1,19 +1,30 @@
-"""A human-readable account of one run (``JobSummary``), built from its row and log lines."""
+"""A human-readable account of one run (``JobSummary``), built from its row and log lines.
+
+The account is built from plain rows (a run dict, log lines and test results as dicts), so a
+cold ``orcaops jobs summary`` reads them through the lazy reader without polars or pydantic
+(:mod:`orcaops.analytics.onerun`); :func:`build_summary` takes DataFrames or a ``ParsedLog``,
+turns them into rows and returns the ``JobSummary`` model of the same fields.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-import polars as pl
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from orcaops.analytics.advice import solutions_for
-from orcaops.core.models import JobSummary
 from orcaops.core.vocabulary import EXIT_KILLED
 from orcaops.logs.model import ParsedLog
 from orcaops.logs.testresults import TestResults, parse_test_results
 from orcaops.testing.summary import failures_clause, test_counts, test_events
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from orcaops.core.models import JobSummary
+
+Row = dict[str, Any]  # a row of a table or view, by column name
 
 EMOJI = {"success": "✅", "failed": "❌", "timeout": "⏱️", "cancelled": "🚫", "error": "💥",
          "running": "🏃", "queued": "⏳"}
@@ -33,15 +44,18 @@ def human_duration(seconds: float | None) -> str:
     return render_duration(seconds, missing=UNKNOWN)
 
 
-def logs_frame(logs: ParsedLog | pl.DataFrame | None) -> pl.DataFrame:
-    """The log lines as a DataFrame with the ``logs`` table's columns (empty when None)."""
+def log_rows(logs: ParsedLog | pl.DataFrame | Sequence[Row] | None) -> list[Row]:
+    """The log lines as dicts with the ``logs`` table's columns, in line order (a frame is
+    sorted by ``line_number``; a ``ParsedLog`` and a list are taken in their order)."""
     if logs is None:
-        return pl.DataFrame(schema={"line_number": pl.Int64, "level": pl.String,
-                                    "message": pl.String, "is_error": pl.Boolean,
-                                    "stacktrace_id": pl.String, "template_id": pl.String})
+        return []
     if isinstance(logs, ParsedLog):
-        return pl.DataFrame(logs.to_dict(), strict=False)
-    return logs.sort("line_number") if "line_number" in logs.columns else logs
+        columns = logs.to_dict()
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
+    if isinstance(logs, Sequence):
+        return list(logs)
+    frame = logs.sort("line_number") if "line_number" in logs.columns else logs
+    return frame.to_dicts()
 
 
 def _analysis(run: dict[str, Any]) -> dict[str, Any]:
@@ -54,32 +68,51 @@ def _analysis(run: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _distinct(df: pl.DataFrame, mask: pl.Expr, limit: int = _MAX_ITEMS) -> list[str]:
-    """Messages of matching lines, one per template (or per stack trace), in order."""
-    if df.is_empty():
+def _key(row: Row, *names: str) -> Any:
+    """The first of ``names`` the row has a value for (a missing column counts as None)."""
+    return next((row[n] for n in names if row.get(n) is not None), None)
+
+
+def _first_by(rows: Sequence[Row], key: Any) -> list[Row]:
+    """The first row of each ``key(row)`` (None is one key too), in order."""
+    seen: set[Any] = set()
+    out = []
+    for row in rows:
+        k = key(row)
+        if k not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
+
+
+def _distinct(lines: Sequence[Row], level: str, limit: int = _MAX_ITEMS) -> list[str]:
+    """Messages of the lines at ``level``, one per stack trace or template (or message when
+    the lines have no templates), in order."""
+    if not lines:
         return []
-    rows = df.filter(mask)
-    key = pl.coalesce(pl.col("stacktrace_id"), pl.col("template_id")
-                      if "template_id" in rows.columns else pl.col("message"))
-    rows = rows.with_columns(key.alias("_k")).unique("_k", keep="first", maintain_order=True)
-    return [m.strip()[:300] for m in rows["message"].head(limit).to_list()]
+    rows = [r for r in lines if r.get("level") == level]
+    other = "template_id" if "template_id" in lines[0] else "message"
+    firsts = _first_by(rows, lambda r: _key(r, "stacktrace_id", other))
+    return [r["message"].strip()[:300] for r in firsts[:limit]]
 
 
-def _errors(df: pl.DataFrame, first_error: str | None) -> list[str]:
+def _errors(lines: Sequence[Row], first_error: str | None) -> list[str]:
     """Distinct error lines; a stack trace contributes only the line that states its error."""
-    if df.is_empty():
+    if not lines:
         return [first_error] if first_error else []
-    err = df.filter(pl.col("is_error"))
-    loose = err.filter(pl.col("stacktrace_id").is_null())
-    if "template_id" in loose.columns:
-        loose = loose.unique("template_id", keep="first", maintain_order=True)
-    stating = pl.col("message").str.contains(_STATING)
-    traced = (err.filter(pl.col("stacktrace_id").is_not_null())
-              .sort([pl.col("stacktrace_id"), stating.not_(), pl.col("line_number")])
-              .unique("stacktrace_id", keep="first", maintain_order=True))
-    rows = pl.concat([loose.select("line_number", "message"),
-                      traced.select("line_number", "message")]).sort("line_number")
-    errs = [m.strip()[:300] for m in rows["message"].to_list()]
+    err = [r for r in lines if r.get("is_error")]
+    loose = [r for r in err if r.get("stacktrace_id") is None]
+    if "template_id" in lines[0]:
+        loose = _first_by(loose, lambda r: r.get("template_id"))
+    stating = re.compile(_STATING)
+    # per trace, its first line that states the error, else its first line
+    traced = _first_by(sorted((r for r in err if r.get("stacktrace_id") is not None),
+                              key=lambda r: (r["stacktrace_id"],
+                                             not stating.search(r["message"] or ""),
+                                             r["line_number"])),
+                       lambda r: r["stacktrace_id"])
+    rows = sorted(loose + traced, key=lambda r: r["line_number"])
+    errs = [r["message"].strip()[:300] for r in rows]
     if first_error and first_error.strip() in errs:
         errs.remove(first_error.strip())
     return ([first_error.strip()] if first_error else []) + errs[:_MAX_ITEMS - 1]
@@ -144,7 +177,7 @@ def _where(first_error: str | None, tests: TestResults) -> str:
     return f" ({exc or place})" if exc or place else ""
 
 
-def _key_events(run: dict[str, Any], df: pl.DataFrame, analysis: dict[str, Any],
+def _key_events(run: dict[str, Any], lines: Sequence[Row], analysis: dict[str, Any],
                 tests: TestResults | None) -> list[str]:
     events = []
     if run.get("command"):
@@ -163,8 +196,8 @@ def _key_events(run: dict[str, Any], df: pl.DataFrame, analysis: dict[str, Any],
     if block.get("first_line") and block.get("last_line", 0) > block["first_line"]:
         events.append(f"Root cause: lines {block['first_line']}-{block['last_line']} "
                       f"({block.get('reason', '')})".replace(" ()", ""))
-    if not df.is_empty() and "stacktrace_id" in df.columns:
-        n = df["stacktrace_id"].drop_nulls().n_unique()
+    if lines:
+        n = len({r["stacktrace_id"] for r in lines if r.get("stacktrace_id") is not None})
         if n:
             events.append(f"{n} stack trace{'s' if n > 1 else ''} in the output")
     if analysis.get("stalled"):
@@ -175,12 +208,12 @@ def _key_events(run: dict[str, Any], df: pl.DataFrame, analysis: dict[str, Any],
     return events
 
 
-def _stating_lines(df: pl.DataFrame, limit: int = 50) -> list[str]:
+def _stating_lines(lines: Sequence[Row], limit: int = 50) -> list[str]:
     """Error lines that state an error (``Caused by: ...`` included, frames not)."""
-    if df.is_empty():
-        return []
-    rows = df.filter(pl.col("is_error") & pl.col("message").str.contains(_STATING + "|^Caused by"))
-    return rows["message"].head(limit).to_list()
+    stating = re.compile(_STATING + "|^Caused by")
+    rows = [r["message"] for r in lines
+            if r.get("is_error") and r["message"] is not None and stating.search(r["message"])]
+    return rows[:limit]
 
 
 def _suggestions(run: dict[str, Any], errors: list[str], analysis: dict[str, Any]) -> list[str]:
@@ -195,6 +228,39 @@ def _suggestions(run: dict[str, Any], errors: list[str], analysis: dict[str, Any
         out.append(f"Run `orcaops debug {run['job_id']}` for root-cause lines and similar past "
                    "failures")
     return out[:_MAX_ITEMS]
+
+
+def summary_fields(run: dict[str, Any], lines: Sequence[Row],
+                   test_rows: Sequence[Row] = ()) -> dict[str, Any]:
+    """The fields of the run's ``JobSummary``, in its order, as plain data.
+
+    Args:
+        run: The run's row of the ``runs`` table.
+        lines: Its log lines as dicts with the ``logs`` columns, in line order
+            (:func:`log_rows`).
+        test_rows: Its test results (``tests`` columns, and ``known_flaky``).
+
+    Returns:
+        ``job_id``, ``one_liner``, ``status_emoji``, ``duration_human``, ``key_events``,
+        ``errors``, ``warnings``, ``suggestions`` and ``ai_analysis`` (None).
+    """
+    analysis = _analysis(run)
+    rows = list(test_rows)
+    tests = (test_counts(rows, run.get("command")) if rows else
+             parse_test_results([r["message"] for r in lines]) if lines else None)
+    dur = human_duration(run.get("duration_s"))
+    stated = run.get("first_error") or (run.get("error_message")
+                                        if run.get("status") in ("failed", "error") else None)
+    errors = _errors(lines, stated)
+    return {
+        "job_id": str(run.get("job_id", "")),
+        "one_liner": _one_liner(run, tests, dur, failures_clause(rows, run.get("command"))),
+        "status_emoji": EMOJI.get(run.get("status") or "", "❔"), "duration_human": dur,
+        "key_events": (_key_events(run, lines, analysis, tests)
+                       + test_events(rows, run.get("command"))),
+        "errors": errors, "warnings": _distinct(lines, "WARN"),
+        "suggestions": _suggestions(run, errors + _stating_lines(lines), analysis),
+        "ai_analysis": None}
 
 
 def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame | None = None,
@@ -213,22 +279,9 @@ def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame 
     Returns:
         The ``JobSummary`` (one-liner such as ``Tests failed in 45s: 3 of 120 failed
         (AssertionError in test_api.py)``, emoji, human duration, key events, errors,
-        warnings, suggestions).
+        warnings, suggestions): :func:`summary_fields` as the model.
     """
-    df = logs_frame(parsed_or_logs)
-    analysis = _analysis(run)
+    from orcaops.core.models import JobSummary
+
     rows = test_rows.to_dicts() if test_rows is not None else []
-    tests = (test_counts(rows, run.get("command")) if rows else
-             parse_test_results(df["message"].to_list()) if not df.is_empty() else None)
-    dur = human_duration(run.get("duration_s"))
-    stated = run.get("first_error") or (run.get("error_message")
-                                        if run.get("status") in ("failed", "error") else None)
-    errors = _errors(df, stated)
-    warnings = _distinct(df, pl.col("level") == "WARN") if not df.is_empty() else []
-    return JobSummary(
-        job_id=str(run.get("job_id", "")),
-        one_liner=_one_liner(run, tests, dur, failures_clause(rows, run.get("command"))),
-        status_emoji=EMOJI.get(run.get("status") or "", "❔"), duration_human=dur,
-        key_events=_key_events(run, df, analysis, tests) + test_events(rows, run.get("command")),
-        errors=errors, warnings=warnings,
-        suggestions=_suggestions(run, errors + _stating_lines(df), analysis))
+    return JobSummary(**summary_fields(run, log_rows(parsed_or_logs), rows))

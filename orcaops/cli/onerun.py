@@ -106,15 +106,24 @@ def _print_failed(ctx: Ctx, job_id: str, fmt: str, output: Path | None) -> None:
 
 
 def print_summary(ctx: Ctx, job_id: str, *, fmt: str) -> None:
-    """Summarise one run (the body of ``orcaops jobs summary``)."""
-    result = warehouse(ctx).summary(job_id)
+    """Summarise one run (the body of ``orcaops jobs summary``): the fields of
+    ``Warehouse.summary``'s ``JobSummary``, read as dicts through the reader."""
+    from orcaops.analytics.onerun import summary_document
+    from orcaops.warehouse.onerun import ReaderRows
+
+    result = summary_document(ReaderRows(reader(ctx)), job_id)
     if fmt != "table":
         emit(result, fmt, None)
         return
+    summary_text(result)
+
+
+def summary_text(result: dict[str, Any]) -> None:
+    """Print a summary's fields (``JobSummary.model_dump()`` or ``summary_document``)."""
     c = console()
-    c.print(f"{result.status_emoji} [bold]{result.one_liner}[/]  ({result.job_id})")
-    for title, items in (("key events", result.key_events), ("errors", result.errors),
-                         ("warnings", result.warnings), ("suggestions", result.suggestions)):
+    c.print(f"{result['status_emoji']} [bold]{result['one_liner']}[/]  ({result['job_id']})")
+    for title in ("key events", "errors", "warnings", "suggestions"):
+        items = result[title.replace(" ", "_")]
         if items:
             c.print(f"[bold]{title}[/]")
             for item in items:
@@ -122,15 +131,19 @@ def print_summary(ctx: Ctx, job_id: str, *, fmt: str) -> None:
 
 
 def print_debug(ctx: Ctx, job_id: str, *, limit: int, fmt: str) -> None:
-    """Analyse a failed run (the body of ``orcaops debug``)."""
-    report = warehouse(ctx).debug(job_id)
+    """Analyse a failed run (the body of ``orcaops debug``): ``Warehouse.debug``'s report,
+    read as dicts through the reader."""
+    from orcaops.analytics.onerun import debug_document
+    from orcaops.warehouse.onerun import ReaderRows
+
+    report = debug_document(ReaderRows(reader(ctx)), job_id)
     if fmt != "table":
         emit(report, "json" if fmt == "json" else fmt, None)
         return
-    _debug_text(report, limit)
+    debug_text(report, limit)
 
 
-def _debug_text(report: dict[str, Any], limit: int) -> None:
+def debug_text(report: dict[str, Any], limit: int) -> None:
     c = console()
     c.print(f"[bold]{report['summary']}[/]  ({report['job_id']}, {report['status']})",
             markup=False)

@@ -12,23 +12,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from orcaops.logs.clean import split_lines
 from orcaops.logs.knowledge import BUILTIN_PATTERNS, match_patterns
-from orcaops.logs.levels import normalize_level
 from orcaops.logs.model import RECORD_KEYS, ParsedLog, RunLines
-from orcaops.logs.redact import redact_env, redact_text, secret_values
 
 if TYPE_CHECKING:
+    from orcaops.logs.clean import split_lines
+    from orcaops.logs.levels import normalize_level
     from orcaops.logs.pipeline import parse_run_log, parse_run_logs
+    from orcaops.logs.redact import redact_env, redact_text, secret_values
+
+# Loaded on first use: the parser (~0.1 s of regex compilation) and the polars-based
+# cleaning, levels and redaction. Reading stored runs (``jobs summary``, ``debug``) needs
+# the knowledge base and the log model, none of these.
+_LAZY = {"parse_run_log": "pipeline", "parse_run_logs": "pipeline", "split_lines": "clean",
+         "normalize_level": "levels", "redact_env": "redact", "redact_text": "redact",
+         "secret_values": "redact"}
 
 
 def __getattr__(name: str) -> Any:
-    # The parser (~0.1 s of regex compilation) loads on first use: reading stored runs
-    # (``jobs summary``, ``debug``) needs the knowledge base, not the parser.
-    if name in ("parse_run_log", "parse_run_logs"):
-        from orcaops.logs import pipeline
+    if name in _LAZY:
+        import importlib
 
-        return getattr(pipeline, name)
+        return getattr(importlib.import_module(f"orcaops.logs.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'orcaops.logs' has no attribute {name!r}")
 
 
@@ -42,6 +47,7 @@ def parse_text(text: str) -> ParsedLog:
         The parsed log; the run's status is unknown, so a log with an unrecovered error is
         taken as a failed run for its category.
     """
+    from orcaops.logs.clean import split_lines
     from orcaops.logs.pipeline import parse_run_log
 
     return parse_run_log(split_lines(text))

@@ -8,19 +8,52 @@ matches a run's root-cause line decides its category, so specific patterns come 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
-from orcaops.core.models import FailurePattern
 from orcaops.logs.literals import Prefiltered
 
 
+class Pattern(Protocol):
+    """What matching needs of a pattern: a built-in ``KnownPattern`` or a learned
+    ``orcaops.core.models.FailurePattern``."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def solutions(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class KnownPattern:
+    """A built-in pattern: the fields of ``FailurePattern`` without its counts.
+
+    A plain dataclass, not the pydantic model: reading a stored run (``jobs summary``,
+    ``debug``) needs the knowledge base, and pydantic would cost a cold call ~0.15 s.
+    ``Warehouse.failure_patterns`` turns these into ``FailurePattern`` with their counts.
+    """
+
+    id: str
+    pattern: str
+    category: str
+    title: str
+    description: str
+    solutions: list[str] = field(default_factory=list)
+
+
 def _p(id: str, pattern: str, category: str, title: str, description: str,
-       *solutions: str) -> FailurePattern:
-    return FailurePattern(id=id, pattern=pattern, category=category, title=title,
-                          description=description, solutions=list(solutions))
+       *solutions: str) -> KnownPattern:
+    return KnownPattern(id=id, pattern=pattern, category=category, title=title,
+                        description=description, solutions=list(solutions))
 
 
-BUILTIN_PATTERNS: list[FailurePattern] = [
+BUILTIN_PATTERNS: list[KnownPattern] = [
     _p("oom-killed", r"OOMKilled|Out of memory: Kill|oom-kill|^Killed\s*$|\bexit code 137\b",
        "oom", "Killed for using too much memory",
        "The kernel or the container runtime killed the process at its memory limit.",
@@ -156,8 +189,11 @@ def fill(template: str, groups: tuple[str | None, ...]) -> str:
     return re.sub(r"\{(\d+)\}", sub, template)
 
 
-def match_patterns(text: str, patterns: list[FailurePattern] | None = None
-                   ) -> list[tuple[FailurePattern, list[str]]]:
+P = TypeVar("P", bound=Pattern)
+
+
+def match_patterns(text: str, patterns: Sequence[P] | None = None
+                   ) -> list[tuple[P | KnownPattern, list[str]]]:
     """Known failure patterns found in text, in knowledge-base order.
 
     Args:
@@ -167,15 +203,16 @@ def match_patterns(text: str, patterns: list[FailurePattern] | None = None
     Returns:
         ``(pattern, solutions)`` pairs, solutions with ``{n}`` replaced by the match's groups.
     """
-    out = []
-    for pat in BUILTIN_PATTERNS if patterns is None else patterns:
+    out: list[tuple[P | KnownPattern, list[str]]] = []
+    kb: Sequence[P | KnownPattern] = BUILTIN_PATTERNS if patterns is None else patterns
+    for pat in kb:
         m = _compiled(pat.pattern).search(text)
         if m:
             out.append((pat, [fill(s, m.groups()) for s in pat.solutions]))
     return out
 
 
-def describe(pattern: FailurePattern, text: str) -> str:
+def describe(pattern: Pattern, text: str) -> str:
     """The pattern's description with groups of its match in ``text`` substituted."""
     m = _compiled(pattern.pattern).search(text)
     return fill(pattern.description, m.groups() if m else ())

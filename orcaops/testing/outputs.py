@@ -18,6 +18,20 @@ HAS_TESTS_SQL = "SELECT 1 FROM tests WHERE job_id = ? LIMIT 1"
 _FAILED_FIELDS = ("test_id", "status", "message", "failure_type", "known_flaky")
 
 
+def summary_test_rows(src: Any, job_id: str) -> list[dict[str, Any]]:
+    """The run's test results with ``known_flaky`` and ``new_since_green``, failures first
+    (what summaries and ``debug`` say of its tests); ``[]`` when it reports none.
+
+    Args:
+        src: an ``orcaops.warehouse.onerun.RunRows``.
+        job_id: the run's full job id.
+    """
+    # Most runs report no tests: one look at the tests table spares them the flaky history.
+    if not src.dicts(HAS_TESTS_SQL, [job_id]):
+        return []
+    return list(src.dicts(SUMMARY_TESTS_SQL, [job_id]))
+
+
 def run_outputs(reader: Any, home: Path, job_id: str) -> dict[str, Any]:
     """``tests`` (counts by status), ``failed_tests`` (test_id, status, message,
     failure_type, known_flaky) and ``artifacts`` (name, size, sha256) of one stored run.
@@ -28,12 +42,9 @@ def run_outputs(reader: Any, home: Path, job_id: str) -> dict[str, Any]:
         job_id: the run's full job id.
     """
     from orcaops.artifacts.store import ArtifactStore
+    from orcaops.warehouse.onerun import ReaderRows
 
-    found: list[dict[str, Any]] = []
-    # Most runs report no tests: one look at the tests table spares them the flaky history.
-    if reader.records(HAS_TESTS_SQL, [job_id])[1]:
-        names, rows = reader.records(SUMMARY_TESTS_SQL, [job_id])
-        found = [dict(zip(names, row)) for row in rows]
+    found = summary_test_rows(ReaderRows(reader), job_id)
     failed = [{k: r[k] for k in _FAILED_FIELDS} for r in found
               if r["status"] in ("failed", "error")]
     return {"tests": count_statuses(found) if found else {}, "failed_tests": failed,

@@ -6,7 +6,7 @@ What a cold ``orcaops runs show`` / ``runs logs`` reads (``orcaops.cli.onerun``)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from orcaops.core.errors import InputError, NotFoundError
 from orcaops.core.vocabulary import level_filter
@@ -67,3 +67,39 @@ def run_logs(reader: Any, job_id: str, *, grep: str | None = None,
     names, rows = reader.records(*logs_sql(job_id=full, grep=grep,
                                            levels=level_filter(level) if level else None))
     return [dict(zip(names, row)) for row in rows]
+
+
+class RunRows(Protocol):
+    """What reading one run needs: the run a job id names, and rows of our SQL as dicts."""
+
+    def run(self, job_id: str) -> dict[str, Any]: ...
+
+    def dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]: ...
+
+
+class ReaderRows:
+    """:class:`RunRows` through a reader: DuckDB's rows as dicts, no polars (a cold CLI)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def run(self, job_id: str) -> dict[str, Any]:
+        return find_run(self.reader, job_id)
+
+    def dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        names, rows = self.reader.records(sql, params)
+        return [dict(zip(names, row)) for row in rows]
+
+
+class FrameRows:
+    """:class:`RunRows` through a warehouse's ``run`` and ``frame`` (DataFrames as dicts):
+    what the Python API reads with, so its values are polars' (``orcaops.api``)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def run(self, job_id: str) -> dict[str, Any]:
+        return dict(self.source.run(job_id))
+
+    def dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        return list(self.source.frame(sql, params).to_dicts())

@@ -5,6 +5,7 @@ Each ``*_sql`` function is pure and returns ``(sql, params)``; ``orcaops.api`` r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from orcaops.core.vocabulary import FAILED_STATUSES
@@ -24,13 +25,15 @@ def run_exists_sql(job_id: str) -> Statement:
     return "SELECT 1 FROM runs WHERE job_id = ? LIMIT 1", [job_id]
 
 
-def logs_sql(*, job_id: str | None = None, where: str | None = None,
+def logs_sql(*, job_id: str | None = None, job_ids: Sequence[str] | None = None,
+             where: str | None = None,
              where_params: list[Any] | None = None, grep: str | None = None,
              levels: tuple[str, ...] | None = None, limit: int | None = None) -> Statement:
     """Log lines of one run or of the runs a compiled search ``where`` selects.
 
     Args:
         job_id: the full job id of one run.
+        job_ids: the full job ids of a few runs (their lines by run, then line).
         where: a condition over ``runs`` choosing the runs (from ``compile_query``).
         where_params: the values of ``where``'s placeholders.
         grep: keep lines containing this text, case-insensitive.
@@ -40,6 +43,8 @@ def logs_sql(*, job_id: str | None = None, where: str | None = None,
     cond = Conditions()
     if job_id is not None:
         cond.add("job_id = ?", job_id)
+    if job_ids is not None:
+        cond.add(f"job_id IN ({', '.join('?' for _ in job_ids) or 'NULL'})", *job_ids)
     if where:
         cond.add(f"job_id IN (SELECT job_id FROM runs WHERE {where})", *(where_params or []))
     if grep:

@@ -259,9 +259,8 @@ HEAVY = ("typer", "click", "pydantic", "polars", "pyarrow", "deltalake", "rich",
          "regex")
 LIGHT_READ = ("typer", "click", "pydantic", "polars", "pyarrow", "deltalake", "lark", "regex")
 # Arguments after `--home HOME`, and the packages such a cold call must not import: the one
-# run commands never need typer nor click; summary and debug need the Warehouse's analytics
-# (polars, pydantic models) but not deltalake (the tables exist); `runs show` and the text
-# of `runs logs` need none of it.
+# run commands never need typer nor click; `runs show`, the text of `runs logs`, `jobs
+# summary` and `debug` read rows as dicts (no polars, pydantic, pyarrow, deltalake, lark).
 COLD_CALLS = [
     (["runs", "search", "status:failed", "-f", "json"], HEAVY),
     (["runs", "show", "a1", "-f", "json"], HEAVY),
@@ -269,8 +268,11 @@ COLD_CALLS = [
     (["runs", "logs", "a10"], HEAVY),
     (["runs", "logs", "a10", "--level", "warn", "--stream", "stderr"], HEAVY),
     (["runs", "logs", "a10", "--failed"], HEAVY),
-    (["jobs", "summary", "a10", "-f", "json"], ("typer", "click", "deltalake")),
-    (["debug", "a10", "-n", "2"], ("typer", "click", "deltalake")),
+    (["jobs", "summary", "a10", "-f", "json"], HEAVY),
+    (["jobs", "summary", "a10"], LIGHT_READ),
+    (["jobs", "summary", "a1"], LIGHT_READ),
+    (["debug", "a10", "-n", "2"], LIGHT_READ),
+    (["debug", "a1", "-f", "json"], HEAVY),
 ]
 
 
