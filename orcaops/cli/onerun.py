@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orcaops.cli.common import (console, emit, home_of, out, printable, reader, warehouse,
-                                write_output)
+from orcaops.cli.common import (console, emit, home_of, inert, out, printable, reader,
+                                warehouse, write_output)
 from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -121,7 +121,8 @@ def print_summary(ctx: Ctx, job_id: str, *, fmt: str) -> None:
 def summary_text(result: dict[str, Any]) -> None:
     """Print a summary's fields (``JobSummary.model_dump()`` or ``summary_document``)."""
     c = console()
-    c.print(f"{result['status_emoji']} [bold]{result['one_liner']}[/]  ({result['job_id']})")
+    c.print(_headline(f"{result['status_emoji']} ", result["one_liner"],
+                      f"  ({result['job_id']})"))
     for title in ("key events", "errors", "warnings", "suggestions"):
         items = result[title.replace(" ", "_")]
         if items:
@@ -143,10 +144,20 @@ def print_debug(ctx: Ctx, job_id: str, *, limit: int, fmt: str) -> None:
     debug_text(report, limit)
 
 
+def _headline(before: str, bold: str, after: str) -> Any:
+    """A first line with its middle in bold; the text is the run's (log words such as
+    ``[ERROR]`` or ``[/tmp]``), so it is never read as rich markup."""
+    from rich.text import Text
+
+    line = Text(before)
+    line.append(inert(bold), style="bold")
+    line.append(after)
+    return line
+
+
 def debug_text(report: dict[str, Any], limit: int) -> None:
     c = console()
-    c.print(f"[bold]{report['summary']}[/]  ({report['job_id']}, {report['status']})",
-            markup=False)
+    c.print(_headline("", report["summary"], f"  ({report['job_id']}, {report['status']})"))
     if report.get("root_cause_lines"):
         c.print("[bold]root cause[/] (> marks the lines that made it fail)")
         for line in report["root_cause_lines"]:

@@ -72,6 +72,21 @@ def test_debug_finds_similar_past_failures_only_before(cli, failed):
     assert "root cause" in cli("debug", "f2").stdout
 
 
+def test_first_lines_print_log_words_as_written(cli, wh):
+    """A one-liner holding ``[ERROR]`` and ``[/tmp]`` is the run's text, not rich markup
+    (it used to vanish, or stop the command with a MarkupError)."""
+    line = "[ERROR] cannot write [/tmp/cache] (disk full)"
+    wh.import_records([make_run("m1", status="failed", exit_code=1,
+                                started_at="2026-11-18T10:00:00Z",
+                                finished_at="2026-11-18T10:00:40Z",
+                                logs=["INFO starting", line])])
+    for args in (("jobs", "summary", "m1"), ("debug", "m1")):
+        res = cli(*args)
+        assert res.exit_code == 0, res.stderr
+        first = res.stdout.splitlines()[0]
+        assert "[ERROR] cannot write [/tmp/cache]" in first and "[bold]" not in first
+
+
 def test_patterns_count_occurrences(cli, failed):
     rows = json.loads(cli("patterns", "-f", "json").stdout)
     by_id = {r["id"]: r for r in rows}
