@@ -13,18 +13,6 @@ if [ -z "$need" ]; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install-docker: need root to install:$need" >&2
-    exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-# Another apt run (e.g. one started at boot) may hold the lock: wait for it, bounded.
-i=0
-while fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1 && [ $i -lt 120 ]; do
-    sleep 1; i=$((i + 1))
-done
-apt-get update -q
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $need
+sh "$(dirname "$0")/apt-install.sh" install-docker $need
 echo "install-docker: installed$need"

@@ -22,19 +22,6 @@ if command -v prometheus >/dev/null 2>&1; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install-prometheus: need root to install prometheus" >&2
-    exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-# Another apt run (e.g. one started at boot) may hold the lock: wait for it, bounded.
-i=0
-while command -v fuser >/dev/null 2>&1 && fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1 \
-        && [ $i -lt 120 ]; do
-    sleep 1; i=$((i + 1))
-done
-apt-get update -q
-apt-get install -y -q --no-install-recommends prometheus
+sh "$(dirname "$0")/apt-install.sh" install-prometheus prometheus
 stop_service
 echo "install-prometheus: installed prometheus ($(command -v prometheus))"

@@ -8,9 +8,7 @@ reads them back. Append-only like acknowledgements and resets: the history is th
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import polars as pl
 
 from orcaops.analytics.common import Frames
 from orcaops.core.errors import InputError, NotFoundError
+from orcaops.core.locks import exclusive
 from orcaops.policies.judge import BEFORE_WINDOW, Evidence
 from orcaops.policies.model import PolicyChange, PolicyValues
 
@@ -63,14 +62,8 @@ def one_change_at_a_time(state_dir: Path) -> Iterator[None]:
     Args:
         state_dir: the home's ``state`` folder (``Settings.state``); the lock file lives there.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / "policies.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive(state_dir / "policies.lock"):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def load_history(src: Frames, key: str | None = None) -> list[PolicyChange]:

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from orcaops.server.shape import clean, page
+from orcaops.server.shape import Limit, clean, page
 
 if TYPE_CHECKING:
     from orcaops.api import Warehouse
 
-Limit = Annotated[int, Field(ge=0, le=500, description="At most this many items.")]
 
 
 class AlertTools:

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
-from orcaops.server.shape import clean, page
+from orcaops.server.shape import Limit, clean, page
 
 if TYPE_CHECKING:
     from orcaops.api import Warehouse
 
-Limit = Annotated[int, Field(ge=0, le=500, description="At most this many items.")]
 PolicyKey = Annotated[str, Field(description="A baseline key (image|command_hash, e.g. "
                                  "python:3.11|3f2a9c0d1e2b), or a unique prefix of it.")]
 

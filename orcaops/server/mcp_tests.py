@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from orcaops.server.shape import clean, page
+from orcaops.server.shape import Limit, clean, page
 
 if TYPE_CHECKING:
     from orcaops.api import Warehouse
 
 JobId = Annotated[str, Field(description="A job id, or a unique prefix of one.")]
-Limit = Annotated[int, Field(ge=0, le=500, description="At most this many items.")]
 _BRIEF = ("test_id", "name", "file", "status", "duration_s", "message", "failure_type",
           "known_flaky", "new_since_green")
 

@@ -19,10 +19,9 @@ from orcaops.core.vocabulary import DEFAULT_SORT
 from orcaops.server.mcp_alerts import AlertTools
 from orcaops.server.mcp_policies import PolicyTools
 from orcaops.server.mcp_tests import TestTools
-from orcaops.server.shape import brief_run, cap, clean, clip, page, run_detail
+from orcaops.server.shape import Limit, brief_run, cap, clean, clip, page, run_detail
 
 JobId = Annotated[str, Field(description="A job id, or a unique prefix of one.")]
-Limit = Annotated[int, Field(ge=0, le=500, description="At most this many items.")]
 When = Annotated[str | None, Field(description="A date (2026-11-01), ISO timestamp or "
                                    "relative time (-7d, -24h).")]
 BaselineKey = Annotated[str, Field(description="A baseline key: image|command_hash, e.g. "

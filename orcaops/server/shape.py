@@ -7,9 +7,14 @@ rather than failing the response.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from orcaops.core.render import finite, jsonable
+
+# The page size every MCP tool that lists takes.
+Limit = Annotated[int, Field(ge=0, le=500, description="At most this many items.")]
 
 # What an agent sees of a run in a listing: enough to choose which one to open.
 RUN_BRIEF = ("job_id", "status", "image", "command", "started_at", "duration_s", "exit_code",

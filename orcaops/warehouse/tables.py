@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +20,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from orcaops.core.errors import WarehouseError
+from orcaops.core.locks import exclusive
 from orcaops.warehouse.schema import TABLES, VERSIONED, duckdb_type
 
 T = TypeVar("T")
@@ -106,14 +105,8 @@ class DeltaTables:
     @contextlib.contextmanager
     def commit_lock(self) -> Iterator[None]:
         """Serialise writers on this machine so they queue instead of conflicting."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with exclusive(self.root / ".commit.lock"):
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def open(self, name: str) -> Any:
         dl = _deltalake()

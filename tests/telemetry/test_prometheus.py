@@ -179,14 +179,7 @@ def test_a_real_prometheus_scrapes_the_served_metrics(wh: orcaops.Warehouse, hom
                               'orcaops_run_duration_seconds_bucket{le="+Inf"}', prom)
         assert sum(float(s["value"][1]) for s in buckets) == 16
     finally:
-        prom.terminate()
-        try:
-            prom.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-            prom.wait(timeout=10)
-        if prom.stderr:
-            prom.stderr.close()
+        stop_server(prom)  # any process: terminate, then kill; its pipes closed
         if server is not None:
             stop_server(server)
 
