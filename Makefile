@@ -40,7 +40,9 @@ notebooks: install
 	$(BIN)/pip install -q jupyterlab
 	$(BIN)/jupyter lab notebooks/
 
+# ripgrep is the log-search baseline: installed here when missing (Debian's package, as root).
 bench: install
+	command -v rg >/dev/null 2>&1 || sh .ci/apt-install.sh bench ripgrep
 	$(BIN)/python -m bench
 
 # Accuracy on the real third-party dev data in ../shared/eval/dev, beside its baselines.

@@ -13,6 +13,7 @@ import argparse
 import json
 import platform
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="100k runs with logs + 1M runs-only")
     ap.add_argument("--repeat", type=int, default=5, help="repeats per figure (median, min-max)")
     args = ap.parse_args()
+    if shutil.which("rg") is None:
+        sys.exit("bench: ripgrep (rg), the log-search baseline, is not installed: "
+                 "apt-get install ripgrep (make bench does it as root)")
     work = suites.tmpdir()
     start = time.time()
     rows: list[Row] = []
