@@ -33,7 +33,7 @@ def summary_document(src: RunRows, job_id: str) -> dict[str, Any]:
     """
     run = src.run(job_id)
     return summary_fields(run, src.dicts(*logs_sql(job_id=run["job_id"])),
-                          summary_test_rows(src, run["job_id"]))
+                          summary_test_rows(src, run))
 
 
 def debug_document(src: RunRows, job_id: str, similar_limit: int = SIMILAR_FAILURES
@@ -52,4 +52,4 @@ def debug_document(src: RunRows, job_id: str, similar_limit: int = SIMILAR_FAILU
         diff, lines = diff_and_lines(src, run)
     else:
         lines = src.dicts(*logs_sql(job_id=run["job_id"]))
-    return debug_fields(run, lines, similar, diff, summary_test_rows(src, run["job_id"]))
+    return debug_fields(run, lines, similar, diff, summary_test_rows(src, run))

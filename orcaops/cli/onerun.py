@@ -29,7 +29,7 @@ def show_run(ctx: Ctx, job_id: str, *, fmt: str) -> None:
 
     rd = reader(ctx)
     run = find_run(rd, job_id)
-    outputs = run_outputs(rd, home_of(ctx), run["job_id"])
+    outputs = run_outputs(rd, home_of(ctx), run)
     if fmt == "json":
         emit({**run, **outputs}, "json", None)
         return

@@ -12,8 +12,9 @@ import polars as pl
 from orcaops.analytics.common import Frames, parse_when
 from orcaops.core.errors import InputError
 from orcaops.testing.cases import TEST_STATUSES, normalize_status
-from orcaops.testing.outputs import HAS_TESTS_SQL, SUMMARY_TESTS_SQL
-from orcaops.testing.queries import REPORTS, Window, report_sql, tests_of_runs_sql
+from orcaops.testing.outputs import HAS_TESTS_SQL
+from orcaops.testing.queries import (REPORTS, Window, report_sql, run_outcomes_sql,
+                                     tests_of_runs_sql)
 
 NEW_FAILURES_SQL = ("SELECT * FROM new_test_failures WHERE job_id = ? "
                     "ORDER BY test_id")
@@ -81,7 +82,8 @@ def summary_tests(wh: Frames, job_id: str) -> pl.DataFrame:
     """The run's results with ``known_flaky``, ``flaky_flips`` and ``new_since_green``."""
     if not wh.frame(HAS_TESTS_SQL, [job_id]).height:  # most runs: skip the flaky history
         return wh.frame("SELECT * FROM run_test_outcomes WHERE false")
-    return wh.frame(SUMMARY_TESTS_SQL, [job_id])
+    key = wh.frame("SELECT baseline_key FROM runs WHERE job_id = ?", [job_id])["baseline_key"]
+    return wh.frame(*run_outcomes_sql(job_id, key[0] if key.len() else None))
 
 
 __all__ = ["REPORTS", "new_failures", "run_tests", "search_tests", "summary_tests", "tests_report", "window"]

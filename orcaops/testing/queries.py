@@ -45,17 +45,17 @@ class Window:
         return (" AND ".join(parts) or "TRUE"), params
 
 
-def _chain(name: str, views: dict[str, ViewDef]) -> list[ViewDef]:
-    """``name`` and the views it reads that read the window, in dependency order."""
+def _chain(name: str, views: dict[str, ViewDef], base: str = WINDOW) -> list[ViewDef]:
+    """``name`` and the views it reads that read ``base``, in dependency order."""
     out: list[ViewDef] = []
 
-    def reads_window(v: ViewDef) -> bool:
-        return WINDOW in v.depends or any(reads_window(views[d]) for d in v.depends
-                                          if d in views)
+    def reads_base(v: ViewDef) -> bool:
+        return base in v.depends or any(reads_base(views[d]) for d in v.depends
+                                        if d in views)
 
     def visit(v: ViewDef) -> None:
         for dep in v.depends:
-            if dep in views and dep != WINDOW and reads_window(views[dep]) \
+            if dep in views and dep != base and reads_base(views[dep]) \
                     and views[dep] not in out:
                 visit(views[dep])
         if v not in out:
@@ -63,6 +63,15 @@ def _chain(name: str, views: dict[str, ViewDef]) -> list[ViewDef]:
 
     visit(views[name])
     return out
+
+
+def _inlined(name: str, base: str, first: list[str]) -> str:
+    """``WITH``: the CTEs ``first`` (the last defines ``base``), then ``name`` and every view
+    between them, from their files in ``queries/``: a narrower ``base`` gives the same SQL
+    over fewer rows."""
+    views = {v.name: v for v in load_views()}
+    ctes = [*first, *(f"{v.name} AS (\n{v.sql}\n)" for v in _chain(name, views, base))]
+    return f"WITH {', '.join(ctes)}"
 
 
 def report_sql(report: str, window: Window, limit: int | None = None) -> tuple[str, list[Any]]:
@@ -87,10 +96,31 @@ def report_sql(report: str, window: Window, limit: int | None = None) -> tuple[s
     name, order = _REPORT_VIEWS[report]
     if cond == "TRUE":
         return f"SELECT * FROM {name}\nORDER BY {order}{tail}", params
-    views = {v.name: v for v in load_views()}
-    ctes = [f"{WINDOW} AS (SELECT * FROM test_results WHERE {cond})"]
-    ctes += [f"{v.name} AS (\n{v.sql}\n)" for v in _chain(name, views)]
-    return f"WITH {', '.join(ctes)}\nSELECT * FROM {name}\nORDER BY {order}{tail}", params
+    with_ = _inlined(name, WINDOW, [f"{WINDOW} AS (SELECT * FROM test_results WHERE {cond})"])
+    return f"{with_}\nSELECT * FROM {name}\nORDER BY {order}{tail}", params
+
+
+def run_outcomes_sql(job_id: str, key: str | None) -> tuple[str, list[Any]]:
+    """``run_test_outcomes`` of run ``job_id`` of job key ``key``, failures first, computed
+    over that key's results alone; the SQL and its parameters.
+
+    Every view between ``test_results`` and ``run_test_outcomes`` (flaky stats, new failures
+    since the key's last green run) partitions by ``baseline_key``, so reading one key's
+    results and runs gives the key's rows unchanged, while the whole view computes every
+    key's window first (DuckDB does not push a filter on the key below the window functions
+    and the ASOF join).
+    """
+    cond, params = ("baseline_key = ?", [key]) if key is not None else ("baseline_key IS NULL", [])
+    # The key's rows under other names first: ``test_results`` inside its own CTE would name
+    # the CTE, not the view.
+    with_ = _inlined("run_test_outcomes", "test_results",
+                     [f"_key_results AS (SELECT * FROM test_results WHERE {cond})",
+                      f"_key_runs AS (SELECT * FROM runs WHERE {cond})",
+                      "test_results AS (SELECT * FROM _key_results)",
+                      "runs AS (SELECT * FROM _key_runs)"])
+    sql = (f"{with_}\nSELECT * FROM run_test_outcomes WHERE job_id = ?\n"
+           f"ORDER BY status IN ('failed', 'error') DESC, known_flaky, test_id")
+    return sql, [*params, *params, job_id]
 
 
 def tests_of_runs_sql(where: str, status: str | None) -> str:

@@ -80,5 +80,5 @@ class Tests:
         (name, size, sha256) (``orcaops.testing.outputs``)."""
         from orcaops.testing.outputs import run_outputs
 
-        full = self.source.run(job_id)["job_id"]
-        return run_outputs(self.source.reader, self.source.settings.home, full)
+        return run_outputs(self.source.reader, self.source.settings.home,
+                           self.source.run(job_id))

@@ -13,7 +13,6 @@ fast — else deltalake, whose answer is saved as the new ``_snapshot.json``.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from orcaops.warehouse.snapshot import (
     load_snapshot,
     save_snapshot,
 )
-from orcaops.warehouse.views import load_views, view_closure
+from orcaops.warehouse.views import free_names, load_views, view_closure
 
 if TYPE_CHECKING:
     import polars as pl
@@ -378,8 +377,7 @@ class Reader:
             return
         views = load_views(self._views_dir)
         if named_in is not None:
-            words = set(re.findall(r"[a-z_][a-z0-9_]*", named_in.lower()))
-            views = view_closure(views, words)
+            views = view_closure(views, free_names(named_in))
         for view in views:
             if view.name in self._views_made:
                 continue

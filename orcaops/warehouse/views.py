@@ -82,6 +82,23 @@ def _topological(views: dict[str, ViewDef]) -> list[ViewDef]:
     return ordered
 
 
+# A name the SQL defines as a CTE: ``name AS (`` (``name AS MATERIALIZED (`` ...).
+_CTE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+as\s+(?:not\s+)?(?:materialized\s+)?\(")
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def free_names(sql: str) -> set[str]:
+    """The names ``sql`` may read from the catalog: every word, less those it defines as
+    CTEs before any use (a CTE is seen by the CTEs after it and the query, not before), so
+    a query that inlines views' text as CTEs does not create those views too."""
+    text = sql.lower()
+    defined: dict[str, int] = {}
+    for m in _CTE.finditer(text):
+        defined.setdefault(m.group(1), m.start())
+    return {w.group() for w in _WORD.finditer(text)
+            if w.group() not in defined or w.start() < defined[w.group()]}
+
+
 def view_closure(ordered: list[ViewDef], names: set[str]) -> list[ViewDef]:
     """The views of ``ordered`` (dependency order) named in ``names`` and every view they
     depend on, in the same order."""

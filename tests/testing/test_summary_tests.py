@@ -133,3 +133,29 @@ def test_events_separate_new_failures_from_old_ones():
         "Rerun the 2 failed tests: pytest t/test_x.py::test_a t/test_x.py::test_b",
         "New since the job's last green run (1 of 2): t/test_x.py::test_a",
         "Known flaky (1 of 2 failures): t/test_x.py::test_b; see `orcaops tests flaky`"]
+
+
+def test_one_runs_outcomes_over_its_key_equal_the_whole_view(history, tmp_path):
+    # A second job key whose runs share test ids with the first: the per-key form must
+    # read only its own key's history, and give each run exactly the view's rows.
+    recs = [_run(30 + i, failed=i % 2 == 1, image="python:3.13", commit=f"c{i // 2}", tests=[
+        {"name": "test_create_order", "classname": "tests.test_api",
+         "status": "failed" if i % 2 else "passed", "message": "boom" if i % 2 else None}])
+        for i in range(6)]
+    (tmp_path / "k2.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    history.import_jsonl(tmp_path / "k2.jsonl")
+    from orcaops.testing.queries import run_outcomes_sql
+
+    runs = history.frame("SELECT DISTINCT job_id, baseline_key FROM test_results ORDER BY 1")
+    assert runs["baseline_key"].n_unique() == 2
+    order = "ORDER BY status IN ('failed', 'error') DESC, known_flaky, test_id"
+    for job_id, key in runs.iter_rows():
+        whole = history.frame(f"SELECT * FROM run_test_outcomes WHERE job_id = ? {order}",
+                              [job_id])
+        assert history.frame(*run_outcomes_sql(job_id, key)).equals(whole), job_id
+        assert history.summary_tests(job_id).equals(whole), job_id
+    keys = dict(runs.iter_rows())
+    assert keys["r31"] != keys["r01"]
+    # r31 fails after the green r30 of its key, on a commit where it passed: both flags set
+    r31 = history.frame(*run_outcomes_sql("r31", keys["r31"]))
+    assert r31["known_flaky"].to_list() == [True] and r31["new_since_green"].to_list() == [True]
