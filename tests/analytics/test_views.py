@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -71,3 +72,22 @@ def test_a_lazy_reader_creates_only_the_views_a_query_needs(injected):
     # A query naming other views afterwards still finds them (and what they depend on).
     assert reader.rows("SELECT count(*) FROM baselines") == wh.sql(
         "SELECT count(*) FROM baselines").rows()
+
+
+def test_views_inlined_as_ctes_are_not_created(wh, tmp_path):
+    # A run's test outcomes inline the views between test_results and run_test_outcomes as
+    # CTEs: the reader creates only what the query reads from the catalog.
+    from orcaops.testing.queries import run_outcomes_sql
+
+    run = {"job_id": "r1", "status": "failed", "image": "python:3.12", "command": "pytest",
+           "started_at": "2026-11-01T10:00:00Z", "finished_at": "2026-11-01T10:01:00Z",
+           "tests": [{"name": "test_a", "classname": "t", "status": "failed"}]}
+    (tmp_path / "r.jsonl").write_text(json.dumps(run) + "\n")
+    wh.import_jsonl(tmp_path / "r.jsonl")
+    reader = open_reader(wh.home)
+    key = reader.rows("SELECT baseline_key FROM runs")[0][0]
+    sql, params = run_outcomes_sql("r1", key)
+    assert reader.rows(sql, params) == wh.sql(sql, params).rows()
+    made = {r[0] for r in reader.con.execute("SELECT view_name FROM duckdb_views() "
+                                             "WHERE NOT internal").fetchall()}
+    assert made & set(NAMES) == {"test_results"}
