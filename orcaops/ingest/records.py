@@ -8,6 +8,7 @@ through next — checks, redaction, parsing — is ``ingest.prepare``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -58,9 +59,36 @@ def parse_time(value: Any, what: str) -> datetime | None:
         raise InputError(f"{what}: {value[:60]!r} is outside years 1 to 9999 in UTC") from None
 
 
+_STREAMS = frozenset({"stdout", "stderr"})
+
+
 def _logs(raw: Any) -> tuple[list[str], list[str], list[datetime | None]]:
     if not isinstance(raw, list):
         raise InputError("logs: expected a list of {ts, stream, line} objects")
+    return _logs_plain(raw) or _logs_checked(raw)
+
+
+def _logs_plain(raw: list[Any]) -> tuple[list[str], list[str], list[datetime | None]] | None:
+    """The common shape a column at a time: ``{line, stream?, ts?}`` objects, one-line
+    strings, ISO timestamps, each distinct timestamp parsed once. None when any entry is
+    otherwise: :func:`_logs_checked` reads those, and says where one is wrong."""
+    try:
+        lines = [e["line"] for e in raw]
+        streams = [e.get("stream") or "stdout" for e in raw]
+        values = [e.get("ts") for e in raw]
+        if (not _STREAMS.issuperset(streams) or any(t.__class__ is not str for t in lines)
+                or "\n" in "".join(lines)):
+            return None
+        distinct = dict.fromkeys(values)
+        if any(v.__class__ is not str for v in distinct if v is not None):
+            return None
+        parsed = {v: parse_time(v, "ts") for v in distinct}
+    except (TypeError, KeyError, AttributeError, InputError):
+        return None
+    return lines, streams, [parsed[v] for v in values]
+
+
+def _logs_checked(raw: list[Any]) -> tuple[list[str], list[str], list[datetime | None]]:
     lines: list[str] = []
     streams: list[str] = []
     stamps: list[datetime | None] = []
@@ -94,11 +122,46 @@ def _logs(raw: Any) -> tuple[list[str], list[str], list[datetime | None]]:
 
 _SAMPLE_KEYS = frozenset(SAMPLE_FIELDS)
 _NUMBER = (int, float)
+_PLAIN_NUMBERS = frozenset({int, float, type(None)})
 
 
 def _samples(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise InputError("samples: expected a list of objects")
+    return _samples_plain(raw) or _samples_checked(raw)
+
+
+def _samples_plain(raw: list[Any]) -> list[dict[str, Any]] | None:
+    """Samples a column at a time when every one is plain (known fields, a timestamp,
+    numbers that fit their columns); None otherwise: :func:`_samples_checked` reads those,
+    and says where one is wrong. A check here may refuse a good column (a float sum that
+    overflows), never pass a bad one."""
+    names = SAMPLE_FIELDS[1:]
+    try:
+        if not all(e.__class__ is dict and _SAMPLE_KEYS.issuperset(e) for e in raw):
+            return None
+        stamps = [parse_time(e["ts"], "ts") for e in raw]
+        if any(ts is None for ts in stamps):
+            return None
+        columns = []
+        for name in names:
+            col = [e.get(name) for e in raw]
+            kinds = {v.__class__ for v in col}
+            if not kinds <= _PLAIN_NUMBERS:
+                return None
+            if float in kinds and not math.isfinite(sum(v for v in col if v.__class__ is float)):
+                return None
+            if int in kinds:
+                ints = [v for v in col if v.__class__ is int]
+                check_number(min(ints), name, name)
+                check_number(max(ints), name, name)
+            columns.append(col)
+    except (TypeError, KeyError, InputError):
+        return None
+    return [dict(zip(("ts", *names), row)) for row in zip(stamps, *columns)]
+
+
+def _samples_checked(raw: list[Any]) -> list[dict[str, Any]]:
     out = []
     names = SAMPLE_FIELDS[1:]
     for i, entry in enumerate(raw):
