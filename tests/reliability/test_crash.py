@@ -57,7 +57,7 @@ def test_killed_importer_then_reimport_is_exact(home: Path, tmp_path: Path,
     expected.update(expected_counts(first))
     full = _timed(worker_cmd("import", str(home), str(write_jsonl(tmp_path / "warm.jsonl", first)),
                              str(BATCH)), after_ready=True)
-    trials = scale(14)
+    trials = scale(8)
     before = set(check_invariants(wh, expected))
     for t in range(trials):
         recs = records(f"imp{t}", RUNS_PER_TRIAL)
@@ -100,7 +100,7 @@ def test_killed_recorder_then_recover_restores_the_run(home: Path, cli,  # type:
     fresh(home)
     cmd = orcaops_cmd(home, "run", "--local", "-q", "--tag", "rec", "--", "sh", "-c", SLOW_JOB)
     full = _timed(cmd)
-    trials = scale(8)
+    trials = scale(5)
     spool = home / "spool"
 
     def job_started() -> bool:
@@ -140,7 +140,7 @@ def test_killed_compaction_loses_and_duplicates_nothing(home: Path, figures: Cou
                    "(SELECT count(*) FROM samples), string_agg(job_id, ',' ORDER BY job_id) "
                    "FROM runs")
     full = None
-    trials = scale(6)
+    trials = scale(4)
     for t in range(trials):
         for b in range(6):  # several small commits per partition: something to compact
             recs = records(f"cmp{t}-{b}", 4)

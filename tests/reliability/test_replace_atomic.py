@@ -99,7 +99,7 @@ def test_killed_replace_is_all_old_or_all_new_and_recover_finishes_it(
     window = _commit_seconds(orcaops_cmd(home, "import", "--replace", str(files[2])), committing)
     assert check_whole(fresh(home)) == {2: RUNS}
     kills = 0
-    for t in range(scale(10)):
+    for t in range(scale(6)):
         target = 1 + t % 2
         kill = kill_after(orcaops_cmd(home, "import", "--replace", str(files[target])),
                           rng.uniform(0.0, window * 1.5), start_when=committing)
