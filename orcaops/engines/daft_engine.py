@@ -144,11 +144,16 @@ class DaftEngine:
     def _page(self, hits: DataFrame, limit: int | None, sort: str) -> pl.DataFrame:
         from daft import col
 
-        keys = _sort_keys(sort or DEFAULT_SORT)
-        ordered = hits.exclude(WRITE_KEY).sort(
-            [*(col(c) for c, _ in keys), col("job_id")],
-            desc=[d for _, d in keys] + [False],
-            nulls_first=[False] * (len(keys) + 1))
+        # NULLS LAST as an explicit key: Daft's Ray runner put NULLs first in a descending
+        # sort even with nulls_first=False (daft 0.7.26), the native runner did not.
+        by, desc, flags = [], [], []
+        for i, (column, descending) in enumerate(_sort_keys(sort or DEFAULT_SORT)):
+            flags.append(f"_orcaops_null{i}")
+            hits = hits.with_column(flags[-1], col(column).is_null())
+            by += [col(flags[-1]), col(column)]
+            desc += [False, descending]
+        ordered = (hits.sort([*by, col("job_id")], desc=[*desc, False])
+                   .exclude(WRITE_KEY, *flags))
         if limit is not None:
             ordered = ordered.limit(limit)
         return polars_frame(ordered)
