@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from orcaops.alerts.engine import CheckResult
     from orcaops.core.models import Recommendation
+    from orcaops.engines.daft_engine import DaftEngine
     from orcaops.executors.spec import JobSpec
     from orcaops.ingest.importer import ImportReport
     from orcaops.policies.model import PolicyUse
@@ -56,7 +57,9 @@ def _forward(service: str, method: Callable[Concatenate[S, P], R]
     """A Warehouse method that calls ``method`` on the service the warehouse holds."""
     @functools.wraps(method)
     def call(self: Warehouse, *args: P.args, **kwargs: P.kwargs) -> R:
-        return method(getattr(self, service), *args, **kwargs)
+        # By name, so a service's subclass (the Daft engine's analytics) answers.
+        found: R = getattr(getattr(self, service), method.__name__)(*args, **kwargs)
+        return found
     return call
 
 
@@ -67,17 +70,32 @@ class Warehouse:
         settings: where the home is and the tunables; ``orcaops.open()`` builds them.
         lazy_views: the reader creates the views besides ``runs`` only when a query names
             one (a one-shot CLI call that reads one run skips the stored views, ~0.1 s).
+        engine: ``duckdb``, or ``daft`` to run search, runs, facets, metrics and baselines
+            on Daft (``orcaops.engines``); everything else reads through DuckDB as before.
+        ray_address: with ``engine="daft"``, the Ray cluster to run on (else
+            ``RAY_ADDRESS``, else this machine).
     """
 
-    def __init__(self, settings: Settings, *, lazy_views: bool = False) -> None:
+    def __init__(self, settings: Settings, *, lazy_views: bool = False,
+                 engine: str = "duckdb", ray_address: str | None = None) -> None:
+        from orcaops.engines import check_engine
+
         self.settings = settings
         self._lazy_views = lazy_views
+        self.engine = check_engine(engine)
         self.tables = DeltaTables(settings.warehouse, settings.log_retention)
         self.tables.ensure()
         self._writer: Writer | None = None
         self._reader: Reader | None = None
         self._user_sql: UserSQL | None = None
+        self._daft: DaftEngine | None = None
         self.analytics = Analytics(self)
+        if self.engine == "daft":
+            from orcaops.engines.daft_analytics import DaftAnalytics
+            from orcaops.engines.daft_engine import DaftEngine
+
+            self._daft = DaftEngine(settings.warehouse, ray_address)
+            self.analytics = DaftAnalytics(self, self._daft)
         self.testing = Tests(self)
         self.artifact_files = Artifacts(self)
         self.run_policies = Policies(self)
@@ -155,6 +173,8 @@ class Warehouse:
     def search(self, query: str = "", *, limit: int | None = 50, sort: str = DEFAULT_SORT,
                facets: bool = False, now: datetime | None = None) -> SearchResult:
         """Runs matching ``query`` (the search language: docs/QUERY.md), with total and facets."""
+        if self._daft is not None:
+            return self._daft.search(query, limit=limit, sort=sort, facets=facets, now=now)
         from orcaops.warehouse.search import search_frames  # the query package: on first search
 
         return search_frames(self.reader, query, limit=limit, sort=sort, facets=facets, now=now)
@@ -169,6 +189,8 @@ class Warehouse:
     def runs(self, query: str = "", limit: int | None = None,
              sort: str = DEFAULT_SORT) -> pl.DataFrame:
         """Runs matching ``query`` as a DataFrame (all of them unless ``limit``)."""
+        if self._daft is not None:
+            return self._daft.runs(query, limit=limit, sort=sort)
         from orcaops.query.plan import compile_search
 
         plan = compile_search(query, limit=limit, sort=sort)
@@ -177,6 +199,8 @@ class Warehouse:
     def facets(self, query: str = "", fields: list[str] | None = None
                ) -> dict[str, pl.DataFrame]:
         """Counts by status, image, tag, triggered_by, exit code, category and day."""
+        if self._daft is not None:
+            return self._daft.facets(query, fields)
         from orcaops.query.plan import compile_search, facet_records
         from orcaops.warehouse.search import facet_frames
 
@@ -481,11 +505,19 @@ class Warehouse:
         return doctor(self.tables, self.settings)
 
 
-def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehouse:  # noqa: A001
+def open(home: str | os.PathLike[str] | None = None, *, engine: str = "duckdb",  # noqa: A001
+         ray_address: str | None = None, **settings: Any) -> Warehouse:
     """Open (creating if needed) the warehouse under ``home``.
 
     Args:
         home: the OrcaOps home; defaults to ``$ORCAOPS_HOME`` or ``~/.orcaops``.
+        engine: ``duckdb`` (default) or ``daft``: search, runs, facets, metrics and
+            baselines on Daft, locally or on Ray (docs/ARCHITECTURE.md, "Engines").
+        ray_address: the Ray cluster for ``engine="daft"`` (default ``$RAY_ADDRESS``).
         **settings: overrides of ``orcaops.core.config.Settings`` fields.
+
+    Raises:
+        InputError: an unknown engine.
     """
-    return Warehouse(Settings(home=resolve_home(home), **settings))
+    return Warehouse(Settings(home=resolve_home(home), **settings), engine=engine,
+                     ray_address=ray_address)

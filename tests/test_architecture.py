@@ -38,13 +38,16 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"ingest", "testing"},
     # Alert rules: the search language and the store below, anomalies beside.
     "alerts": {"query", "warehouse", "analytics"},
+    # Other engines (Daft) for the search language and the main analytics, beside DuckDB's.
+    "engines": {"query", "warehouse", "analytics"},
     "api": {"query", "logs", "warehouse", "ingest", "analytics", "executors", "testing",
-            "artifacts", "alerts", "policies", "telemetry"},
+            "artifacts", "alerts", "policies", "telemetry", "engines"},
     "report": {"api", "query", "logs", "warehouse", "analytics", "testing", "alerts"},
     "server": {"api", "query", "logs", "warehouse", "analytics", "report", "executors",
                "testing", "artifacts", "telemetry", "package", "policies"},
     "cli": {"api", "query", "logs", "warehouse", "ingest", "analytics", "executors", "report",
-            "server", "demo", "testing", "artifacts", "telemetry", "package", "policies"},
+            "server", "demo", "testing", "artifacts", "telemetry", "package", "policies",
+            "engines"},
     # orcaops/__init__.py and __main__.py: the public face and ``python -m orcaops``.
     "package": {"api", "executors", "warehouse", "cli", "report"},
 }

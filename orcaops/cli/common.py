@@ -48,6 +48,19 @@ def warehouse(ctx: Ctx) -> Any:
     return obj["wh"]
 
 
+def engine_warehouse(ctx: Ctx, engine: str, ray_address: str | None) -> Any:
+    """This invocation's warehouse with search and analytics on ``engine`` (``--engine``)."""
+    obj = state(ctx)
+    key = f"wh-{engine}"
+    if key not in obj:
+        from orcaops.api import Warehouse
+        from orcaops.core.config import Settings, resolve_home
+
+        obj[key] = Warehouse(Settings(home=resolve_home(obj.get("home"))), lazy_views=True,
+                             engine=engine, ray_address=ray_address)
+    return obj[key]
+
+
 def reader(ctx: Ctx) -> Any:
     """A reader of this invocation's warehouse; cheaper than ``warehouse`` when only reading."""
     obj = state(ctx)

@@ -81,8 +81,9 @@ SEARCH = Command(
      "-s": ("sort", _text), **_FORMAT, **_OUTPUT},
     {"--facets": "facets", "--show-sql": "show_sql"},
     {"query": "", "limit": DEFAULT_LIMIT, "sort": DEFAULT_SORT, "facets": False,
-     "fmt": DEFAULT_FORMAT, "output": None, "show_sql": False, "interactive": False},
-    to_typer=("interactive",),
+     "fmt": DEFAULT_FORMAT, "output": None, "show_sql": False, "interactive": False,
+     "engine": "duckdb", "ray_address": None, "dialect": None},
+    to_typer=("interactive", "engine", "ray_address", "dialect"),
     preload=("orcaops.query", "orcaops.core.render", "orcaops.warehouse.search"))
 SHOW = Command(
     ("runs", "show"), "orcaops.cli.onerun:show_run", ("job_id",), 1, dict(_FORMAT), {},

@@ -34,13 +34,26 @@ def search(
     show_sql: bool = ShowSqlOpt,
     interactive: bool = typer.Option(False, "--interactive", "-i",
                                      help="Type queries and refine them."),
+    engine: str = typer.Option(
+        "duckdb", "--engine",
+        help="duckdb, or daft: the same search on Daft (locally, or on Ray with "
+             "--ray-address). is:flaky and is:anomalous run on DuckDB only."),
+    ray_address: Optional[str] = typer.Option(
+        None, "--ray-address", envvar="RAY_ADDRESS",
+        help="With --engine daft: the Ray cluster to run on (default $RAY_ADDRESS, else "
+             "this machine)."),
+    dialect: Optional[str] = typer.Option(
+        None, "--dialect",
+        help="With --show-sql: the SQL for spark (also Databricks) or trino, transpiled "
+             "with sqlglot from the DuckDB SQL; unverified (no Spark or Trino was run)."),
 ) -> None:
     """Search runs with the query language (fields, values, levels, errors: docs/QUERY.md).
 
     Example: orcaops runs search "status:failed image:python* duration:>60" --facets
     """
     run_search(ctx, query, limit=limit, sort=sort, facets=facets, fmt=fmt, output=output,
-               show_sql=show_sql, interactive=interactive)
+               show_sql=show_sql, interactive=interactive, engine=engine,
+               ray_address=ray_address, dialect=dialect)
 
 
 @runs_app.command("diff")

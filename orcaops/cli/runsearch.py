@@ -9,21 +9,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orcaops.cli.common import check_format, emit, out, reader, show_result, warehouse
+from orcaops.cli.common import (check_format, emit, engine_warehouse, out, reader, show_result,
+                                warehouse)
+from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
     from orcaops.cli.common import Ctx
 
 
 def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt: str,
-               output: Path | None, show_sql: bool, interactive: bool) -> None:
+               output: Path | None, show_sql: bool, interactive: bool,
+               engine: str = "duckdb", ray_address: str | None = None,
+               dialect: str | None = None) -> None:
     """Search runs and print them (the body of ``orcaops runs search``)."""
+    from orcaops.engines import check_engine
+
+    engine = check_engine(engine)
+    if dialect is not None:
+        from orcaops.query.dialects import check_dialect
+
+        check_dialect(dialect)
+        if not show_sql:
+            raise InputError("--dialect goes with --show-sql (it prints SQL for another "
+                             "engine; nothing runs it here)")
     if show_sql:
         from orcaops.query.plan import compile_search
 
-        out(compile_search(query, limit=limit, sort=sort, log_index=False).render(facets))
+        sql = compile_search(query, limit=limit, sort=sort, log_index=False).render(facets)
+        if dialect is not None:
+            from orcaops.query.dialects import transpile_sql
+
+            sql = transpile_sql(sql, dialect)
+        out(sql)
         return
     check_format(fmt, output)
+    if engine != "duckdb":
+        _engine_search(ctx, query, limit=limit, sort=sort, facets=facets, fmt=fmt,
+                       output=output, interactive=interactive, engine=engine,
+                       ray_address=ray_address)
+        return
     if interactive:
         from orcaops.cli.interactive import search_loop
 
@@ -41,3 +65,19 @@ def run_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt
         show_result(result, facets)
     else:
         emit(result.to_dict(), "json", output)
+
+
+def _engine_search(ctx: Ctx, query: str, *, limit: int, sort: str, facets: bool, fmt: str,
+                   output: Path | None, interactive: bool, engine: str,
+                   ray_address: str | None) -> None:
+    """``runs search --engine daft``: the same output, computed by another engine."""
+    if interactive:
+        raise InputError(f"--interactive runs on DuckDB only; drop --engine {engine}")
+    result = engine_warehouse(ctx, engine, ray_address).search(
+        query, limit=limit, sort=sort, facets=facets or fmt == "json")
+    if fmt == "table":
+        show_result(result, facets)
+    elif fmt == "json":
+        emit(result.to_dict(), "json", output)
+    else:
+        emit(result.runs, fmt, output)
