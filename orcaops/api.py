@@ -20,7 +20,7 @@ from orcaops.alerts.service import Alerts
 from orcaops.analytics.onerun import SIMILAR_FAILURES
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
-from orcaops.core.config import Settings, resolve_home
+from orcaops.core.config import Settings, home_settings
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, level_filter
@@ -72,7 +72,8 @@ class Warehouse:
     def __init__(self, settings: Settings, *, lazy_views: bool = False) -> None:
         self.settings = settings
         self._lazy_views = lazy_views
-        self.tables = DeltaTables(settings.warehouse, settings.log_retention)
+        self.tables = DeltaTables(settings.warehouse, settings.log_retention,
+                                  remote=settings.remote)
         self.tables.ensure()
         self._writer: Writer | None = None
         self._reader: Reader | None = None
@@ -90,7 +91,7 @@ class Warehouse:
         return self.settings.home
 
     def __repr__(self) -> str:
-        return f"Warehouse(home={str(self.home)!r})"
+        return f"Warehouse(home={self.settings.location!r})"
 
     @property
     def writer(self) -> Writer:
@@ -485,7 +486,9 @@ def open(home: str | os.PathLike[str] | None = None, **settings: Any) -> Warehou
     """Open (creating if needed) the warehouse under ``home``.
 
     Args:
-        home: the OrcaOps home; defaults to ``$ORCAOPS_HOME`` or ``~/.orcaops``.
+        home: the OrcaOps home, a folder or ``s3://bucket/prefix`` (endpoint, region and keys
+            from the standard ``AWS_*`` variables); defaults to ``$ORCAOPS_HOME`` or
+            ``~/.orcaops``.
         **settings: overrides of ``orcaops.core.config.Settings`` fields.
     """
-    return Warehouse(Settings(home=resolve_home(home), **settings))
+    return Warehouse(home_settings(home, **settings))
