@@ -10,7 +10,6 @@ pyarrow), so nothing OrcaOps stores or prints can carry them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -48,6 +47,8 @@ class RemoteHome:
 
     def cache_dir(self) -> Path:
         """The local folder for what this home keeps on the machine (spool, locks, caches)."""
+        import hashlib  # deferred: a local home never needs it (~1.5 ms of a cold call)
+
         base = os.environ.get(CACHE_VARIABLE) or "~/.cache/orcaops"
         ident = f"{endpoint() or 'aws'}|{self.url}"
         return Path(base).expanduser().resolve() / hashlib.sha256(ident.encode()).hexdigest()[:16]
