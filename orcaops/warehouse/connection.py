@@ -14,6 +14,7 @@ fast — else deltalake, whose answer is saved as the new ``_snapshot.json``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -44,6 +45,8 @@ _STABLE_TRIES = 4
 # Runs being replaced named in a view's SQL; more are checked through the join alone.
 _MAX_LISTED = 2000
 LOAD_ORDER = TABLE_NAMES
+# A home on object storage: how long "no table moved" holds before the store is asked again.
+REMOTE_RECHECK_S = 1.0
 # Marks the error a view over an unreadable table raises (see ``broken_sql``).
 BROKEN_TABLE = "orcaops-unreadable:"
 # Errors in the text of a query (the user's SQL, or a value that does not convert).
@@ -246,6 +249,7 @@ class Reader:
         # Object storage: the snapshot's files as pyarrow datasets, registered by name on the
         # connection and on every cursor (a registration is local to one cursor).
         self._sources: dict[str, Any] = {}
+        self._checked_at = float("-inf")  # when the remote tables were last seen current
 
     def _sandbox(self) -> None:
         """Let SQL read the warehouse and nothing else: no other files, no extensions."""
@@ -257,10 +261,19 @@ class Reader:
         self.con.execute("SET lock_configuration = true")
 
     def moved(self) -> bool:
-        """Whether any table has a commit newer than the one the views show."""
+        """Whether any table has a commit newer than the one the views show.
+
+        On object storage the question costs round trips, so an answer "not moved" is
+        reused for ``REMOTE_RECHECK_S``: a query sees commits at most that much later."""
         if not self.versions:
             return True
-        return not is_current(self.tables.root, self.versions, self.tables.remote)
+        remote = self.tables.remote
+        if remote is not None and time.monotonic() - self._checked_at < REMOTE_RECHECK_S:
+            return False
+        current = is_current(self.tables.root, self.versions, remote)
+        if current:
+            self._checked_at = time.monotonic()
+        return not current
 
     def refresh(self, force: bool = False) -> None:
         """Point the base views at the current snapshot if a table moved."""
@@ -277,12 +290,14 @@ class Reader:
             if self._lazy_views and not self._rest_created:
                 self._create_runs_view(snap.tables['runs'])
                 self.versions = snap.versions
+                self._checked_at = time.monotonic()
                 return
             self._create_base_views()
             self._rest_created = True
             if not self._stored_views_created and not self._lazy_views:
                 self._create_stored_views()
             self.versions = snap.versions
+            self._checked_at = time.monotonic()
 
     def _stable_snapshot(self, force: bool) -> tuple[Snapshot, frozenset[str] | None]:
         """A snapshot no table moved away from while it was read, and the runs being replaced.
@@ -362,11 +377,17 @@ class Reader:
         return unreadable_file(files) if self.tables.remote is None else None
 
     def _scan(self, name: str, table: TableSnapshot) -> str:
-        """The SQL reading table ``name``'s snapshot: its files directly when local, else a
-        pyarrow dataset over the object store registered under ``<name>_files``."""
+        """The SQL reading table ``name``'s snapshot: its files directly when local; on object
+        storage local copies of the small tables' files (``remote.MIRRORED``), else a pyarrow
+        dataset over the store registered under ``<name>_files``."""
         remote = self.tables.remote
         if remote is None or not table.files:
             return scan_sql(table)
+        from orcaops.warehouse.remote import MIRRORED
+
+        if name in MIRRORED:  # small tables: local copies, read natively
+            local = remote.mirror(self.tables.root, name, table.files)
+            return scan_sql(TableSnapshot(table.version, local, table.columns, table.absent))
         source = f"{name}_files"
         self._sources[source] = remote.dataset(name, table.files)
         self.con.register(source, self._sources[source])

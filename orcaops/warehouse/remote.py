@@ -11,13 +11,20 @@ Credentials stay with the drivers: nothing here holds or prints them.
 from __future__ import annotations
 
 import json
+import os
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from orcaops.core.errors import WarehouseError
 from orcaops.core.location import RemoteHome, allow_http, endpoint, region
 
 WAREHOUSE = "warehouse"
+# Tables whose data files a reader copies to its local folder (one row per run, test or
+# action: small, and read by nearly every query), so DuckDB reads them natively with its
+# footer cache; ``logs`` and ``samples`` (most of the bytes) stream from the store.
+MIRRORED = ("runs", "tests", "actions")
+MIRROR_DIR = "_mirror"
 
 
 class RemoteTables:
@@ -75,6 +82,14 @@ class RemoteTables:
                                  f"{_first_line(e)}") from e
         return [i.base_name for i in infos]
 
+    def any_moved(self, versions: dict[str, int]) -> bool:
+        """Whether any table moved past its version in ``versions``, asked of the store for
+        all tables at once (a round trip each, in parallel)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max(len(versions), 1)) as pool:
+            return any(pool.map(lambda item: self.moved(*item), versions.items()))
+
     def moved(self, name: str, version: int) -> bool:
         """Whether ``name`` has a commit newer than ``version`` (a HEAD, and a small GET of
         ``_last_checkpoint`` when the next entry is absent: log cleanup removes old ones)."""
@@ -98,6 +113,47 @@ class RemoteTables:
             if len(stem) == 20 and stem.isdigit():
                 latest = max(latest, int(stem))
         return latest > version
+
+    def mirror(self, root: Path, name: str, files: tuple[str, ...]) -> tuple[str, ...]:
+        """Local copies (under ``root/_mirror``) of these data files of ``name``, fetching
+        those not there yet. Delta never rewrites a data file, so a copy stays right; files
+        no longer in the snapshot are removed by ``compact``."""
+        out = []
+        for uri in files:
+            local = self._local(root, name, uri)
+            if not local.exists():
+                self._fetch(uri, local)
+            out.append(str(local))
+        return tuple(out)
+
+    def _local(self, root: Path, name: str, uri: str) -> Path:
+        base = self.uri(name) + "/"
+        rel = uri[len(base):] if uri.startswith(base) else uri.rsplit("/", 1)[-1]
+        return root / MIRROR_DIR / name / rel
+
+    def _fetch(self, uri: str, local: Path) -> None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        tmp = local.with_name(f".{local.name}.{os.getpid()}.tmp")
+        try:
+            with self.fs.open_input_stream(uri.removeprefix("s3://")) as src, \
+                    open(tmp, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            os.replace(tmp, local)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise WarehouseError(f"cannot copy {uri} from the store: {_first_line(e)}") from e
+
+    def prune_mirror(self, root: Path, keep: dict[str, list[str]]) -> int:
+        """Remove local copies of files no longer in ``keep`` (table → its files' URIs)."""
+        removed = 0
+        for name in MIRRORED:
+            wanted = {str(self._local(root, name, u)) for u in keep.get(name, ())}
+            for path in (root / MIRROR_DIR / name).rglob("*.parquet"):
+                if str(path) not in wanted:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     def dataset(self, name: str, files: tuple[str, ...]) -> Any:
         """A pyarrow dataset of exactly these data files of ``name`` (its snapshot), with the

@@ -93,7 +93,7 @@ def is_current(root: Path, versions: dict[str, int], remote: RemoteTables | None
     """Whether no table has a commit newer than ``versions`` (a stat and a small read each;
     for tables on object storage, ``remote``, a HEAD and a small GET each)."""
     if remote is not None:
-        return not any(remote.moved(n, v) for n, v in versions.items())
+        return not remote.any_moved(versions)
     return not any(_moved(root, n, v) for n, v in versions.items())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import InputError, WarehouseError
+from orcaops.warehouse.remote import MIRRORED
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
 
@@ -39,6 +40,9 @@ def compact(tables: DeltaTables, clean_pending: Any, settings: Settings) -> dict
         for name in ("logs", "samples", "tests", "runs", "actions"):
             report["tables"][name] = _compact_table(tables, name, settings, report)
     (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
+    if tables.remote is not None:  # local copies of files compaction replaced
+        current = {name: tables.file_uris(name) for name in MIRRORED}
+        report["local_copies_removed"] = tables.remote.prune_mirror(tables.root, current)
     report["seconds"] = round(time.perf_counter() - start, 3)
     return report
 
