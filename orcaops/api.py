@@ -20,7 +20,7 @@ from orcaops.alerts.service import Alerts
 from orcaops.analytics.onerun import SIMILAR_FAILURES
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
-from orcaops.core.config import Settings, resolve_home
+from orcaops.core.config import Settings, home_settings
 from orcaops.core.errors import InputError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, level_filter
@@ -70,7 +70,7 @@ class Warehouse:
         settings: where the home is and the tunables; ``orcaops.open()`` builds them.
         lazy_views: the reader creates the views besides ``runs`` only when a query names
             one (a one-shot CLI call that reads one run skips the stored views, ~0.1 s).
-        engine: ``duckdb``, or ``daft`` to run search, runs, facets, metrics and baselines
+        engine: ``duckdb``, or ``daft`` to run search, runs, facets and metrics
             on Daft (``orcaops.engines``); everything else reads through DuckDB as before.
         ray_address: with ``engine="daft"``, the Ray cluster to run on (else
             ``RAY_ADDRESS``, else this machine).
@@ -83,7 +83,8 @@ class Warehouse:
         self.settings = settings
         self._lazy_views = lazy_views
         self.engine = check_engine(engine)
-        self.tables = DeltaTables(settings.warehouse, settings.log_retention)
+        self.tables = DeltaTables(settings.warehouse, settings.log_retention,
+                                  remote=settings.remote)
         self.tables.ensure()
         self._writer: Writer | None = None
         self._reader: Reader | None = None
@@ -108,7 +109,7 @@ class Warehouse:
         return self.settings.home
 
     def __repr__(self) -> str:
-        return f"Warehouse(home={str(self.home)!r})"
+        return f"Warehouse(home={self.settings.location!r})"
 
     @property
     def writer(self) -> Writer:
@@ -510,14 +511,15 @@ def open(home: str | os.PathLike[str] | None = None, *, engine: str = "duckdb", 
     """Open (creating if needed) the warehouse under ``home``.
 
     Args:
-        home: the OrcaOps home; defaults to ``$ORCAOPS_HOME`` or ``~/.orcaops``.
-        engine: ``duckdb`` (default) or ``daft``: search, runs, facets, metrics and
-            baselines on Daft, locally or on Ray (docs/ARCHITECTURE.md, "Engines").
+        home: the OrcaOps home, a folder or ``s3://bucket/prefix`` (endpoint, region and keys
+            from the standard ``AWS_*`` variables); defaults to ``$ORCAOPS_HOME`` or
+            ``~/.orcaops``.
+        engine: ``duckdb`` (default) or ``daft``: search, runs, facets and metrics on Daft,
+            locally or on Ray (docs/ARCHITECTURE.md, "Engines").
         ray_address: the Ray cluster for ``engine="daft"`` (default ``$RAY_ADDRESS``).
         **settings: overrides of ``orcaops.core.config.Settings`` fields.
 
     Raises:
         InputError: an unknown engine.
     """
-    return Warehouse(Settings(home=resolve_home(home), **settings), engine=engine,
-                     ray_address=ray_address)
+    return Warehouse(home_settings(home, **settings), engine=engine, ray_address=ray_address)

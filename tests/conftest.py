@@ -90,3 +90,27 @@ def make_run(job_id: str, **fields) -> dict:
            "finished_at": "2026-11-18T10:01:00Z", "exit_code": 0}
     rec.update(fields)
     return rec
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto's server mode) for this session; see s3_server.py."""
+    from tests.s3_server import start
+
+    server = start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The server's AWS_* variables set, ORCAOPS_CACHE in a temporary folder, and a fresh
+    bucket: ``s3.home`` is an ``s3://`` home in it."""
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ORCAOPS_CACHE", str(tmp_path / "cache"))
+    bucket = s3_server.new_bucket()
+    s3_server.bucket = bucket
+    s3_server.home = f"s3://{bucket}/team/history"
+    s3_server.cache = tmp_path / "cache"
+    return s3_server

@@ -41,10 +41,10 @@ def warehouse(ctx: Ctx) -> Any:
     obj = state(ctx)
     if "wh" not in obj:
         from orcaops.api import Warehouse
-        from orcaops.core.config import Settings, resolve_home
+        from orcaops.core.config import home_settings
 
         # One command per process: views besides runs are created when a query names one.
-        obj["wh"] = Warehouse(Settings(home=resolve_home(obj.get("home"))), lazy_views=True)
+        obj["wh"] = Warehouse(home_settings(obj.get("home")), lazy_views=True)
     return obj["wh"]
 
 

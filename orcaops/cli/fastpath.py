@@ -125,11 +125,16 @@ def plan(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> FastCa
         return None
     if home is None:
         env = environ.get(HOME_ENVVAR)
-        home = Path(env) if env else None  # click ignores an empty variable
+        home = _home(env) if env else None  # click ignores an empty variable
     return FastCall(command, {"home": home}, args)
 
 
-def _root_options(argv: Sequence[str]) -> tuple[Path | None, int | None]:
+def _home(value: str) -> str | Path | None:
+    """``--home`` as typer gives it: a folder's path, an ``s3://`` URL as written."""
+    return value if value.startswith("s3://") else _path(value)
+
+
+def _root_options(argv: Sequence[str]) -> tuple[str | Path | None, int | None]:
     """``--home`` before the command: its value and where the command starts."""
     home, i = None, 0
     while i < len(argv) and argv[i].startswith("-"):
@@ -141,7 +146,7 @@ def _root_options(argv: Sequence[str]) -> tuple[Path | None, int | None]:
                 return None, None
             i += 1
             value = argv[i]
-        home = _path(value)
+        home = _home(value)
         if home is None:
             return None, None
         i += 1

@@ -21,11 +21,15 @@ app = typer.Typer(
 
 @app.callback()
 def _root(ctx: typer.Context,
-          home: Optional[Path] = typer.Option(
+          home: Optional[str] = typer.Option(
               None, "--home", envvar="ORCAOPS_HOME",
-              help="The OrcaOps home (default ~/.orcaops).")) -> None:
+              help="The OrcaOps home: a folder, or s3://bucket/prefix with the endpoint, "
+                   "region and keys in the standard AWS_* variables (default ~/.orcaops).")
+          ) -> None:
     """Run jobs and turn every run into a queryable data point.
 
     Example: orcaops --home /tmp/oo runs search "status:failed after:-7d"
     """
-    ctx.ensure_object(dict)["home"] = home
+    # A folder as a Path (as before); an object-store URL as written (a Path would fold "//").
+    ctx.ensure_object(dict)["home"] = home if home is None or home.startswith("s3://") \
+        else Path(home)

@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from orcaops.core.location import RemoteHome, is_remote, parse_remote
 from orcaops.core.units import parse_iso
 
 DEFAULT_HOME = "~/.orcaops"
@@ -38,14 +40,16 @@ def analysis_now() -> datetime:
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
     """The OrcaOps home: ``home`` if given, else ``$ORCAOPS_HOME``, else ``~/.orcaops``.
 
-    The folder is created when missing.
+    The folder is created when missing. For a home on object storage (``s3://bucket/prefix``)
+    this is its local folder (``RemoteHome.cache_dir``): the spool, locks and caches.
 
     Raises:
         InputError: the home is a file, cannot be created, or cannot be read (every command
             says so the same way, instead of failing on the first file it touches).
     """
-    raw = home if home is not None else os.environ.get("ORCAOPS_HOME") or DEFAULT_HOME
-    path = Path(raw).expanduser().resolve()
+    raw = _raw_home(home)
+    remote = remote_home(home)
+    path = remote.cache_dir() if remote else Path(raw).expanduser().resolve()
     problem = _home_problem(path)
     if problem:
         from orcaops.core.errors import InputError
@@ -53,6 +57,25 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
         raise InputError(f"OrcaOps home {path} {problem}; pass --home (or set ORCAOPS_HOME "
                          "to) a folder you can read and write; it is created if missing")
     return path
+
+
+def _raw_home(home: str | os.PathLike[str] | None) -> str | os.PathLike[str]:
+    return home if home is not None else os.environ.get("ORCAOPS_HOME") or DEFAULT_HOME
+
+
+def remote_home(home: str | os.PathLike[str] | None = None) -> RemoteHome | None:
+    """The object-store home ``home`` (else ``$ORCAOPS_HOME``) names, or None for a folder.
+
+    Raises:
+        InputError: an ``s3://`` URL that is not ``s3://bucket/prefix``.
+    """
+    raw = _raw_home(home)
+    return parse_remote(str(raw)) if is_remote(raw) else None
+
+
+def home_settings(home: str | os.PathLike[str] | None = None, **tunables: Any) -> Settings:
+    """The settings of ``home`` (a folder or an ``s3://`` URL; None: ``$ORCAOPS_HOME``)."""
+    return Settings(home=resolve_home(home), remote=remote_home(home), **tunables)
 
 
 def _home_problem(path: Path) -> str | None:
@@ -92,7 +115,10 @@ class CostRates:
 class Settings:
     """Tunables of one warehouse. Defaults suit a laptop; tests shrink them."""
 
+    # The local folder; for a home on object storage, the folder of what must stay local.
     home: Path = field(default_factory=resolve_home)
+    # Where the tables live when not under ``home``: an ``s3://`` home.
+    remote: RemoteHome | None = None
     # A partition with more data files than this is compacted after the next commit to it.
     compact_min_files: int = 16
     # Files replaced by compaction stay on disk this long so readers mid-query never lose one.
@@ -106,6 +132,11 @@ class Settings:
     # Baselines with no run for this many days age out.
     baseline_stale_days: int = 30
     cost: CostRates = field(default_factory=CostRates)
+
+    @property
+    def location(self) -> str:
+        """The home as the user named it: the folder, or the ``s3://`` URL."""
+        return self.remote.url if self.remote else str(self.home)
 
     @property
     def warehouse(self) -> Path:

@@ -14,6 +14,7 @@ fast — else deltalake, whose answer is saved as the new ``_snapshot.json``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -36,12 +37,16 @@ from orcaops.warehouse.views import free_names, load_views, view_closure
 if TYPE_CHECKING:
     import polars as pl
 
+    from orcaops.warehouse.remote import RemoteTables
+
 T = TypeVar("T")
 # Reads of a snapshot before settling for checking every run's write id (tables kept moving).
 _STABLE_TRIES = 4
 # Runs being replaced named in a view's SQL; more are checked through the join alone.
 _MAX_LISTED = 2000
 LOAD_ORDER = TABLE_NAMES
+# A home on object storage: how long "no table moved" holds before the store is asked again.
+REMOTE_RECHECK_S = 1.0
 # Marks the error a view over an unreadable table raises (see ``broken_sql``).
 BROKEN_TABLE = "orcaops-unreadable:"
 # Errors in the text of a query (the user's SQL, or a value that does not convert).
@@ -51,9 +56,13 @@ _USER_ERRORS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogEx
 
 
 class TablesLike(Protocol):
-    """What the reader needs of ``DeltaTables``: where the tables are, and opening one."""
+    """What the reader needs of ``DeltaTables``: where the tables are, and opening one.
+
+    ``remote``: the tables are on object storage (``root`` is then the local folder of this
+    machine's caches)."""
 
     root: Path
+    remote: RemoteTables | None
 
     def path(self, name: str) -> Path: ...
 
@@ -70,6 +79,7 @@ class LazyTables:
 
     def __init__(self, root: Path, factory: Callable[[], TablesLike]) -> None:
         self.root = root
+        self.remote: RemoteTables | None = None
         self._factory = factory
         self._tables: TablesLike | None = None
 
@@ -86,13 +96,16 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def scan_sql(table: TableSnapshot) -> str:
-    """SQL reading one table's snapshot files, columns in schema order."""
+def scan_sql(table: TableSnapshot, source: str | None = None) -> str:
+    """SQL reading one table's snapshot files, columns in schema order; ``source``: a
+    relation registered on the connection that holds those files (object storage)."""
     if not table.files:
         cols = ", ".join(f"CAST(NULL AS {t}) AS \"{n}\"" for n, t in table.columns)
         return f"SELECT {cols} WHERE false"
     cols = ", ".join(f"CAST(NULL AS {t}) AS \"{n}\"" if n in table.absent else f"\"{n}\""
                      for n, t in table.columns)
+    if source is not None:
+        return f"SELECT {cols} FROM {source}"
     file_list = "[" + ", ".join(_literal(f) for f in table.files) + "]"
     # Every file of a table has the table's columns (the tables have one fixed schema, and
     # deltalake refuses writes that differ), so no union_by_name: it reads every footer at
@@ -233,6 +246,10 @@ class Reader:
         self._gate = Gate()
         # Data files that passed the integrity check behind an earlier driver error.
         self._passed: set[tuple[str, int, int]] = set()
+        # Object storage: the snapshot's files as pyarrow datasets, registered by name on the
+        # connection and on every cursor (a registration is local to one cursor).
+        self._sources: dict[str, Any] = {}
+        self._checked_at = float("-inf")  # when the remote tables were last seen current
 
     def _sandbox(self) -> None:
         """Let SQL read the warehouse and nothing else: no other files, no extensions."""
@@ -244,10 +261,19 @@ class Reader:
         self.con.execute("SET lock_configuration = true")
 
     def moved(self) -> bool:
-        """Whether any table has a commit newer than the one the views show."""
+        """Whether any table has a commit newer than the one the views show.
+
+        On object storage the question costs round trips, so an answer "not moved" is
+        reused for ``REMOTE_RECHECK_S``: a query sees commits at most that much later."""
         if not self.versions:
             return True
-        return not is_current(self.tables.root, self.versions)
+        remote = self.tables.remote
+        if remote is not None and time.monotonic() - self._checked_at < REMOTE_RECHECK_S:
+            return False
+        current = is_current(self.tables.root, self.versions, remote)
+        if current:
+            self._checked_at = time.monotonic()
+        return not current
 
     def refresh(self, force: bool = False) -> None:
         """Point the base views at the current snapshot if a table moved."""
@@ -264,12 +290,14 @@ class Reader:
             if self._lazy_views and not self._rest_created:
                 self._create_runs_view(snap.tables['runs'])
                 self.versions = snap.versions
+                self._checked_at = time.monotonic()
                 return
             self._create_base_views()
             self._rest_created = True
             if not self._stored_views_created and not self._lazy_views:
                 self._create_stored_views()
             self.versions = snap.versions
+            self._checked_at = time.monotonic()
 
     def _stable_snapshot(self, force: bool) -> tuple[Snapshot, frozenset[str] | None]:
         """A snapshot no table moved away from while it was read, and the runs being replaced.
@@ -280,15 +308,18 @@ class Reader:
         (any journal missed was removed after its last table commit, which then shows as a
         move). When the tables keep moving, the set is None: check every run's write id.
         """
-        root = self.tables.root
+        root, remote = self.tables.root, self.tables.remote
         snap = None
         for attempt in range(_STABLE_TRIES):
-            snap = None if force and attempt == 0 else load_snapshot(root)
+            snap = None if force and attempt == 0 else load_snapshot(root, remote)
             if snap is None:
                 snap = delta_snapshot(self.tables)
                 save_snapshot(root, snap)
-            replacing = replacing_ids(root)
-            if is_current(root, snap.versions):
+            # On object storage a replace's journal may be on another machine: every run's
+            # write id is checked (None), which is what keeps a crashed writer's children
+            # elsewhere out of sight.
+            replacing = replacing_ids(root) if remote is None else None
+            if is_current(root, snap.versions, remote):
                 return snap, replacing
         assert snap is not None
         return snap, None
@@ -319,10 +350,10 @@ class Reader:
         """The view of one child table; over a missing or corrupt data file, a view that
         fails when (and only when) a query reads it, so queries of other tables go on.
         Returns that failing view's SQL, or None when the table is readable."""
-        problem: BaseException | str | None = unreadable_file(table.files)
+        problem: BaseException | str | None = self._unreadable(table.files)
         if problem is None:
             try:
-                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {scan_sql(table)}")
+                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {self._scan(name, table)}")
                 return None
             except duckdb.Error as e:
                 problem = self.damage({name: table.files}) or e
@@ -332,12 +363,35 @@ class Reader:
 
     def _create_runs_view(self, table: TableSnapshot) -> None:
         """The ``runs`` view; a broken runs file fails every read (and import) right away."""
-        problem = unreadable_file(table.files)
+        problem = self._unreadable(table.files)
         if problem is not None:
             raise WarehouseError(f"DuckDB could not read the warehouse: {problem}; "
                                  "run `orcaops doctor`")
-        self._exec(f"CREATE OR REPLACE VIEW runs_all AS {scan_sql(table)}")
+        self._exec(f"CREATE OR REPLACE VIEW runs_all AS {self._scan('runs', table)}")
         self._exec(f"CREATE OR REPLACE VIEW runs AS SELECT * EXCLUDE ({WRITE_ID}) FROM runs_all")
+
+    def _unreadable(self, files: tuple[str, ...]) -> str | None:
+        # On object storage a missing object surfaces as an IOException when read (one
+        # reload, then a WarehouseError naming the file); a probe per file would cost a
+        # request each.
+        return unreadable_file(files) if self.tables.remote is None else None
+
+    def _scan(self, name: str, table: TableSnapshot) -> str:
+        """The SQL reading table ``name``'s snapshot: its files directly when local; on object
+        storage local copies of the small tables' files (``remote.MIRRORED``), else a pyarrow
+        dataset over the store registered under ``<name>_files``."""
+        remote = self.tables.remote
+        if remote is None or not table.files:
+            return scan_sql(table)
+        from orcaops.warehouse.remote import MIRRORED
+
+        if name in MIRRORED:  # small tables: local copies, read natively
+            local = remote.mirror(self.tables.root, name, table.files)
+            return scan_sql(TableSnapshot(table.version, local, table.columns, table.absent))
+        source = f"{name}_files"
+        self._sources[source] = remote.dataset(name, table.files)
+        self.con.register(source, self._sources[source])
+        return scan_sql(table, source)
 
     def _create_index_views(self, logs: TableSnapshot, broken: str | None = None,
                             runs_version: int | None = None, strict: str | None = None
@@ -471,6 +525,8 @@ class Reader:
              take: Callable[[Any], T]) -> T:
         with self._gate.reading():
             cur = self.con.cursor()
+            for source, data in self._sources.items():
+                cur.register(source, data)
             timer = None
             if self.timeout is not None:  # DuckDB's interrupt stops this cursor's query only
                 timer = threading.Timer(self.timeout, cur.interrupt)
@@ -508,6 +564,8 @@ class Reader:
         check, described; None if all pass. Only on an error path (``health.first_damage``)."""
         from orcaops.warehouse.health import first_damage
 
+        if self.tables.remote is not None:
+            return None  # the checks read local files; the store checksums its objects
         if files is None:
             files = {n: t.files for n, t in self.snapshot.tables.items()} if self.snapshot else {}
         return first_damage(self.tables.root, files, self._passed)
@@ -530,16 +588,18 @@ def open_reader(home: str | Path | None = None) -> Reader:
     What ``orcaops runs search`` uses: while ``_snapshot.json`` is current, neither the
     ``Warehouse`` (polars, pydantic), deltalake nor pyarrow is imported.
     """
-    from orcaops.core.config import Settings, resolve_home
+    from orcaops.core.config import home_settings
 
-    root = resolve_home(home) / "warehouse"
+    settings = home_settings(home)
+    root = settings.warehouse
 
-    def tables() -> TablesLike:
+    def tables() -> Any:
         from orcaops.warehouse.tables import DeltaTables
 
-        settings = Settings(home=root.parent)
-        found = DeltaTables(settings.warehouse, settings.log_retention)
+        found = DeltaTables(settings.warehouse, settings.log_retention, remote=settings.remote)
         found.ensure()  # creates missing tables, as opening a Warehouse does
         return found
 
+    if settings.remote is not None:  # object storage: pyarrow and deltalake are needed anyway
+        return Reader(tables(), lazy_views=True)
     return Reader(LazyTables(root, tables), lazy_views=True)

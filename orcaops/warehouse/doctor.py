@@ -39,10 +39,14 @@ def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
     the same as objects with ``file``, ``what`` and ``fix``.
     """
     root = tables.root
+    versions_of = {pkg: _version(pkg) for pkg in ("orcaops", "duckdb", "deltalake", "polars",
+                                                  "pyarrow", "docker")}
+    if tables.remote is not None:
+        from orcaops.warehouse import upkeep_remote
+
+        return upkeep_remote.doctor(tables, settings, versions_of)
     report: dict[str, Any] = {
-        "home": str(settings.home), "warehouse": str(root),
-        "versions": {pkg: _version(pkg) for pkg in ("orcaops", "duckdb", "deltalake", "polars",
-                                                     "pyarrow", "docker")},
+        "home": str(settings.home), "warehouse": str(root), "versions": versions_of,
         "tables": {},
     }
     found: list[Problem] = []

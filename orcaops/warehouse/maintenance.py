@@ -27,6 +27,10 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
     orphaned children are removed, checkpoints that do not decode rebuilt, and the log index
     (``orcaops.warehouse.logindex``) is rebuilt over the good files.
     """
+    if tables.remote is not None:
+        from orcaops.warehouse import upkeep_remote
+
+        return upkeep_remote.compact(tables, writer.clean_pending, settings)
     start = time.perf_counter()
     report: dict[str, Any] = {"tables": {}, "problems": [], "checkpoints_rebuilt": [],
                               "set_aside": []}

@@ -192,6 +192,10 @@ def recover_warehouse(tables: DeltaTables, clean_pending: Any, drop_damaged: boo
                       ) -> dict[str, Any]:
     """Everything ``orcaops recover`` repairs in the tables; ``clean_pending`` is the
     writer's journal cleanup. Returns a report with what was done and what remains."""
+    if tables.remote is not None:
+        from orcaops.warehouse import upkeep_remote
+
+        return upkeep_remote.recover(tables, clean_pending, drop_damaged)
     report: dict[str, Any] = {"checkpoints_rebuilt": [], "set_aside": [], "problems": []}
     with tables.commit_lock():
         repair_logs(tables, drop_damaged, report)

@@ -14,9 +14,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orcaops.warehouse.paths import from_stored, is_foreign, to_stored
+
+if TYPE_CHECKING:
+    from orcaops.warehouse.remote import RemoteTables
 
 TABLE_NAMES = ("runs", "logs", "samples", "tests", "actions")
 SNAPSHOT_FILE = "_snapshot.json"
@@ -85,8 +88,12 @@ def _moved(root: Path, name: str, version: int) -> bool:
     return checkpoint > version
 
 
-def is_current(root: Path, versions: dict[str, int]) -> bool:
-    """Whether no table has a commit newer than ``versions`` (a stat and a small read each)."""
+def is_current(root: Path, versions: dict[str, int], remote: RemoteTables | None = None
+               ) -> bool:
+    """Whether no table has a commit newer than ``versions`` (a stat and a small read each;
+    for tables on object storage, ``remote``, a HEAD and a small GET each)."""
+    if remote is not None:
+        return not remote.any_moved(versions)
     return not any(_moved(root, n, v) for n, v in versions.items())
 
 
@@ -102,8 +109,11 @@ def _digest(tables: Any) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def load_snapshot(root: Path) -> Snapshot | None:
-    """The saved snapshot if it is still the latest for every table, else None."""
+def load_snapshot(root: Path, remote: RemoteTables | None = None) -> Snapshot | None:
+    """The saved snapshot if it is still the latest for every table, else None.
+
+    For tables on object storage (``remote``) the file is this machine's cache of the
+    snapshot, kept in the home's local folder; its file URIs are the store's."""
     try:
         doc = json.loads((root / SNAPSHOT_FILE).read_bytes())
         if doc.get("schema") != schema_tag() or set(doc["tables"]) != set(TABLE_NAMES):
@@ -121,7 +131,9 @@ def load_snapshot(root: Path) -> Snapshot | None:
             for name, t in doc["tables"].items()})
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-    return snap if is_current(root, snap.versions) else None
+    if remote is not None and any(not f.startswith(remote.uri("")) for f in stored):
+        return None  # another home's listing
+    return snap if is_current(root, snap.versions, remote) else None
 
 
 def save_snapshot(root: Path, snap: Snapshot) -> None:
@@ -132,6 +144,7 @@ def save_snapshot(root: Path, snap: Snapshot) -> None:
     doc = {"schema": schema_tag(), "sha1": _digest(tables), "tables": tables}
     tmp = root / f".{SNAPSHOT_FILE}.{os.getpid()}.tmp"
     try:
+        root.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, root / SNAPSHOT_FILE)
     except OSError:

@@ -15,13 +15,17 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
 from orcaops.core.errors import WarehouseError
 from orcaops.core.locks import exclusive
 from orcaops.warehouse.schema import TABLES, VERSIONED, duckdb_type
+
+if TYPE_CHECKING:
+    from orcaops.core.location import RemoteHome
+    from orcaops.warehouse.remote import RemoteTables
 
 T = TypeVar("T")
 _RETRIES = 8
@@ -72,16 +76,47 @@ def in_predicate(column: str, values: list[str]) -> str:
 
 
 class DeltaTables:
-    """The ``runs``, ``logs`` and ``samples`` tables under one warehouse directory."""
+    """The ``runs``, ``logs``, ``samples``, ``tests`` and ``actions`` tables of one home.
 
-    def __init__(self, root: Path, log_retention: str = "interval 1 hours") -> None:
+    Args:
+        root: the local warehouse folder: the tables themselves, or for a home on object
+            storage (``remote``) what this machine keeps beside them (locks, journals, the
+            saved snapshot).
+        log_retention: how long Delta keeps old log entries.
+        remote: the ``s3://`` home whose ``warehouse/`` holds the tables.
+    """
+
+    def __init__(self, root: Path, log_retention: str = "interval 1 hours",
+                 remote: RemoteHome | None = None) -> None:
         self.root = root
         self.log_retention = log_retention
+        self.remote: RemoteTables | None = None
+        if remote is not None:
+            from orcaops.warehouse.remote import RemoteTables
+
+            self.remote = RemoteTables(remote)
 
     def path(self, name: str) -> Path:
+        """The local folder of table ``name`` (for a remote home: its local side)."""
         return self.root / name
 
+    def uri(self, name: str) -> str:
+        """Where deltalake finds table ``name``: a local path or an object-store URI."""
+        return self.remote.uri(name) if self.remote else str(self.root / name)
+
+    @property
+    def where(self) -> str:
+        """The warehouse as messages name it."""
+        return self.remote.uri("").rstrip("/") if self.remote else str(self.root)
+
+    @property
+    def options(self) -> dict[str, str] | None:
+        """deltalake's ``storage_options`` (None for a local folder)."""
+        return self.remote.storage_options if self.remote else None
+
     def exists(self, name: str) -> bool:
+        if self.remote:
+            return self.remote.exists(name)
         return (self.path(name) / "_delta_log").is_dir()
 
     def ensure(self) -> None:
@@ -98,9 +133,18 @@ class DeltaTables:
                     "delta.logRetentionDuration": self.log_retention,
                     "delta.checkpointInterval": "50",
                 }
-                self._guard(lambda: dl.DeltaTable.create(
-                    str(self.path(name)), schema, mode="ignore", partition_by=["day"],
-                    configuration=config))
+                self._create(dl, name, schema, config)
+
+    def _create(self, dl: Any, name: str, schema: pa.Schema, config: dict[str, str]) -> None:
+        try:
+            self._guard(lambda: dl.DeltaTable.create(
+                self.uri(name), schema, mode="ignore", partition_by=["day"],
+                configuration=config, storage_options=self.options))
+        except WarehouseError:
+            # Another machine created it between our look and our commit (its first
+            # commit entry won the conditional put): that is the table we wanted.
+            if not self.exists(name):
+                raise
 
     @contextlib.contextmanager
     def commit_lock(self) -> Iterator[None]:
@@ -110,7 +154,13 @@ class DeltaTables:
 
     def open(self, name: str) -> Any:
         dl = _deltalake()
-        return self._guard(lambda: dl.DeltaTable(str(self.path(name))))
+        return self._guard(lambda: dl.DeltaTable(self.uri(name), storage_options=self.options))
+
+    def open_at(self, name: str, version: int) -> Any:
+        """Table ``name`` as it was at ``version``."""
+        dl = _deltalake()
+        return self._guard(lambda: dl.DeltaTable(self.uri(name), version=version,
+                                                 storage_options=self.options))
 
     def version(self, name: str) -> int:
         return int(self.open(name).version())
@@ -118,22 +168,25 @@ class DeltaTables:
     def file_uris(self, name: str) -> list[str]:
         return list(self.open(name).file_uris())
 
-    def append(self, name: str, data: pa.Table) -> None:
+    def append(self, name: str, data: pa.Table, tag: str | None = None) -> None:
+        """Append ``data``; ``tag`` (a write id) is kept in the commit's metadata so the
+        commit can be found in the table's history (``commit_version``)."""
         if data.num_rows == 0:
             return
         dl = _deltalake()
         props = writer_properties(name, APPEND_ZSTD_LEVEL)
         self.retry(lambda: dl.write_deltalake(
-            str(self.path(name)), data, mode="append", partition_by=["day"],
-            writer_properties=props))
+            self.uri(name), data, mode="append", partition_by=["day"],
+            writer_properties=props, storage_options=self.options,
+            commit_properties=_commit_properties(dl, tag)))
 
     def overwrite_ids(self, name: str, data: pa.Table, job_ids: list[str]) -> None:
         """Swap the rows of ``job_ids`` for ``data`` in one commit (predicate overwrite)."""
         dl = _deltalake()
         props = writer_properties(name, APPEND_ZSTD_LEVEL)
         self.retry(lambda: dl.write_deltalake(
-            str(self.path(name)), data, mode="overwrite", predicate=in_predicate("job_id", job_ids),
-            partition_by=["day"], writer_properties=props))
+            self.uri(name), data, mode="overwrite", predicate=in_predicate("job_id", job_ids),
+            partition_by=["day"], writer_properties=props, storage_options=self.options))
 
     def delete_ids(self, name: str, job_ids: list[str]) -> None:
         """Delete every row of ``job_ids`` (in chunks: predicates are SQL text)."""
@@ -179,8 +232,9 @@ class DeltaTables:
         props = writer_properties(name, APPEND_ZSTD_LEVEL)
         if not files:
             self.retry(lambda: dl.write_deltalake(
-                str(self.path(name)), schema.empty_table(), mode="overwrite",
-                schema_mode="overwrite", partition_by=["day"], writer_properties=props))
+                self.uri(name), schema.empty_table(), mode="overwrite",
+                schema_mode="overwrite", partition_by=["day"], writer_properties=props,
+                storage_options=self.options))
             return
         cols = ", ".join(f'NULL::{duckdb_type(f.type)} AS "{f.name}"' if f.name in missing
                          else f'"{f.name}"' for f in schema)
@@ -194,8 +248,8 @@ class DeltaTables:
                 schema, (pa.Table.from_batches([b]).cast(schema).to_batches()[0]
                          for b in batches if b.num_rows))
             self.retry(lambda: dl.write_deltalake(
-                str(self.path(name)), data, mode="overwrite", schema_mode="overwrite",
-                partition_by=["day"], writer_properties=props))
+                self.uri(name), data, mode="overwrite", schema_mode="overwrite",
+                partition_by=["day"], writer_properties=props, storage_options=self.options))
         except duckdb.Error as e:
             raise WarehouseError(f"cannot upgrade the {name} table at {self.path(name)} "
                                  f"({e}); run `orcaops doctor`") from e
@@ -228,7 +282,7 @@ class DeltaTables:
         for path, day in zip(actions.column("path").to_pylist(),
                              actions.column("partition.day").to_pylist()):
             key = day.isoformat() if day is not None else ""
-            out.setdefault(key, []).append(str(self.path(name) / path))
+            out.setdefault(key, []).append(f"{self.uri(name)}/{path}")
         return out
 
     def sort_partitions(self, name: str, days: list[str]) -> int:
@@ -266,7 +320,8 @@ class DeltaTables:
                 time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
             except (dl.exceptions.DeltaError, OSError) as e:
                 raise WarehouseError(disk_full(self.root, e)
-                                     or f"writing the warehouse failed: {e}") from e
+                                     or f"writing the warehouse at {self.where} failed: "
+                                        f"{e}") from e
         raise AssertionError("unreachable")
 
     def _guard(self, op: Callable[[], T]) -> T:
@@ -275,10 +330,27 @@ class DeltaTables:
             return op()
         except dl.exceptions.TableNotFoundError as e:
             raise WarehouseError(
-                f"no Delta table at {self.root}: run `orcaops doctor` to check the home") from e
+                f"no Delta table at {self.where}: run `orcaops doctor` to check the home") from e
         except (dl.exceptions.DeltaError, OSError) as e:
             raise WarehouseError(disk_full(self.root, e)
-                                 or f"the warehouse at {self.root} could not be used: {e}") from e
+                                 or f"the warehouse at {self.where} could not be used: {e}") \
+                from e
+
+    def commit_version(self, name: str, tag: str, within: int = 64) -> int | None:
+        """The version of the commit of ``name`` that ``append(..., tag=tag)`` made, among the
+        latest ``within`` commits; None if not found."""
+        table = self.open(name)
+        for entry in self._guard(lambda: table.history(within)):
+            if entry.get(_TAG) == tag:
+                return int(entry["version"])
+        return None
+
+
+_TAG = "orcaops.write_id"
+
+
+def _commit_properties(dl: Any, tag: str | None) -> Any:
+    return dl.CommitProperties(custom_metadata={_TAG: tag}) if tag else None
 
 
 def disk_full(path: Path, error: BaseException) -> str | None:

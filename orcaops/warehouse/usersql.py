@@ -190,7 +190,17 @@ class UserSQL:
     def connection(self, force: bool = False) -> duckdb.DuckDBPyConnection:
         """The read-only connection over the current snapshot, rebuilt when a table moved.
 
-        Callers take a ``cursor()`` of it per query (cursors run concurrently)."""
+        Callers take a ``cursor()`` of it per query (cursors run concurrently).
+
+        Raises:
+            InputError: the home is on object storage (not available there yet)."""
+        remote = getattr(self.tables, "remote", None)
+        if remote is not None:
+            raise InputError(
+                f"read-only SQL is not available yet for a home on object storage "
+                f"({remote.home.url}): its guard keeps the views in a read-only database file, "
+                "which cannot hold the object store's datasets. Searches, runs show/logs and "
+                "the analytics commands work; --unsafe runs the SQL without that guard")
         with self._lock:
             builder = self._builder
             if self._con is not None and builder is not None and not force \

@@ -81,12 +81,51 @@ class Writer:
                 data = {name: only_jobs(t, write) for name, t in data.items()}
             journal = self._journal(write, write_id, bool(result.replaced))
             self._write(data, result.replaced, write_id)
+            lost = self._yield_to_earlier(write, write_id) if not result.replaced else []
             journal.unlink()
-            result.written = write
+            result.written = [i for i in write if i not in lost]
+            result.skipped += lost
             result.log_lines = data["logs"].num_rows
             result.compacted_files = self._auto_compact(data)
-            seal_tables(self.tables.root)
+            self._seal()
         return result
+
+    def _seal(self, names: tuple[str, ...] | None = None) -> None:
+        """Record checksums of the files just added (a local home: see ``integrity``; an
+        object store keeps its own checksums of every object)."""
+        if self.tables.remote is not None:
+            return
+        if names is None:
+            seal_tables(self.tables.root)
+        else:
+            seal_tables(self.tables.root, names)
+
+    def _yield_to_earlier(self, ids: list[str], write_id: str) -> list[str]:
+        """On object storage, the runs of ``ids`` another machine committed first; this
+        write's copies of them (runs rows and children) are deleted again.
+
+        The commit lock queues writers of one machine only. Two machines importing the same
+        run at once both find it absent and both append (Delta appends never conflict). The
+        commit order decides: each writer finds its own runs commit in the table's history
+        and looks at the version before it; a run already there belongs to the earlier
+        writer, so exactly one copy stays. Until the delete commits, a reader may see both.
+        """
+        if self.tables.remote is None:
+            return []
+        version = self.tables.commit_version("runs", write_id)
+        if version is None or version == 0:
+            return []
+        before = set(self.current_writes(ids, at=version - 1))
+        if not before:
+            return []
+        lost = sorted(before)
+        for start in range(0, len(lost), 500):
+            pred = (f"{in_predicate('job_id', lost[start:start + 500])} AND "
+                    f"{WRITE_ID} = {sql_string(write_id)}")
+            self.tables.delete_where("runs", pred)
+            for name in CHILDREN:
+                self.tables.delete_where(name, pred)
+        return lost
 
     def _migrate(self) -> None:
         """Upgrade tables of an older OrcaOps once per writer (commit lock held)."""
@@ -98,7 +137,7 @@ class Writer:
         for name in CHILDREN:
             self.tables.append(name, data[name])
         if not replaced:
-            self.tables.append("runs", data["runs"])
+            self.tables.append("runs", data["runs"], tag=write_id)
             return
         # The commit point: old rows out and new rows in, in one runs commit.
         ids = data["runs"].column("job_id").to_pylist()
@@ -142,30 +181,36 @@ class Writer:
             return rows
         with self.tables.commit_lock():
             self.tables.append("actions", pa.Table.from_pylist(rows, schema=ACTIONS))
-            seal_tables(self.tables.root, ("actions",))
+            self._seal(("actions",))
         return rows
 
     def present(self, job_ids: list[str]) -> set[str]:
         """Which of ``job_ids`` have a committed runs row (read from the latest snapshot)."""
         return set(self.current_writes(job_ids))
 
-    def current_writes(self, job_ids: list[str]) -> dict[str, str | None]:
+    def current_writes(self, job_ids: list[str], at: int | None = None
+                       ) -> dict[str, str | None]:
         """job_id → write id of its committed runs row, for those of ``job_ids`` that have one
-        (None for rows stored before write ids existed)."""
+        (None for rows stored before write ids existed); ``at``: as of that runs version."""
         if not job_ids:
             return {}
-        files = self.tables.file_uris("runs")
+        remote = self.tables.remote
+        table = self.tables.open("runs") if at is None else self.tables.open_at("runs", at)
+        files = list(table.file_uris())
         if not files:
             return {}
         # Once this writer has upgraded the tables, runs has the column: spare a table load.
-        has_write = self._migrated or WRITE_ID in self.tables.columns("runs")
+        has_write = self._migrated or WRITE_ID in [f.name for f in table.schema().fields]
         wid = f"r.{WRITE_ID}" if has_write else "NULL::VARCHAR"
         con = duckdb.connect()
         try:
             con.register("wanted", pa.table({"job_id": pa.array(job_ids, pa.string())}))
+            if remote is not None:  # no DuckDB extension for S3: a pyarrow dataset of them
+                con.register("runs_files", remote.dataset("runs", tuple(files)))
+            source = "read_parquet(?)" if remote is None else "runs_files"
             rows = con.execute(
-                f"SELECT DISTINCT r.job_id, {wid} FROM read_parquet(?) r JOIN wanted USING (job_id)",
-                [files]).fetchall()
+                f"SELECT DISTINCT r.job_id, {wid} FROM {source} r JOIN wanted USING (job_id)",
+                [files] if remote is None else None).fetchall()
         except duckdb.Error as e:
             # A missing or corrupt data file of `runs`: committing now could duplicate runs.
             reason = (str(e).splitlines() or [""])[0]
