@@ -85,7 +85,7 @@ def _check_table(tables: DeltaTables, name: str, stats: dict[str, Any]
              for path, why in delta_log_problems(table_dir)]
     try:
         table = tables.open(name)
-        stats[name] = table_stats(table, table_dir)
+        stats[name] = _table_stats(table, table_dir)
         rows = file_rows(table)
         uris = list(table.file_uris())
     except WarehouseError as e:
@@ -173,14 +173,12 @@ def _pending_problems(root: Path, settings: Settings, report: dict[str, Any]) ->
     return out
 
 
-def table_stats(table: Any, table_dir: Path | None) -> dict[str, Any]:
-    """Version, files, rows, bytes and partitions of a Delta table; ``log_bytes`` of its
-    ``_delta_log`` when it is in a local folder ``table_dir`` (else 0)."""
+def _table_stats(table: Any, table_dir: Path) -> dict[str, Any]:
     import pyarrow as pa
 
     actions = pa.table(table.get_add_actions(flatten=True))
-    log_bytes = 0 if table_dir is None else sum(
-        p.stat().st_size for p in (table_dir / "_delta_log").glob("*") if p.is_file())
+    log_bytes = sum(p.stat().st_size for p in (table_dir / "_delta_log").glob("*")
+                    if p.is_file())
     return {
         "version": int(table.version()),
         "files": actions.num_rows,

@@ -16,7 +16,6 @@ from typing import Any
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import InputError, WarehouseError
-from orcaops.warehouse.doctor import table_stats
 from orcaops.warehouse.remote import MIRRORED
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
@@ -26,15 +25,6 @@ NOT_CHECKED = ("data file checksums and full decode (the object store checksums 
                "children without a runs row (orphans)")
 
 
-def _clean_pending(clean_pending: Any, report: dict[str, Any]) -> None:
-    """Finish or roll back this machine's interrupted commits; a failure is a problem."""
-    try:
-        report["orphans_removed"] = clean_pending()
-    except WarehouseError as e:
-        report["orphans_removed"] = 0
-        report["problems"].append(str(e))
-
-
 def compact(tables: DeltaTables, clean_pending: Any, settings: Settings) -> dict[str, Any]:
     """Compact every partition with more than one file (``logs``: rewrite unsorted ones in
     template order), then checkpoint, clean the log and vacuum past the retention window."""
@@ -42,7 +32,11 @@ def compact(tables: DeltaTables, clean_pending: Any, settings: Settings) -> dict
     report: dict[str, Any] = {"tables": {}, "problems": [], "checkpoints_rebuilt": [],
                               "set_aside": [], "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        _clean_pending(clean_pending, report)
+        try:
+            report["orphans_removed"] = clean_pending()
+        except WarehouseError as e:
+            report["orphans_removed"] = 0
+            report["problems"].append(str(e))
         for name in ("logs", "samples", "tests", "runs", "actions"):
             report["tables"][name] = _compact_table(tables, name, settings, report)
     (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
@@ -84,7 +78,7 @@ def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | No
     found: list[Problem] = []
     for name in TABLE_NAMES:
         try:
-            report["tables"][name] = table_stats(tables.open(name), None)
+            report["tables"][name] = _table_stats(tables.open(name))
         except WarehouseError as e:
             found.append(Problem(tables.uri(name), f"deltalake cannot load the table ({e})",
                                  "restore the table's _delta_log from a backup"))
@@ -107,6 +101,20 @@ def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | No
     return report
 
 
+def _table_stats(table: Any) -> dict[str, Any]:
+    import pyarrow as pa
+
+    actions = pa.table(table.get_add_actions(flatten=True))
+    return {
+        "version": int(table.version()),
+        "files": actions.num_rows,
+        "rows": int(sum(actions.column("num_records").to_pylist() or [0])),
+        "bytes": int(sum(actions.column("size_bytes").to_pylist() or [0])),
+        "partitions": len(set(actions.column("partition.day").to_pylist())),
+        "log_bytes": 0,
+    }
+
+
 def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict[str, Any]:
     """Finish or roll back this machine's interrupted commits; drop the saved snapshot.
 
@@ -120,6 +128,10 @@ def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict
     report: dict[str, Any] = {"checkpoints_rebuilt": [], "set_aside": [], "problems": [],
                               "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        _clean_pending(clean_pending, report)
+        try:
+            report["orphans_removed"] = clean_pending()
+        except WarehouseError as e:
+            report["orphans_removed"] = 0
+            report["problems"].append(str(e))
         (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
     return report
