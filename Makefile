@@ -28,8 +28,11 @@ demo: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two workers: the CI machine has two cores (tests/conftest.py keeps shared fixtures together).
+TEST_WORKERS ?= 2
+
 test: install typecheck
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 # A self-contained HTML page of the last 30 days (open it in any browser, no network needed).
 report: install

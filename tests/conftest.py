@@ -30,6 +30,24 @@ def eval_data(*parts: str) -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
+# With `make test`'s workers (pytest-xdist, --dist loadgroup), the tests of these folders share
+# a costly session fixture (a Ray instance, a private dockerd, served warehouses, built
+# histories) and run on one worker, so it starts once; any other test file is a group of its own.
+SHARED_SESSION_DIRS = {"engines", "executors", "query", "report", "server"}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        rel = item.path.resolve().relative_to(TESTS)
+        group = rel.parts[0] if rel.parts[0] in SHARED_SESSION_DIRS else rel.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+# Messages are checked as piped output reads (no wrap before 200 columns); pytest-xdist's
+# workers inherit a COLUMNS that would wrap them at the terminal's width instead.
+os.environ.pop("COLUMNS", None)
+
 # Fixed "now" for tests that build histories relative to the present.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
