@@ -41,6 +41,8 @@ def import_cmd(
         out(f"imported {report.imported} runs ({report.log_lines:,} log lines, {rate:,.0f} "
             f"lines/s), skipped {report.skipped} already stored, replaced {report.replaced}, "
             f"{len(report.errors)} bad line(s) in {report.seconds:.2f}s")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if report.errors:
         shown = report.errors[:20]
         more = len(report.errors) - len(shown)

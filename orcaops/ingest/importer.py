@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from orcaops.core.errors import InputError
+from orcaops.core.errors import InputError, WarehouseError
 from orcaops.ingest.prepare import ParsedRun, gc_paused, parse_runs, prepare_runs
 from orcaops.ingest.records import decode, parse_record
 from orcaops.testing.records import run_tests
@@ -35,6 +35,11 @@ CHUNK_LINES = 20_000
 # The worker starts once an import has this many lines: starting it costs more than parsing a
 # smaller import here.
 WORKER_AFTER_LINES = 100_000
+# The tables whose partitions an import merges at its end when its commits left several files
+# in one (the logs table is left to `orcaops compact`: see Writer.settle).
+SETTLED = ("runs", "samples", "tests")
+# Fewer validated runs than this are parsed without first looking which are stored (_unstored).
+PRECHECK_MIN_RUNS = 16
 GC_EVERY = 20  # batches between collections of the young generation while the GC is paused
 WORKER_ENV = "ORCAOPS_PARSE_WORKER"
 
@@ -61,11 +66,16 @@ class ImportReport:
     log_lines: int = 0
     errors: list[LineError] = field(default_factory=list)
     seconds: float = 0.0
+    # Small files merged once the runs were committed (``Importer.settle``), and why that
+    # upkeep failed if it did (the runs are stored either way).
+    files_merged: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"imported": self.imported, "skipped": self.skipped, "replaced": self.replaced,
                 "log_lines": self.log_lines, "errors": [str(e) for e in self.errors],
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "files_merged": self.files_merged,
+                "warnings": self.warnings}
 
 
 Source = tuple[str, int, bytes]
@@ -156,6 +166,7 @@ class Importer:
         self._lines_seen = 0
         self.worker_chunks = 0  # chunks the parse worker parsed
         self._commit: Future[CommitResult] | None = None
+        self._files: dict[tuple[str, str], int] = {}  # (table, day) → commits that wrote it
 
     def feed_lines(self, lines: Iterable[Source]) -> None:
         with gc_paused():
@@ -206,8 +217,10 @@ class Importer:
         """The items whose job id is not stored yet. A stored one is counted as skipped
         without being parsed: a re-import (or a demo re-run) that writes nothing no longer
         parses every log again. The commit still checks under its lock, so a run stored
-        meanwhile by another process is skipped there."""
-        if self.replace or not items:
+        meanwhile by another process is skipped there. Below ``PRECHECK_MIN_RUNS`` the look
+        costs more than parsing the few runs (it reads the runs table; the commit reads it
+        again under its lock anyway), so small imports such as one live run skip it."""
+        if self.replace or len(items) < PRECHECK_MIN_RUNS:
             return items
         stored = self.writer.present([it.run.job_id for it in items])
         if not stored:
@@ -283,6 +296,26 @@ class Importer:
         self.report.replaced += len(result.replaced)
         self.report.skipped += len(result.skipped)
         self.report.log_lines += result.log_lines
+        for name, days in result.partitions.items():
+            for day in days:
+                self._files[name, day] = self._files.get((name, day), 0) + 1
+
+    def settle(self) -> None:
+        """Merge the files of every partition this import's commits wrote more than once
+        (all but ``logs``: see ``Writer.settle``), so its searches need no ``compact``."""
+        partitions: dict[str, set[str]] = {}
+        for (name, day), files in self._files.items():
+            if files > 1 and name in SETTLED:
+                partitions.setdefault(name, set()).add(day)
+        self._files = {}
+        if not partitions:
+            return
+        try:
+            self.report.files_merged += self.writer.settle(partitions)
+        except WarehouseError as e:
+            self.report.warnings.append(f"the imported runs are stored, but merging their "
+                                        f"small files failed ({e}); `orcaops compact` "
+                                        "does it later")
 
     def close(self) -> None:
         """Wait for the last commit and stop the helpers (flush first: unflushed runs are lost).
@@ -307,6 +340,7 @@ class Importer:
             with gc_paused():
                 self.feed_lines(lines)
                 self.flush()
+            self.settle()
         finally:
             self.close()
         self.report.seconds = time.perf_counter() - self.started
@@ -325,6 +359,7 @@ def import_objects(writer: Writer, objects: Iterable[Mapping[str, Any]], *,
                 except InputError as e:
                     importer.report.errors.append(LineError("<records>", number, str(e)))
             importer.flush()
+        importer.settle()
     finally:
         importer.close()
     importer.report.seconds = time.perf_counter() - importer.started

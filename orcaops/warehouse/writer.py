@@ -49,6 +49,8 @@ class CommitResult:
     replaced: list[str] = field(default_factory=list)
     log_lines: int = 0
     compacted_files: int = 0
+    # table → the day partitions this commit wrote a file to
+    partitions: dict[str, set[str]] = field(default_factory=dict)
 
 
 class Writer:
@@ -86,7 +88,10 @@ class Writer:
             result.written = [i for i in write if i not in lost]
             result.skipped += lost
             result.log_lines = data["logs"].num_rows
-            result.compacted_files = self._auto_compact(data)
+            result.partitions = {name: {d.isoformat() for d in t.column("day").unique()
+                                        .to_pylist()}
+                                 for name, t in data.items() if t.num_rows}
+            result.compacted_files = self._auto_compact(result.partitions)
             self._seal()
         return result
 
@@ -264,15 +269,29 @@ class Writer:
             path.unlink(missing_ok=True)
         return removed
 
-    def _auto_compact(self, data: dict[str, pa.Table]) -> int:
+    def _auto_compact(self, partitions: dict[str, set[str]]) -> int:
         """Compact partitions this commit touched once they hold many small files."""
         removed = 0
-        for name, table in data.items():
-            if table.num_rows == 0:
-                continue
-            touched = {d.isoformat() for d in table.column("day").unique().to_pylist()}
+        for name, touched in partitions.items():
             counts = self.tables.partition_file_counts(name)
             crowded = [d for d in touched if counts.get(d, 0) >= self.settings.compact_min_files]
             if crowded:
                 removed += self.tables.compact_partitions(name, crowded)
+        return removed
+
+    def settle(self, partitions: dict[str, set[str]]) -> int:
+        """Merge the files of these partitions (table → days) into one each, under the lock;
+        returns the files removed. An import calls it at its end for the partitions its own
+        commits wrote more than once, so a fresh import reads like a compacted one (one file
+        per day, not one per commit). The logs table is not passed: rewriting every line
+        imported would double an import's cost, and ``compact`` sorts it later anyway."""
+        removed = 0
+        with self.tables.commit_lock():
+            for name, days in sorted(partitions.items()):
+                counts = self.tables.partition_file_counts(name)
+                crowded = sorted(d for d in days if counts.get(d, 0) > 1)
+                if crowded:
+                    removed += self.tables.compact_partitions(name, crowded)
+            if removed:
+                self._seal(tuple(sorted(partitions)))
         return removed

@@ -167,17 +167,24 @@ def test_the_reported_seconds_cover_the_whole_import(wh):
 
 
 def test_a_reimport_skips_stored_runs_without_parsing_them(wh, monkeypatch):
-    """Runs already stored are counted as skipped before their logs are parsed."""
+    """Runs already stored are counted as skipped before their logs are parsed; below
+    PRECHECK_MIN_RUNS they are parsed and skipped by the commit instead (the same report)."""
     from orcaops.ingest import importer as importer_module
 
+    n = importer_module.PRECHECK_MIN_RUNS
     records = [{"job_id": f"r-{i}", "status": "success", "logs": [{"line": "hello"}]}
-               for i in range(5)]
+               for i in range(n)]
     first = wh.import_records(records)
-    assert first.imported == 5
+    assert first.imported == n
     parsed: list[int] = []
     real = importer_module.parse_runs
     monkeypatch.setattr(importer_module, "parse_runs",
                         lambda runs: parsed.append(len(runs)) or real(runs))
     again = wh.import_records(records + [{"job_id": "r-new", "status": "failed"}])
-    assert (again.imported, again.skipped) == (1, 5)
+    assert (again.imported, again.skipped) == (1, n)
     assert sum(parsed) == 1  # only the new run was parsed
+    parsed.clear()
+    few = wh.import_records(records[:3] + [{"job_id": "r-new-2", "status": "failed"}])
+    assert (few.imported, few.skipped) == (1, 3)
+    assert sum(parsed) == 4
+    assert wh.frame("select count(*) n, count(distinct job_id) d from runs").row(0) == (n + 2,) * 2
