@@ -49,6 +49,13 @@ def with_logs(runs: int, repeat: int, work: Path, json_baseline: bool) -> list[R
     rows += suites.log_search(wh, home, size, repeat, work)
     rows += suites.cold_start(home, size, max(repeat, 7))
     rows += bench_cold.one_run_cold(home, size, max(repeat, 7))
+    # The same reads right after the import, before any `orcaops compact` (the user's path).
+    home = build.ensure(runs, 100, compacted=False)
+    wh = orcaops.open(home)
+    size = f"{runs // 1000}k runs, fresh"
+    rows += suites.queries(wh, size, repeat, work, json_baseline=False)
+    rows += suites.log_search(wh, home, size, repeat, work)
+    rows += suites.cold_start(home, size, max(repeat, 7))
     return rows
 
 

@@ -16,13 +16,14 @@ from typing import Any
 DATA = Path(__file__).resolve().parent / ".data"
 
 
-def home_for(runs: int, lines: int) -> Path:
-    return DATA / f"wh-{runs}-{lines}"
+def home_for(runs: int, lines: int, compacted: bool = True) -> Path:
+    return DATA / f"wh-{runs}-{lines}{'' if compacted else '-fresh'}"
 
 
-def ensure(runs: int, lines: int, *, log: Any = print) -> Path:
-    """The home of a built warehouse of ``runs`` runs with ``lines`` log lines each."""
-    home = home_for(runs, lines)
+def ensure(runs: int, lines: int, *, compacted: bool = True, log: Any = print) -> Path:
+    """The home of a built warehouse of ``runs`` runs with ``lines`` log lines each;
+    ``compacted=False``: as the import left it (the user's path before any ``compact``)."""
+    home = home_for(runs, lines, compacted)
     if (home / "build.json").exists():
         return home
     shutil.rmtree(home, ignore_errors=True)
@@ -35,7 +36,8 @@ def ensure(runs: int, lines: int, *, log: Any = print) -> Path:
     report = wh.import_records(records(runs, lines))
     imported = time.perf_counter() - start
     t = time.perf_counter()
-    wh.compact()
+    if compacted:
+        wh.compact()
     stats = {"runs": report.imported, "log_lines": report.log_lines,
              "import_seconds": round(imported, 2), "compact_seconds":
              round(time.perf_counter() - t, 2),
