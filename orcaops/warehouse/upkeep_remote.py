@@ -16,9 +16,11 @@ from typing import Any
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import InputError, WarehouseError
+from orcaops.warehouse.integrity import Problem
 from orcaops.warehouse.remote import MIRRORED
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
+from orcaops.warehouse.upkeep import clean_interrupted, table_stats
 
 NOT_CHECKED = ("data file checksums and full decode (the object store checksums each "
                "object)", "the log index (log: searches scan the logs table)",
@@ -32,11 +34,7 @@ def compact(tables: DeltaTables, clean_pending: Any, settings: Settings) -> dict
     report: dict[str, Any] = {"tables": {}, "problems": [], "checkpoints_rebuilt": [],
                               "set_aside": [], "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        try:
-            report["orphans_removed"] = clean_pending()
-        except WarehouseError as e:
-            report["orphans_removed"] = 0
-            report["problems"].append(str(e))
+        clean_interrupted(clean_pending, report)
         for name in ("logs", "samples", "tests", "runs", "actions"):
             report["tables"][name] = _compact_table(tables, name, settings, report)
     (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
@@ -70,15 +68,13 @@ def _compact_table(tables: DeltaTables, name: str, settings: Settings,
 def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | None]
            ) -> dict[str, Any]:
     """Each table loads and reads; interrupted commits and spooled runs of this machine."""
-    from orcaops.warehouse.integrity import Problem
-
     report: dict[str, Any] = {"home": settings.location, "warehouse": tables.where,
                               "local": str(settings.home), "versions": versions,
                               "tables": {}, "not_checked": list(NOT_CHECKED)}
     found: list[Problem] = []
     for name in TABLE_NAMES:
         try:
-            report["tables"][name] = _table_stats(tables.open(name))
+            report["tables"][name] = table_stats(tables.open(name))
         except WarehouseError as e:
             found.append(Problem(tables.uri(name), f"deltalake cannot load the table ({e})",
                                  "restore the table's _delta_log from a backup"))
@@ -101,20 +97,6 @@ def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | No
     return report
 
 
-def _table_stats(table: Any) -> dict[str, Any]:
-    import pyarrow as pa
-
-    actions = pa.table(table.get_add_actions(flatten=True))
-    return {
-        "version": int(table.version()),
-        "files": actions.num_rows,
-        "rows": int(sum(actions.column("num_records").to_pylist() or [0])),
-        "bytes": int(sum(actions.column("size_bytes").to_pylist() or [0])),
-        "partitions": len(set(actions.column("partition.day").to_pylist())),
-        "log_bytes": 0,
-    }
-
-
 def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict[str, Any]:
     """Finish or roll back this machine's interrupted commits; drop the saved snapshot.
 
@@ -128,10 +110,6 @@ def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict
     report: dict[str, Any] = {"checkpoints_rebuilt": [], "set_aside": [], "problems": [],
                               "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        try:
-            report["orphans_removed"] = clean_pending()
-        except WarehouseError as e:
-            report["orphans_removed"] = 0
-            report["problems"].append(str(e))
+        clean_interrupted(clean_pending, report)
         (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
     return report
