@@ -12,7 +12,10 @@ the same copy.
 The later writer applies the rule to its own copies right after its commit
 (``Writer._yield_to_earlier``); ``compact`` and ``recover`` apply it to every duplicated run
 (``remove_duplicates``), which repairs a writer killed between its append and that delete.
-Both delete the same copy, so a repair racing a live writer never removes both.
+Both delete the same copy, so a repair racing a live writer never removes both. Readers
+leave the later copies out until then (``without_later_sql``, used by the reader's ``runs``
+views), so no one sees a run twice; which runs are doubled is looked up once per set of runs
+files on a machine (``doubled_sql``, remembered in ``DOUBLED_FILE``).
 
 A local home cannot get duplicates: its writers queue on the commit lock and look up the
 stored job ids under it, and a crashed writer's journal names its runs (``clean_pending``).
@@ -20,7 +23,11 @@ stored job ids under it, and a crashed writer's journal names its runs (``clean_
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -30,6 +37,8 @@ from orcaops.warehouse.schema import CHILDREN, WRITE_ID
 from orcaops.warehouse.tables import DeltaTables, in_predicate, sql_string
 
 _CHUNK = 500
+# What a reader found doubled in the runs files it last showed (this machine's folder).
+DOUBLED_FILE = "_doubled_runs.json"
 
 
 def first_write(writes: Iterable[str | None], versions: dict[str, int]) -> str | None:
@@ -49,6 +58,56 @@ def later_copies(copies: dict[str, list[str | None]], versions: dict[str, int]
         for write in sorted({w for w in writes if w is not None and w != keep}):
             out.setdefault(write, []).append(job_id)
     return out
+
+
+def doubled_sql(scan: str) -> str:
+    """job_id and the write ids of its rows, for runs with more than one row in ``scan``."""
+    # Lists for the doubled runs alone: half the time of a list per run (1M runs).
+    doubled = f"SELECT job_id FROM ({scan}) GROUP BY job_id HAVING count(*) > 1"
+    return (f"SELECT job_id, list({WRITE_ID}) FROM ({scan}) WHERE job_id IN ({doubled}) "
+            "GROUP BY job_id")
+
+
+def load_doubled(root: Path, files: tuple[str, ...]) -> dict[str, list[str | None]] | None:
+    """What ``save_doubled`` recorded for exactly these runs files (None: nothing for them).
+    Delta never rewrites a data file, so the same files hold the same rows."""
+    try:
+        saved = json.loads((root / DOUBLED_FILE).read_text(encoding="utf-8"))
+        if saved["files"] == _files_key(files):
+            return {str(k): list(v) for k, v in saved["doubled"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def save_doubled(root: Path, files: tuple[str, ...], doubled: dict[str, list[str | None]]
+                 ) -> None:
+    """Remember the runs doubled in these runs files, so the next process skips the scan."""
+    path = root / DOUBLED_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"files": _files_key(files), "doubled": doubled}),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache: without it the next reader scans again
+        tmp.unlink(missing_ok=True)
+
+
+def _files_key(files: tuple[str, ...]) -> str:
+    return hashlib.sha1("\n".join(sorted(files)).encode()).hexdigest()
+
+
+def without_later_sql(scan: str, copies: dict[str, list[str | None]],
+                      versions: dict[str, int]) -> str:
+    """``scan`` (SQL over runs rows) without the rows of ``later_copies``: what readers
+    show while a later copy waits for its delete."""
+    drop = [(job_id, write) for write, job_ids in later_copies(copies, versions).items()
+            for job_id in job_ids]
+    if not drop:
+        return scan
+    listed = ", ".join(f"({sql_string(j)}, {sql_string(w)})" for j, w in sorted(drop))
+    return (f"SELECT * FROM ({scan}) WHERE (job_id, coalesce({WRITE_ID}, '')) NOT IN "
+            f"(SELECT * FROM (VALUES {listed}))")
 
 
 def drop_copies(tables: DeltaTables, write_id: str, job_ids: list[str]) -> None:
@@ -90,8 +149,7 @@ def runs_writes(tables: DeltaTables, job_ids: list[str] | None = None,
         source = "read_parquet(?)" if tables.remote is None else "runs_files"
         params = [files] if tables.remote is None else []
         if job_ids is None:
-            sql = (f"SELECT r.job_id, list({wid}) FROM {source} r GROUP BY r.job_id "
-                   "HAVING count(*) > 1")
+            sql = doubled_sql(f"SELECT r.job_id, {wid} AS {WRITE_ID} FROM {source} r")
         else:
             con.register("wanted", pa.table({"job_id": pa.array(job_ids, pa.string())}))
             sql = (f"SELECT r.job_id, list({wid}) FROM {source} r JOIN wanted USING (job_id) "

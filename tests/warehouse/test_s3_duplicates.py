@@ -14,8 +14,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 import orcaops
-from orcaops.warehouse.copies import first_write, later_copies
+from orcaops.warehouse.copies import (
+    DOUBLED_FILE,
+    doubled_sql,
+    first_write,
+    later_copies,
+    load_doubled,
+    runs_writes,
+    save_doubled,
+    without_later_sql,
+)
 from tests.conftest import invoke_cli
 from tests.warehouse.test_s3_home import SAMPLES, _records, _write
 
@@ -52,25 +63,37 @@ def _doubled(s3, tmp_path: Path, prefix: str, n: int) -> tuple[str, str]:
     (first,) = _writes(wh, "runs_all")  # one batch, one write
     _killed_import(s3, src, tmp_path / "killed")
     fresh = orcaops.open(s3.home)
-    counts = fresh.frame(f"select count(*) n, count(distinct job_id) d from runs_all "
-                         f"where job_id like '{prefix}-%'").row(0)
-    assert counts == (2 * n, n)  # both copies stayed
-    (later,) = set(_writes(fresh, "runs_all")) - {first}
+    stored = runs_writes(fresh.tables)  # the table itself: both copies stayed
+    assert sorted(stored) == [f"{prefix}-{i}" for i in range(n)]
+    (later,) = {w for writes in stored.values() for w in writes} - {first}
+    assert all(sorted(writes) == sorted([first, later]) for writes in stored.values())
     assert _writes(fresh, "samples_all")[later] == n * SAMPLES
+    _seen_once(fresh, s3, prefix, n, first)  # readers already show the first copy alone
     return first, later
 
 
-def _check_one_copy(s3, prefix: str, n: int, kept: str, later: str) -> None:
-    wh = orcaops.open(s3.home)
+def _seen_once(wh, s3, prefix: str, n: int, kept: str) -> None:
+    """Readers show one copy of each run, the first, with its own children."""
     runs = wh.frame(f"select job_id, write_id from runs_all where job_id like '{prefix}-%'")
     assert runs.height == n and set(runs["write_id"]) == {kept}
+    assert wh.frame(f"select count(*) n from samples where job_id like '{prefix}-%'"
+                    )["n"][0] == n * SAMPLES
+    assert wh.frame(f"select count(*) n from logs where job_id like '{prefix}-%'"
+                    )["n"][0] == n
+    found = _search(s3, "status:failed")
+    assert [r["job_id"] for r in found if r["job_id"].startswith(prefix)] == [f"{prefix}-0"]
+
+
+def _check_one_copy(s3, prefix: str, n: int, kept: str, later: str) -> None:
+    """One copy stored, the first, with all its children; the later one's are gone."""
+    wh = orcaops.open(s3.home)
+    stored = runs_writes(wh.tables, [f"{prefix}-{i}" for i in range(n)])
+    assert stored == {f"{prefix}-{i}": [kept] for i in range(n)}
     for table, per_run in (("logs_all", 1), ("samples_all", SAMPLES)):
         got = wh.frame(f"select write_id, count(*) n from {table} "
                        f"where job_id like '{prefix}-%' group by 1").rows()
-        assert got == [(kept, n * per_run)], table  # the later copy's children are gone too
-    assert later not in _writes(wh, "runs_all")
-    found = _search(s3, "status:failed")
-    assert [r["job_id"] for r in found if r["job_id"].startswith(prefix)] == [f"{prefix}-0"]
+        assert got == [(kept, n * per_run)], table
+    _seen_once(wh, s3, prefix, n, kept)
 
 
 def _search(s3, query: str) -> list[dict]:
@@ -92,6 +115,28 @@ def test_the_rule_keeps_the_copy_committed_first() -> None:
     copies = {"r-1": ["a", "b"], "r-2": ["b", "c", "a"], "r-3": ["a"], "r-4": [None, "a"]}
     assert later_copies(copies, {"a": 3, "b": 2, "c": 1}) == {
         "a": ["r-1", "r-2", "r-4"], "b": ["r-2"]}
+
+
+def test_readers_leave_out_the_later_copies() -> None:
+    con = duckdb.connect()
+    con.execute("create table t as select * from (values ('r-1', 'a'), ('r-1', 'b'), "
+                "('r-2', 'b'), ('r-3', NULL)) v(job_id, write_id)")
+    sql = without_later_sql("select * from t", {"r-1": ["a", "b"]}, {"a": 5, "b": 4})
+    assert con.execute(f"select * from ({sql}) order by all").fetchall() == [
+        ("r-1", "b"), ("r-2", "b"), ("r-3", None)]
+    assert without_later_sql("select * from t", {}, {}) == "select * from t"
+    ((job_id, writes),) = con.execute(doubled_sql("select * from t")).fetchall()
+    assert job_id == "r-1" and sorted(writes) == ["a", "b"]
+
+
+def test_what_is_doubled_is_remembered_per_set_of_runs_files(tmp_path) -> None:
+    files = ("s3://b/runs/day=2026-11-18/a.parquet", "s3://b/runs/day=2026-11-18/b.parquet")
+    assert load_doubled(tmp_path, files) is None
+    save_doubled(tmp_path, files, {"r-1": ["a", "b"]})
+    assert load_doubled(tmp_path, tuple(reversed(files))) == {"r-1": ["a", "b"]}
+    assert load_doubled(tmp_path, files[:1]) is None  # another snapshot: looked up again
+    (tmp_path / DOUBLED_FILE).write_text("{not json", encoding="utf-8")
+    assert load_doubled(tmp_path, files) is None
 
 
 def test_compact_keeps_the_first_copy_of_a_run_a_killed_writer_left_twice(
