@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import WarehouseError
-from orcaops.warehouse.copies import drop_copies, later_copies, runs_writes
+from orcaops.warehouse.copies import drop_copies, first_write, later_copies, runs_writes
 from orcaops.warehouse.integrity import seal_tables
 from orcaops.warehouse.journal import PENDING_DIR, read_journal
 from orcaops.warehouse.rows import RunBatch, only_jobs
@@ -184,10 +184,13 @@ class Writer:
 
     def current_writes(self, job_ids: list[str]) -> dict[str, str | None]:
         """job_id → write id of its committed runs row, for those of ``job_ids`` that have one
-        (None for rows stored before write ids existed)."""
+        (None for rows stored before write ids existed). A run stored twice (object storage)
+        gives the copy that stays and that readers show (``copies.first_write``)."""
         # Once this writer has upgraded the tables, runs has the column: spare a table load.
         found = runs_writes(self.tables, job_ids, has_write=True if self._migrated else None)
-        return {job_id: writes[0] for job_id, writes in found.items()}
+        versions = self.tables.commit_versions("runs") if any(
+            len(writes) > 1 for writes in found.values()) else {}
+        return {job_id: first_write(writes, versions) for job_id, writes in found.items()}
 
     def _journal(self, job_ids: list[str], write_id: str, replace: bool) -> Path:
         path = self.pending_dir / f"{uuid.uuid4().hex}.json"

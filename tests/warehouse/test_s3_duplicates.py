@@ -68,6 +68,8 @@ def _doubled(s3, tmp_path: Path, prefix: str, n: int) -> tuple[str, str]:
     (later,) = {w for writes in stored.values() for w in writes} - {first}
     assert all(sorted(writes) == sorted([first, later]) for writes in stored.values())
     assert _writes(fresh, "samples_all")[later] == n * SAMPLES
+    # What a journal's cleanup takes for the visible row: the first copy, as readers show.
+    assert fresh.writer.current_writes(sorted(stored)) == {j: first for j in stored}
     _seen_once(fresh, s3, prefix, n, first)  # readers already show the first copy alone
     return first, later
 
