@@ -164,7 +164,7 @@ class DeltaTables:
 
     def append(self, name: str, data: pa.Table, tag: str | None = None) -> None:
         """Append ``data``; ``tag`` (a write id) is kept in the commit's metadata so the
-        commit can be found in the table's history (``commit_version``)."""
+        commit can be found in the table's history (``commit_versions``)."""
         if data.num_rows == 0:
             return
         dl = _deltalake()
@@ -329,11 +329,6 @@ class DeltaTables:
             raise WarehouseError(disk_full(self.root, e)
                                  or f"the warehouse at {self.where} could not be used: {e}") \
                 from e
-
-    def commit_version(self, name: str, tag: str, within: int = 64) -> int | None:
-        """The version of the commit of ``name`` that ``append(..., tag=tag)`` made, among the
-        latest ``within`` commits; None if not found."""
-        return self.commit_versions(name, within).get(tag)
 
     def commit_versions(self, name: str, within: int | None = None) -> dict[str, int]:
         """tag → version of each tagged commit of ``name`` (``append(..., tag=)``) among the

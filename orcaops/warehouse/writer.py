@@ -107,8 +107,8 @@ class Writer:
         The commit order decides which copy stays (``copies.first_write``): this writer
         finds its own runs commit in the table's history, and deletes its copy of each run
         whose other copy came from an earlier commit. ``compact`` and ``recover`` apply the
-        same rule to what a writer killed before this delete left. Until the delete commits,
-        a reader may see both copies.
+        same rule to what a writer killed before this delete left, and readers show the
+        first copy alone meanwhile.
         """
         if self.tables.remote is None:
             return []
