@@ -29,6 +29,10 @@ def compact_text(report: dict[str, Any], retention_hours: int) -> str:
     if report.get("orphans_removed"):
         lines.append(f"removed {report['orphans_removed']} orphaned row(s) (log lines or "
                      "samples of runs that never committed)")
+    if report.get("duplicates_removed"):
+        lines.append(f"removed {report['duplicates_removed']} later copy(ies) of runs stored "
+                     "twice (two machines imported them at once; the first commit's copy "
+                     "stays)")
     for name in report.get("checkpoints_rebuilt", []):
         lines.append(f"rebuilt the checkpoint of {name}")
     for item in report.get("set_aside", []):

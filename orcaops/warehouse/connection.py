@@ -68,6 +68,8 @@ class TablesLike(Protocol):
 
     def open(self, name: str) -> Any: ...
 
+    def commit_versions(self, name: str, within: int | None = None) -> dict[str, int]: ...
+
 
 class LazyTables:
     """A warehouse root whose ``DeltaTables`` (deltalake, pyarrow) is built only when needed.
@@ -87,9 +89,15 @@ class LazyTables:
         return self.root / name
 
     def open(self, name: str) -> Any:
+        return self._real().open(name)
+
+    def commit_versions(self, name: str, within: int | None = None) -> dict[str, int]:
+        return self._real().commit_versions(name, within)
+
+    def _real(self) -> TablesLike:
         if self._tables is None:
             self._tables = self._factory()
-        return self._tables.open(name)
+        return self._tables
 
 
 def _literal(value: str) -> str:
@@ -367,8 +375,32 @@ class Reader:
         if problem is not None:
             raise WarehouseError(f"DuckDB could not read the warehouse: {problem}; "
                                  "run `orcaops doctor`")
-        self._exec(f"CREATE OR REPLACE VIEW runs_all AS {self._scan('runs', table)}")
+        scan = self._scan("runs", table)
+        if self.tables.remote is not None and table.files:
+            scan = self._first_copies(scan, table.files)
+        self._exec(f"CREATE OR REPLACE VIEW runs_all AS {scan}")
         self._exec(f"CREATE OR REPLACE VIEW runs AS SELECT * EXCLUDE ({WRITE_ID}) FROM runs_all")
+
+    def _first_copies(self, scan: str, files: tuple[str, ...]) -> str:
+        """``scan`` of runs on object storage without the copies a later writer has yet to
+        delete (or never will: it was killed), so a reader never sees a run twice; their
+        children go with them (there every child is matched to its runs row's write id).
+        Which runs are doubled is looked up once per set of runs files on this machine
+        (a GROUP BY over the local copies, remembered in ``copies.DOUBLED_FILE``); the
+        table's history is read only when a run is doubled (``orcaops.warehouse.copies``)."""
+        from orcaops.warehouse import copies
+
+        doubled = copies.load_doubled(self.tables.root, files)
+        if doubled is None:
+            try:
+                rows = self.con.execute(copies.doubled_sql(scan)).fetchall()
+            except duckdb.Error as e:
+                raise WarehouseError(f"DuckDB could not read the warehouse: {e}") from e
+            doubled = {job_id: list(writes) for job_id, writes in rows}
+            copies.save_doubled(self.tables.root, files, doubled)
+        if not doubled:
+            return scan
+        return copies.without_later_sql(scan, doubled, self.tables.commit_versions("runs"))
 
     def _unreadable(self, files: tuple[str, ...]) -> str | None:
         # On object storage a missing object surfaces as an IOException when read (one

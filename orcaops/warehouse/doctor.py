@@ -30,6 +30,7 @@ from orcaops.warehouse.integrity import Problem, delta_log_problems
 from orcaops.warehouse.repair import DROP, RECOVER, log_fix
 from orcaops.warehouse.snapshot import TABLE_NAMES
 from orcaops.warehouse.tables import DeltaTables
+from orcaops.warehouse.upkeep import table_stats
 
 
 def doctor(tables: DeltaTables, settings: Settings) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def _check_table(tables: DeltaTables, name: str, stats: dict[str, Any]
              for path, why in delta_log_problems(table_dir)]
     try:
         table = tables.open(name)
-        stats[name] = _table_stats(table, table_dir)
+        stats[name] = table_stats(table, table_dir / "_delta_log")
         rows = file_rows(table)
         uris = list(table.file_uris())
     except WarehouseError as e:
@@ -171,22 +172,6 @@ def _pending_problems(root: Path, settings: Settings, report: dict[str, Any]) ->
         out.append(Problem(str(spooled[0]), f"{len(spooled)} spooled run(s) not yet recorded",
                            RECOVER))
     return out
-
-
-def _table_stats(table: Any, table_dir: Path) -> dict[str, Any]:
-    import pyarrow as pa
-
-    actions = pa.table(table.get_add_actions(flatten=True))
-    log_bytes = sum(p.stat().st_size for p in (table_dir / "_delta_log").glob("*")
-                    if p.is_file())
-    return {
-        "version": int(table.version()),
-        "files": actions.num_rows,
-        "rows": int(sum(actions.column("num_records").to_pylist() or [0])),
-        "bytes": int(sum(actions.column("size_bytes").to_pylist() or [0])),
-        "partitions": len(set(actions.column("partition.day").to_pylist())),
-        "log_bytes": log_bytes,
-    }
 
 
 def _first_line(error: BaseException) -> str:

@@ -156,12 +156,6 @@ class DeltaTables:
         dl = _deltalake()
         return self._guard(lambda: dl.DeltaTable(self.uri(name), storage_options=self.options))
 
-    def open_at(self, name: str, version: int) -> Any:
-        """Table ``name`` as it was at ``version``."""
-        dl = _deltalake()
-        return self._guard(lambda: dl.DeltaTable(self.uri(name), version=version,
-                                                 storage_options=self.options))
-
     def version(self, name: str) -> int:
         return int(self.open(name).version())
 
@@ -170,7 +164,7 @@ class DeltaTables:
 
     def append(self, name: str, data: pa.Table, tag: str | None = None) -> None:
         """Append ``data``; ``tag`` (a write id) is kept in the commit's metadata so the
-        commit can be found in the table's history (``commit_version``)."""
+        commit can be found in the table's history (``commit_versions``)."""
         if data.num_rows == 0:
             return
         dl = _deltalake()
@@ -336,14 +330,12 @@ class DeltaTables:
                                  or f"the warehouse at {self.where} could not be used: {e}") \
                 from e
 
-    def commit_version(self, name: str, tag: str, within: int = 64) -> int | None:
-        """The version of the commit of ``name`` that ``append(..., tag=tag)`` made, among the
-        latest ``within`` commits; None if not found."""
+    def commit_versions(self, name: str, within: int | None = None) -> dict[str, int]:
+        """tag → version of each tagged commit of ``name`` (``append(..., tag=)``) among the
+        latest ``within`` commits (None: every commit the log still holds)."""
         table = self.open(name)
-        for entry in self._guard(lambda: table.history(within)):
-            if entry.get(_TAG) == tag:
-                return int(entry["version"])
-        return None
+        return {str(entry[_TAG]): int(entry["version"])
+                for entry in self._guard(lambda: table.history(within)) if entry.get(_TAG)}
 
 
 _TAG = "orcaops.write_id"

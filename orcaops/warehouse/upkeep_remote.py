@@ -3,6 +3,9 @@
 What works the same as on a local home: compaction (and the z-ordered rewrite of ``logs``),
 checkpoints, log cleanup and vacuum with a retention window (delta-rs over the store), the
 interrupted commits journalled on this machine, and the table-level checks of ``doctor``.
+Only here: runs stored twice (two machines imported one run at once, and the later writer
+died before removing its copy; ``orcaops.warehouse.copies``) are reported by ``doctor`` and
+reduced to the first copy by ``compact`` and ``recover``.
 What needs the files on a local disk is not done and the reports say so (``not_checked``):
 the integrity seals and full decode of each data file (the object store keeps its own
 checksums of each object), the log index (``log:`` searches scan the logs table), the orphan
@@ -16,9 +19,12 @@ from typing import Any
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import InputError, WarehouseError
+from orcaops.warehouse.copies import remove_duplicates, runs_writes
+from orcaops.warehouse.integrity import Problem
 from orcaops.warehouse.remote import MIRRORED
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
+from orcaops.warehouse.upkeep import clean_interrupted, table_stats
 
 NOT_CHECKED = ("data file checksums and full decode (the object store checksums each "
                "object)", "the log index (log: searches scan the logs table)",
@@ -26,17 +32,15 @@ NOT_CHECKED = ("data file checksums and full decode (the object store checksums 
 
 
 def compact(tables: DeltaTables, clean_pending: Any, settings: Settings) -> dict[str, Any]:
-    """Compact every partition with more than one file (``logs``: rewrite unsorted ones in
-    template order), then checkpoint, clean the log and vacuum past the retention window."""
+    """Keep one copy of each run stored twice, compact every partition with more than one
+    file (``logs``: rewrite unsorted ones in template order), then checkpoint, clean the log
+    and vacuum past the retention window."""
     start = time.perf_counter()
     report: dict[str, Any] = {"tables": {}, "problems": [], "checkpoints_rebuilt": [],
                               "set_aside": [], "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        try:
-            report["orphans_removed"] = clean_pending()
-        except WarehouseError as e:
-            report["orphans_removed"] = 0
-            report["problems"].append(str(e))
+        clean_interrupted(clean_pending, report)
+        _remove_duplicates(tables, report)
         for name in ("logs", "samples", "tests", "runs", "actions"):
             report["tables"][name] = _compact_table(tables, name, settings, report)
     (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
@@ -70,18 +74,18 @@ def _compact_table(tables: DeltaTables, name: str, settings: Settings,
 def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | None]
            ) -> dict[str, Any]:
     """Each table loads and reads; interrupted commits and spooled runs of this machine."""
-    from orcaops.warehouse.integrity import Problem
-
     report: dict[str, Any] = {"home": settings.location, "warehouse": tables.where,
                               "local": str(settings.home), "versions": versions,
                               "tables": {}, "not_checked": list(NOT_CHECKED)}
     found: list[Problem] = []
     for name in TABLE_NAMES:
         try:
-            report["tables"][name] = _table_stats(tables.open(name))
+            report["tables"][name] = table_stats(tables.open(name))
         except WarehouseError as e:
             found.append(Problem(tables.uri(name), f"deltalake cannot load the table ({e})",
                                  "restore the table's _delta_log from a backup"))
+    if "runs" in report["tables"]:
+        found += _duplicate_problems(tables)
     pending = sorted((tables.root / "_pending").glob("*.json"))
     if pending:
         found.append(Problem(str(pending[0]), f"{len(pending)} interrupted commit(s) left "
@@ -101,22 +105,34 @@ def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | No
     return report
 
 
-def _table_stats(table: Any) -> dict[str, Any]:
-    import pyarrow as pa
+def _remove_duplicates(tables: DeltaTables, report: dict[str, Any]) -> None:
+    try:
+        report["duplicates_removed"] = remove_duplicates(tables)
+    except WarehouseError as e:
+        report["duplicates_removed"] = 0
+        report["problems"].append(str(e))
 
-    actions = pa.table(table.get_add_actions(flatten=True))
-    return {
-        "version": int(table.version()),
-        "files": actions.num_rows,
-        "rows": int(sum(actions.column("num_records").to_pylist() or [0])),
-        "bytes": int(sum(actions.column("size_bytes").to_pylist() or [0])),
-        "partitions": len(set(actions.column("partition.day").to_pylist())),
-        "log_bytes": 0,
-    }
+
+def _duplicate_problems(tables: DeltaTables) -> list[Problem]:
+    """Runs with more than one runs row (see ``orcaops.warehouse.copies``)."""
+    try:
+        copies = runs_writes(tables)
+    except WarehouseError as e:
+        return [Problem(tables.uri("runs"), f"a data file cannot be read ({e})",
+                        "restore the object from the bucket's versions")]
+    if not copies:
+        return []
+    ids = sorted(copies)
+    sample = ", ".join(ids[:3]) + (", …" if len(ids) > 3 else "")
+    return [Problem(tables.uri("runs"), f"{len(ids)} run(s) are stored more than once "
+                    f"({sample}): two machines imported them at once and the later one "
+                    "stopped before removing its copy", "`orcaops recover` (keeps the copy "
+                    "committed first)")]
 
 
 def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict[str, Any]:
-    """Finish or roll back this machine's interrupted commits; drop the saved snapshot.
+    """Finish or roll back this machine's interrupted commits, keep one copy of each run
+    stored twice, drop the saved snapshot.
 
     Raises:
         InputError: ``drop_damaged``, which needs the data files on a local disk.
@@ -128,10 +144,7 @@ def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict
     report: dict[str, Any] = {"checkpoints_rebuilt": [], "set_aside": [], "problems": [],
                               "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        try:
-            report["orphans_removed"] = clean_pending()
-        except WarehouseError as e:
-            report["orphans_removed"] = 0
-            report["problems"].append(str(e))
+        clean_interrupted(clean_pending, report)
+        _remove_duplicates(tables, report)
         (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
     return report

@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from orcaops.core.config import Settings
 from orcaops.core.errors import WarehouseError
+from orcaops.warehouse.copies import drop_copies, first_write, later_copies, runs_writes
 from orcaops.warehouse.integrity import seal_tables
 from orcaops.warehouse.journal import PENDING_DIR, read_journal
 from orcaops.warehouse.rows import RunBatch, only_jobs
@@ -109,27 +109,21 @@ class Writer:
         """On object storage, the runs of ``ids`` another machine committed first; this
         write's copies of them (runs rows and children) are deleted again.
 
-        The commit lock queues writers of one machine only. Two machines importing the same
-        run at once both find it absent and both append (Delta appends never conflict). The
-        commit order decides: each writer finds its own runs commit in the table's history
-        and looks at the version before it; a run already there belongs to the earlier
-        writer, so exactly one copy stays. Until the delete commits, a reader may see both.
+        The commit order decides which copy stays (``copies.first_write``): this writer
+        finds its own runs commit in the table's history, and deletes its copy of each run
+        whose other copy came from an earlier commit. ``compact`` and ``recover`` apply the
+        same rule to what a writer killed before this delete left, and readers show the
+        first copy alone meanwhile.
         """
         if self.tables.remote is None:
             return []
-        version = self.tables.commit_version("runs", write_id)
-        if version is None or version == 0:
+        versions = self.tables.commit_versions("runs", within=64)
+        if write_id not in versions:
             return []
-        before = set(self.current_writes(ids, at=version - 1))
-        if not before:
-            return []
-        lost = sorted(before)
-        for start in range(0, len(lost), 500):
-            pred = (f"{in_predicate('job_id', lost[start:start + 500])} AND "
-                    f"{WRITE_ID} = {sql_string(write_id)}")
-            self.tables.delete_where("runs", pred)
-            for name in CHILDREN:
-                self.tables.delete_where(name, pred)
+        copies = runs_writes(self.tables, ids, has_write=True)  # migrated in this commit
+        lost = sorted(later_copies(copies, versions).get(write_id, []))
+        if lost:
+            drop_copies(self.tables, write_id, lost)
         return lost
 
     def _migrate(self) -> None:
@@ -193,37 +187,15 @@ class Writer:
         """Which of ``job_ids`` have a committed runs row (read from the latest snapshot)."""
         return set(self.current_writes(job_ids))
 
-    def current_writes(self, job_ids: list[str], at: int | None = None
-                       ) -> dict[str, str | None]:
+    def current_writes(self, job_ids: list[str]) -> dict[str, str | None]:
         """job_id → write id of its committed runs row, for those of ``job_ids`` that have one
-        (None for rows stored before write ids existed); ``at``: as of that runs version."""
-        if not job_ids:
-            return {}
-        remote = self.tables.remote
-        table = self.tables.open("runs") if at is None else self.tables.open_at("runs", at)
-        files = list(table.file_uris())
-        if not files:
-            return {}
+        (None for rows stored before write ids existed). A run stored twice (object storage)
+        gives the copy that stays and that readers show (``copies.first_write``)."""
         # Once this writer has upgraded the tables, runs has the column: spare a table load.
-        has_write = self._migrated or WRITE_ID in [f.name for f in table.schema().fields]
-        wid = f"r.{WRITE_ID}" if has_write else "NULL::VARCHAR"
-        con = duckdb.connect()
-        try:
-            con.register("wanted", pa.table({"job_id": pa.array(job_ids, pa.string())}))
-            if remote is not None:  # no DuckDB extension for S3: a pyarrow dataset of them
-                con.register("runs_files", remote.dataset("runs", tuple(files)))
-            source = "read_parquet(?)" if remote is None else "runs_files"
-            rows = con.execute(
-                f"SELECT DISTINCT r.job_id, {wid} FROM {source} r JOIN wanted USING (job_id)",
-                [files] if remote is None else None).fetchall()
-        except duckdb.Error as e:
-            # A missing or corrupt data file of `runs`: committing now could duplicate runs.
-            reason = (str(e).splitlines() or [""])[0]
-            raise WarehouseError(f"cannot read the runs table to check which runs are stored "
-                                 f"({reason}); run `orcaops doctor`") from e
-        finally:
-            con.close()
-        return {r[0]: r[1] for r in rows}
+        found = runs_writes(self.tables, job_ids, has_write=True if self._migrated else None)
+        versions = self.tables.commit_versions("runs") if any(
+            len(writes) > 1 for writes in found.values()) else {}
+        return {job_id: first_write(writes, versions) for job_id, writes in found.items()}
 
     def _journal(self, job_ids: list[str], write_id: str, replace: bool) -> Path:
         path = self.pending_dir / f"{uuid.uuid4().hex}.json"
