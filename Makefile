@@ -45,8 +45,8 @@ bench: install
 	command -v rg >/dev/null 2>&1 || sh .ci/apt-install.sh bench ripgrep
 	$(BIN)/python -m bench
 
-# How far one machine goes: 100k, 1M and 10M runs on DuckDB and Daft (docs/SCALE.md; ~1 h,
-# up to ~10 GB in bench/.data/).
+# How far one machine goes: 100k, 1M and 10M runs on DuckDB and Daft (docs/SCALE.md; 1-1.5 h
+# with the builds, ~2.6 GB in bench/.data/).
 scale: install
 	$(BIN)/python -m bench.scale
 
