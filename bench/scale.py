@@ -1,6 +1,6 @@
 """``python -m bench.scale``: how far one machine goes, at 100k, 1M and 10M runs (docs/SCALE.md).
 
-    python -m bench.scale                   # 100k (with logs), 1M and 10M runs-only
+    python -m bench.scale                   # 100k and 1M with logs, 10M runs-only
     python -m bench.scale --sizes 100k,1M   # stop earlier
     python -m bench.scale --no-daft         # DuckDB only
 
@@ -11,14 +11,13 @@ and the peak RSS (VmHWM) of each process. Every process runs with
 ``ORCAOPS_NOW=2026-11-20T00:00:00Z``, the instant the bench history ends.
 
 100k runs (~100 log lines each) is ``bench.build``'s warehouse, built through the import path.
-1M and 10M are **synthetic copies** of its runs table (``replicate``): the 100k runs shifted
-back in time by whole spans of the history (1M: 10 spans, 900 days) and, for 10M, ten copies
-of each run within the same days (900 days, ten times as dense), each copy with its own job
-id, appended with the warehouse's own table writer and then ``compact``-ed (which sorts the
-logs and builds the log index). 1M also keeps the last 20 log lines of each run (~20M lines,
-``--lines-1m``); 10M is runs only. Homes
-are cached in ``bench/.data/`` (gitignored); the JSON of a run goes to
-``bench/results/scale-<time>.json``.
+1M and 10M are **synthetic copies** of its tables (``replicate``): the 100k runs shifted back
+in time by whole spans of the history (1M: 10 spans, 900 days) and, for 10M, ten copies of
+each run within the same days (900 days, ten times as dense), each copy with its own job id,
+appended with the warehouse's own table writer and then ``compact``-ed (which sorts the logs
+and builds the log index). 1M also keeps the last 20 log lines of each run (~20M lines,
+``--lines-1m``); 10M is runs only. Homes are cached in ``bench/.data/`` (gitignored); the
+JSON of a run goes to ``bench/results/scale-<time>.json``.
 """
 
 from __future__ import annotations
@@ -44,8 +43,6 @@ LOG_QUERY = 'log:"connection refused"'
 BACK = 10  # spans of history the copies go back (the rest of the factor is density)
 CHILD_TIMEOUT = 1200.0
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
 TIME_COLUMNS = {"runs": ("queued_at", "started_at", "finished_at", "recorded_at"),
                 "logs": ("ts",)}
 
