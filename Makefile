@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNS ?= 20000
 
-.PHONY: install demo test typecheck bench eval report notebooks clean
+.PHONY: install demo test typecheck bench scale eval report notebooks clean
 
 install: $(VENV)/.installed orcaops/query/_lalr.py
 
@@ -47,6 +47,11 @@ notebooks: install
 bench: install
 	command -v rg >/dev/null 2>&1 || sh .ci/apt-install.sh bench ripgrep
 	$(BIN)/python -m bench
+
+# How far one machine goes: 100k, 1M and 10M runs on DuckDB and Daft (docs/SCALE.md; 1-1.5 h
+# with the builds, ~2.6 GB in bench/.data/).
+scale: install
+	$(BIN)/python -m bench.scale
 
 # Accuracy on the real third-party dev data in ../shared/eval/dev, beside its baselines.
 eval: install

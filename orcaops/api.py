@@ -95,7 +95,8 @@ class Warehouse:
             from orcaops.engines.daft_analytics import DaftAnalytics
             from orcaops.engines.daft_engine import DaftEngine
 
-            self._daft = DaftEngine(settings.warehouse, ray_address)
+            self._daft = DaftEngine(settings.warehouse, ray_address, uri=self.tables.uri,
+                                    storage_options=self.tables.options)
             self.analytics = DaftAnalytics(self, self._daft)
         self.testing = Tests(self)
         self.artifact_files = Artifacts(self)

@@ -54,9 +54,9 @@ def engine_warehouse(ctx: Ctx, engine: str, ray_address: str | None) -> Any:
     key = f"wh-{engine}"
     if key not in obj:
         from orcaops.api import Warehouse
-        from orcaops.core.config import Settings, resolve_home
+        from orcaops.core.config import home_settings
 
-        obj[key] = Warehouse(Settings(home=resolve_home(obj.get("home"))), lazy_views=True,
+        obj[key] = Warehouse(home_settings(obj.get("home")), lazy_views=True,
                              engine=engine, ray_address=ray_address)
     return obj[key]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,21 @@ def use_runner(ray_address: str | None = None) -> str:
     return str(daft.get_or_infer_runner_type())
 
 
+def io_config(storage_options: dict[str, str] | None) -> Any:
+    """Daft's S3 settings from deltalake's ``storage_options`` (None: a local home).
+
+    The endpoint and region the home was opened with; the keys are left to Daft's own AWS
+    chain (``AWS_ACCESS_KEY_ID`` and friends), as they are left to delta-rs."""
+    if not storage_options:
+        return None
+    from daft.io import IOConfig, S3Config
+
+    endpoint = storage_options.get("aws_endpoint_url")
+    return IOConfig(s3=S3Config(endpoint_url=endpoint,
+                                region_name=storage_options.get("aws_region"),
+                                use_ssl=not (endpoint or "").startswith("http://")))
+
+
 class DaftEngine:
     """The Daft side of a warehouse: reads its Delta tables, runs searches and analytics.
 
@@ -74,12 +90,20 @@ class DaftEngine:
         warehouse: the warehouse folder (``Settings.warehouse``) holding the Delta tables.
         ray_address: a Ray cluster (``ray://host:10001`` or ``host:6379``); None uses
             ``RAY_ADDRESS`` when set, else runs Daft on this machine.
+        uri: where a table is (``DeltaTables.uri``: an ``s3://`` URI for a home on object
+            storage, whose ``warehouse`` folder holds only this machine's side); None: the
+            folder ``warehouse / name``.
+        storage_options: deltalake's options of such a home (``DeltaTables.options``).
     """
 
-    def __init__(self, warehouse: Path, ray_address: str | None = None) -> None:
+    def __init__(self, warehouse: Path, ray_address: str | None = None, *,
+                 uri: Callable[[str], str] | None = None,
+                 storage_options: dict[str, str] | None = None) -> None:
         self.root = warehouse
         self.ray_address = ray_address
         self.runner: str | None = None
+        self.uri = uri or (lambda name: str(warehouse / name))
+        self.storage_options = storage_options
 
     def __repr__(self) -> str:
         return f"DaftEngine({str(self.root)!r}, runner={self.runner or 'not started'})"
@@ -91,7 +115,7 @@ class DaftEngine:
 
         if self.runner is None:
             self.runner = use_runner(self.ray_address)
-        df = daft.read_deltalake(str(self.root / name))
+        df = daft.read_deltalake(self.uri(name), io_config=io_config(self.storage_options))
         return df.with_column(WRITE_KEY, col(WRITE_ID).fill_null("")).exclude(WRITE_ID)
 
     def tables(self) -> DaftTables:

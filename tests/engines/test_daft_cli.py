@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from tests.conftest import invoke_cli
+import orcaops
+
+from tests.conftest import invoke_cli, make_run
 
 
 def test_engine_daft_prints_what_duckdb_prints(demo_home, ray_address, monkeypatch):
@@ -22,6 +24,22 @@ def test_engine_daft_prints_what_duckdb_prints(demo_home, ray_address, monkeypat
     assert daft.exit_code == duck.exit_code == 0, daft.stderr
     assert json.loads(daft.stdout) == json.loads(duck.stdout)
     assert daft.stderr == ""
+
+
+def test_engine_daft_reads_a_home_on_object_storage(s3):
+    # The bucket's tables, not the (empty) local folder the home keeps on this machine. A
+    # child process on Daft's native runner: the session's Ray workers started before this
+    # test's AWS_* variables, and a worker reads the bucket with its own credentials.
+    orcaops.open(s3.home).import_records(
+        [make_run(f"r-{i}", status="failed" if i % 2 else "success") for i in range(6)])
+    argv = [sys.executable, "-m", "orcaops", "--home", s3.home, "runs", "search",
+            "status:failed", "-f", "json"]
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    daft, duck = (subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env,
+                                 check=False) for cmd in (argv + ["--engine", "daft"], argv))
+    assert daft.returncode == duck.returncode == 0, daft.stderr
+    assert json.loads(daft.stdout) == json.loads(duck.stdout)
+    assert json.loads(daft.stdout)["total"] == 3
 
 
 def test_ray_address_from_another_process(demo_home, ray_address):
