@@ -50,11 +50,17 @@ TABLE: list[tuple[str, str, tuple[object, ...]]] = [
     ('memory:>1GB', 'memory_peak_mb > ?', (1024.0,)),
     ('mem:512KB', 'memory_peak_mb = ?', (0.5,)),
     ('cost:<=0.5', 'estimated_cost_usd <= ?', (0.5,)),
-    ('after:-7d', 'started_at >= ?', (datetime(2026, 11, 1, 12, 0, tzinfo=UTC),)),
-    ('before:2026-01-01', 'started_at < ?', (datetime(2026, 1, 1, 0, 0, tzinfo=UTC),)),
-    ('after:2026-01-01T10:00:00Z', 'started_at >= ?', (datetime(2026, 1, 1, 10, 0, tzinfo=UTC),)),
-    ('after:today', 'started_at >= ?', (datetime(2026, 11, 8, 0, 0, tzinfo=UTC),)),
-    ('before:yesterday', 'started_at < ?', (datetime(2026, 11, 7, 0, 0, tzinfo=UTC),)),
+    # A bound on started_at also bounds the `day` partition (one day of slack) for pruning.
+    ('after:-7d', 'started_at >= ? AND day >= ?',
+     (datetime(2026, 11, 1, 12, 0, tzinfo=UTC), date(2026, 10, 31))),
+    ('before:2026-01-01', 'started_at < ? AND day <= ?',
+     (datetime(2026, 1, 1, 0, 0, tzinfo=UTC), date(2026, 1, 2))),
+    ('after:2026-01-01T10:00:00Z', 'started_at >= ? AND day >= ?',
+     (datetime(2026, 1, 1, 10, 0, tzinfo=UTC), date(2025, 12, 31))),
+    ('after:today', 'started_at >= ? AND day >= ?',
+     (datetime(2026, 11, 8, 0, 0, tzinfo=UTC), date(2026, 11, 7))),
+    ('before:yesterday', 'started_at < ? AND day <= ?',
+     (datetime(2026, 11, 7, 0, 0, tzinfo=UTC), date(2026, 11, 8))),
     ('day:2026-11-01', 'day = ?', (date(2026, 11, 1),)),
     ('day:>=-7d', 'day >= ?', (date(2026, 11, 1),)),
     ('day:[2026-11-01 TO today]', 'day BETWEEN ? AND ?', (date(2026, 11, 1), date(2026, 11, 8))),
@@ -165,13 +171,13 @@ def test_views_read(query: str, views: set[str], uses_logs: bool) -> None:
 
 def test_relative_dates_default_to_the_current_time() -> None:
     before = datetime.now(UTC)
-    (bound,) = compile_query("after:-1h").params
+    bound, _day = compile_query("after:-1h").params
     assert before - timedelta(hours=1) <= bound <= datetime.now(UTC) - timedelta(hours=1)
 
 
 def test_naive_now_is_utc() -> None:
     naive = compile_query("after:today", now=datetime(2026, 11, 8, 23, 59)).params
-    assert naive == (datetime(2026, 11, 8, tzinfo=UTC),)
+    assert naive == (datetime(2026, 11, 8, tzinfo=UTC), date(2026, 11, 7))
 
 
 def test_now_in_another_zone_is_converted_to_utc_days() -> None:

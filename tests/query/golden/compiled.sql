@@ -5,8 +5,8 @@
 (status = ?) AND (image ILIKE ?) AND (duration_s > ?);
 
 -- query: status:failed after:-7d
--- params: 'failed', TIMESTAMPTZ '2026-11-01T12:00:00+00:00'
-(status = ?) AND (started_at >= ?);
+-- params: 'failed', TIMESTAMPTZ '2026-11-01T12:00:00+00:00', DATE '2026-10-31'
+(status = ?) AND (started_at >= ? AND day >= ?);
 
 -- query: tag:ci -tag:nightly meta.branch:main
 -- params: 'ci', 'nightly', '$."branch"', 'main'
@@ -21,8 +21,8 @@
 ((first_error ILIKE ?) OR (error_message ILIKE ?) OR (job_id IN (SELECT job_id FROM logs WHERE is_error AND message ILIKE ?))) OR ((lower(failure_category) = ?) AND (memory_peak_mb > ?));
 
 -- query: level:error log:Traceback after:yesterday before:today
--- params: 'ERROR', 'FATAL', '%Traceback%', 'ERROR', 'FATAL', '%Traceback%', TIMESTAMPTZ '2026-11-07T00:00:00+00:00', TIMESTAMPTZ '2026-11-08T00:00:00+00:00'
-(job_id IN (SELECT job_id FROM logs WHERE (level IN (?, ?)) OR (message ILIKE ?) GROUP BY job_id HAVING bool_or(level IN (?, ?)) AND bool_or(message ILIKE ?))) AND (started_at >= ?) AND (started_at < ?);
+-- params: 'ERROR', 'FATAL', '%Traceback%', 'ERROR', 'FATAL', '%Traceback%', TIMESTAMPTZ '2026-11-07T00:00:00+00:00', DATE '2026-11-06', TIMESTAMPTZ '2026-11-08T00:00:00+00:00', DATE '2026-11-09'
+(job_id IN (SELECT job_id FROM logs WHERE (level IN (?, ?)) OR (message ILIKE ?) GROUP BY job_id HAVING bool_or(level IN (?, ?)) AND bool_or(message ILIKE ?))) AND (started_at >= ? AND day >= ?) AND (started_at < ? AND day <= ?);
 
 -- query: (status:failed OR status:timeout) image:node* -has:parent
 -- params: 'failed', 'timeout', 'node%'
