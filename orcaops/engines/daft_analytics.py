@@ -3,15 +3,19 @@
 ``metrics`` (jobs and resources, by day, hour or image) is computed by Daft with the
 meanings of ``orcaops.analytics.metrics`` (the ``run_facts`` view): exact percentiles
 (``percentile`` interpolates linearly, like DuckDB's ``quantile_cont``), rates over finished
-runs, UTC buckets. What Daft does not run yet says so (``EngineFeatureError``) instead of
-quietly answering from DuckDB: the ``sandboxes`` metrics and ``baselines`` (its EMA and
-``arg_max`` need window functions whose tie order would have to match DuckDB's). Every other
-analytics method reads through DuckDB, as for ``engine="duckdb"``.
+runs, UTC buckets. ``baselines`` follows the ``baselines`` view and
+``orcaops.analytics.baselines`` (resets, samples, the closed-form EMA over a window ordered by
+``(started_at, job_id)``); a key's image and command are those of its latest run, the later
+job_id winning a tie of start times (DuckDB's ``arg_max`` picks any of them). What Daft does
+not run yet says so (``EngineFeatureError``) instead of quietly answering from DuckDB: the
+``sandboxes`` metrics. Every other analytics method reads through DuckDB, as for
+``engine="duckdb"``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from orcaops.analytics.common import check_choice, parse_when
@@ -32,7 +36,7 @@ _FINISHED = ("success", *FAILED_STATUSES)
 
 
 class DaftAnalytics(Analytics):
-    """``Analytics`` with metrics on Daft; baselines refused plainly (see module doc)."""
+    """``Analytics`` with metrics and baselines on Daft (see module doc)."""
 
     def __init__(self, source: Source, engine: DaftEngine) -> None:
         super().__init__(source)
@@ -58,14 +62,16 @@ class DaftAnalytics(Analytics):
         return metrics_frame(self.engine.table("runs"), kind, by, start, end)
 
     def baselines(self, include_stale: bool = False) -> pl.DataFrame:
-        """Refused: see the module doc.
+        """``Analytics.baselines`` computed by Daft: the same rows and columns."""
+        from orcaops.analytics.common import utcnow
 
-        Raises:
-            EngineFeatureError: always, naming the engine that runs it.
-        """
-        raise EngineFeatureError("baselines do not run on the Daft engine yet (their EMA "
-                                 "and latest image need ordered window functions); use "
-                                 "engine=\"duckdb\" for them")
+        settings = self.source.settings
+        cutoff = utcnow() - timedelta(days=settings.baseline_stale_days)
+        frame = baselines_frame(self.engine.table("runs"), self.engine.table("actions"),
+                                settings.ema_alpha, cutoff, settings.baseline_min_samples)
+        if not include_stale:
+            frame = frame.filter(~frame["stale"])
+        return frame
 
 
 def metrics_frame(runs: DataFrame, kind: str, by: str, start: datetime | None,
@@ -146,3 +152,68 @@ def _aggregates(kind: str) -> list[Any]:
         col("disk_usage_mb").mean().alias("disk_mean_mb"),
         col("estimated_cost_usd").sum().alias("cost_usd"),
     ]
+
+
+def baselines_frame(runs: DataFrame, actions: DataFrame, alpha: float, stale_before: datetime,
+                    min_samples: int) -> pl.DataFrame:
+    """Every key's baseline, as ``compile_baselines`` computes it over the ``baselines``
+    view (stale ones included, marked)."""
+    import polars as pl
+    from daft import Window, col, lit
+    from daft.functions import row_number, when
+
+    from orcaops.analytics.baselines import FIELDS
+    from orcaops.engines.daft_engine import polars_frame
+
+    resets = (actions.where(col("kind").is_in(["baseline_reset"]))
+              .with_column("baseline_key", col("target"))
+              .groupby("baseline_key").agg(col("at").max().alias("reset_at")))
+    rows = (runs.where(col("baseline_key").not_null() & col("started_at").not_null())
+            .join(resets, on="baseline_key", how="left"))
+    current = col("reset_at").is_null() | (col("started_at") >= col("reset_at"))
+    rows = rows.with_column("current", current.fill_null(False))
+    success = col("current") & col("status").is_in(["success"])
+    keys = rows.groupby("baseline_key").agg(
+        col("started_at").max().alias("last_run_at"),
+        col("reset_at").any_value().alias("reset_at"),
+        _count_if(success).alias("n_success"),
+        _count_if(col("current") & col("status").is_in(list(_FINISHED))).alias("n_finished"))
+    latest = Window().partition_by("baseline_key").order_by(
+        ["started_at", "job_id"], desc=[True, True])
+    last = (rows.with_column("rank", row_number().over(latest)).where(col("rank") <= lit(1))
+            .select("baseline_key", "image", "command"))
+    samples = rows.where(success & col("duration_s").not_null())
+    ordered = Window().partition_by("baseline_key").order_by(["started_at", "job_id"])
+    i = (row_number().over(ordered) - 1).cast("float64")
+    n = col("duration_s").count().over(Window().partition_by("baseline_key")).cast("float64")
+    if alpha >= 1:  # the EMA is the latest sample
+        weight = when(i == n - 1, lit(1.0)).otherwise(lit(0.0))
+    else:  # (1-a)^(n-1) for the first sample, a·(1-a)^(n-1-i) after it (exp: no column pow)
+        decay = math.log(1 - alpha)
+        weight = when(i == 0, ((n - 1) * decay).exp()).otherwise(
+            lit(alpha) * ((n - 1 - i) * decay).exp())
+    stats = samples.with_column("w", weight * col("duration_s")).groupby("baseline_key").agg(
+        col("duration_s").count().alias("sample_count"),
+        col("duration_s").mean().alias("duration_mean"),
+        col("duration_s").stddev().alias("duration_stddev"),
+        col("duration_s").percentile(0.5).alias("duration_p50"),
+        col("duration_s").percentile(0.95).alias("duration_p95"),
+        col("duration_s").percentile(0.99).alias("duration_p99"),
+        col("w").sum().alias("duration_ema"),
+        col("memory_peak_mb").mean().alias("memory_mean_mb"),
+        col("memory_peak_mb").max().alias("memory_max_mb"),
+        col("finished_at").max().alias("last_sample_at"))
+    joined = keys.join(last, on="baseline_key").join(stats, on="baseline_key", how="left")
+    frame = polars_frame(joined)
+    finished = pl.col("n_finished").cast(pl.Float64)
+    stale = (pl.col("last_run_at").dt.convert_time_zone("UTC")
+             .lt(pl.lit(stale_before).dt.convert_time_zone("UTC")).fill_null(True))
+    return frame.with_columns(
+        key=pl.col("baseline_key"),
+        sample_count=pl.col("sample_count").fill_null(0).cast(pl.Int64),
+        success_rate=pl.when(finished > 0).then(pl.col("n_success") / finished),
+        last_updated=pl.max_horizontal("last_sample_at", "reset_at"),
+        stale=stale,
+    ).with_columns(
+        trusted=(pl.col("sample_count") >= min_samples) & ~pl.col("stale"),
+    ).sort("key").select(*FIELDS)

@@ -109,13 +109,16 @@ class DaftEngine:
         return f"DaftEngine({str(self.root)!r}, runner={self.runner or 'not started'})"
 
     def table(self, name: str) -> DataFrame:
-        """One Delta table at its latest version, with ``WRITE_KEY`` beside its columns."""
+        """One Delta table at its latest version, with ``WRITE_KEY`` beside its columns
+        (tables written with write ids)."""
         import daft
         from daft import col
 
         if self.runner is None:
             self.runner = use_runner(self.ray_address)
         df = daft.read_deltalake(self.uri(name), io_config=io_config(self.storage_options))
+        if WRITE_ID not in df.column_names:  # actions: no write ids
+            return df
         return df.with_column(WRITE_KEY, col(WRITE_ID).fill_null("")).exclude(WRITE_ID)
 
     def tables(self) -> DaftTables:

@@ -7,8 +7,11 @@ history are compared whole.
 
 from __future__ import annotations
 
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -90,10 +93,29 @@ def test_metrics_equal_duckdb(engines, kind, by):
     assert_frame_equal(got.sort(key), want.sort(key), rel_tol=1e-9)
 
 
+def test_baselines_equal_duckdb(engines, tmp_path, monkeypatch):
+    """Samples, percentiles, EMA, success rate, latest image; after a reset of one key, and
+    with keys gone stale (a later present)."""
+    duck, _ = engines
+    home = tmp_path / "home"
+    shutil.copytree(duck.settings.home, home)
+    duck, daft = orcaops.open(home), orcaops.open(home, engine="daft")
+    monkeypatch.setenv("ORCAOPS_NOW", NOW.isoformat())
+    keys = duck.baselines()["key"].to_list()
+    assert len(keys) > 5
+    duck.reset_baseline(keys[0])  # its samples restart after the reset: none yet
+    for now in (NOW, NOW + timedelta(days=40)):  # then every key is stale
+        monkeypatch.setenv("ORCAOPS_NOW", now.isoformat())
+        for stale in (False, True):
+            want, got = duck.baselines(include_stale=stale), daft.baselines(include_stale=stale)
+            assert want.height == got.height
+            assert_frame_equal(got, want, check_dtypes=False, rel_tol=1e-9)
+    assert want.filter(pl.col("key") == keys[0])["sample_count"].item() == 0
+    assert want["stale"].all() and not want["trusted"].any()
+
+
 def test_what_daft_cannot_run_says_so(engines):
     _, daft = engines
-    with pytest.raises(EngineFeatureError, match="baselines do not run on the Daft engine"):
-        daft.baselines()
     with pytest.raises(EngineFeatureError, match="sandboxes metrics do not run on the Daft"):
         daft.metrics(kind="sandboxes")
     assert isinstance(EngineFeatureError("x"), InputError)
