@@ -73,11 +73,11 @@ def load_doubled(root: Path, files: tuple[str, ...]) -> dict[str, list[str | Non
     Delta never rewrites a data file, so the same files hold the same rows."""
     try:
         saved = json.loads((root / DOUBLED_FILE).read_text(encoding="utf-8"))
-        if saved["files"] == _files_key(files):
-            return {str(k): list(v) for k, v in saved["doubled"].items()}
+        if saved["files"] != _files_key(files):
+            return None
+        return {str(k): list(v) for k, v in saved["doubled"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return None
+        return None  # no record, or a damaged one: the caller scans again
 
 
 def save_doubled(root: Path, files: tuple[str, ...], doubled: dict[str, list[str | None]]

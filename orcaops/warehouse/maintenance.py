@@ -13,7 +13,7 @@ from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.paths import from_stored, to_stored
 from orcaops.warehouse.repair import build_index, good_files, remove_orphans, repair_logs, reseal
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
-from orcaops.warehouse.upkeep import clean_interrupted
+from orcaops.warehouse.upkeep import tally
 from orcaops.warehouse.writer import Writer
 
 
@@ -37,7 +37,7 @@ def compact(tables: DeltaTables, writer: Writer, settings: Settings) -> dict[str
                               "set_aside": []}
     with tables.commit_lock():
         repair_logs(tables, False, report)
-        clean_interrupted(writer.clean_pending, report)
+        tally(report, "orphans_removed", writer.clean_pending)
         good = good_files(tables, report)
         orphans = remove_orphans(tables, good, report)
         if orphans:  # their partitions were rewritten

@@ -35,7 +35,7 @@ from orcaops.warehouse.integrity import (
 )
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import DeltaTables
-from orcaops.warehouse.upkeep import clean_interrupted
+from orcaops.warehouse.upkeep import tally
 
 QUARANTINE = "_quarantine"
 RECOVER = "`orcaops recover`"
@@ -201,7 +201,7 @@ def recover_warehouse(tables: DeltaTables, clean_pending: Any, drop_damaged: boo
     with tables.commit_lock():
         repair_logs(tables, drop_damaged, report)
         good_files(tables, report, drop_damaged)
-        clean_interrupted(clean_pending, report)
+        tally(report, "orphans_removed", clean_pending)
         good = good_files(tables, {"problems": []})  # after the journals' cleanup rewrote files
         report["orphans_removed"] += remove_orphans(tables, good, report)
         good = good_files(tables, {"problems": []})

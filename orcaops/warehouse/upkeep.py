@@ -31,11 +31,12 @@ def table_stats(table: Any, log_dir: Path | None = None) -> dict[str, Any]:
     }
 
 
-def clean_interrupted(clean_pending: Callable[[], int], report: dict[str, Any]) -> None:
-    """Run the writer's journal cleanup (``Writer.clean_pending``, under the commit lock)
-    into ``report``: ``orphans_removed``, or a problem when the runs table cannot be read."""
+def tally(report: dict[str, Any], key: str, step: Callable[[], int]) -> None:
+    """Run one repair step that returns a count (``Writer.clean_pending``: ``orphans_removed``;
+    ``copies.remove_duplicates``: ``duplicates_removed``; under the commit lock) into
+    ``report[key]``, or 0 and a problem when the runs table cannot be read."""
     try:
-        report["orphans_removed"] = clean_pending()
+        report[key] = step()
     except WarehouseError as e:
-        report["orphans_removed"] = 0
+        report[key] = 0
         report["problems"].append(str(e))

@@ -24,7 +24,7 @@ from orcaops.warehouse.integrity import Problem
 from orcaops.warehouse.remote import MIRRORED
 from orcaops.warehouse.snapshot import SNAPSHOT_FILE, TABLE_NAMES
 from orcaops.warehouse.tables import SORT_COLUMNS, DeltaTables
-from orcaops.warehouse.upkeep import clean_interrupted, table_stats
+from orcaops.warehouse.upkeep import table_stats, tally
 
 NOT_CHECKED = ("data file checksums and full decode (the object store checksums each "
                "object)", "the log index (log: searches scan the logs table)",
@@ -39,8 +39,8 @@ def compact(tables: DeltaTables, clean_pending: Any, settings: Settings) -> dict
     report: dict[str, Any] = {"tables": {}, "problems": [], "checkpoints_rebuilt": [],
                               "set_aside": [], "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        clean_interrupted(clean_pending, report)
-        _remove_duplicates(tables, report)
+        tally(report, "orphans_removed", clean_pending)
+        tally(report, "duplicates_removed", lambda: remove_duplicates(tables))
         for name in ("logs", "samples", "tests", "runs", "actions"):
             report["tables"][name] = _compact_table(tables, name, settings, report)
     (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
@@ -105,14 +105,6 @@ def doctor(tables: DeltaTables, settings: Settings, versions: dict[str, str | No
     return report
 
 
-def _remove_duplicates(tables: DeltaTables, report: dict[str, Any]) -> None:
-    try:
-        report["duplicates_removed"] = remove_duplicates(tables)
-    except WarehouseError as e:
-        report["duplicates_removed"] = 0
-        report["problems"].append(str(e))
-
-
 def _duplicate_problems(tables: DeltaTables) -> list[Problem]:
     """Runs with more than one runs row (see ``orcaops.warehouse.copies``)."""
     try:
@@ -144,7 +136,7 @@ def recover(tables: DeltaTables, clean_pending: Any, drop_damaged: bool) -> dict
     report: dict[str, Any] = {"checkpoints_rebuilt": [], "set_aside": [], "problems": [],
                               "not_done": list(NOT_CHECKED)}
     with tables.commit_lock():
-        clean_interrupted(clean_pending, report)
-        _remove_duplicates(tables, report)
+        tally(report, "orphans_removed", clean_pending)
+        tally(report, "duplicates_removed", lambda: remove_duplicates(tables))
         (tables.root / SNAPSHOT_FILE).unlink(missing_ok=True)
     return report

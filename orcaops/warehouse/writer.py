@@ -243,13 +243,7 @@ class Writer:
 
     def _auto_compact(self, partitions: dict[str, set[str]]) -> int:
         """Compact partitions this commit touched once they hold many small files."""
-        removed = 0
-        for name, touched in partitions.items():
-            counts = self.tables.partition_file_counts(name)
-            crowded = [d for d in touched if counts.get(d, 0) >= self.settings.compact_min_files]
-            if crowded:
-                removed += self.tables.compact_partitions(name, crowded)
-        return removed
+        return self._compact_crowded(partitions, self.settings.compact_min_files)
 
     def settle(self, partitions: dict[str, set[str]]) -> int:
         """Merge the files of these partitions (table → days) into one each, under the lock;
@@ -257,13 +251,19 @@ class Writer:
         commits wrote more than once, so a fresh import reads like a compacted one (one file
         per day, not one per commit). The logs table is not passed: rewriting every line
         imported would double an import's cost, and ``compact`` sorts it later anyway."""
-        removed = 0
         with self.tables.commit_lock():
-            for name, days in sorted(partitions.items()):
-                counts = self.tables.partition_file_counts(name)
-                crowded = sorted(d for d in days if counts.get(d, 0) > 1)
-                if crowded:
-                    removed += self.tables.compact_partitions(name, crowded)
+            removed = self._compact_crowded(partitions, 2)
             if removed:
                 self._seal(tuple(sorted(partitions)))
+        return removed
+
+    def _compact_crowded(self, partitions: dict[str, set[str]], min_files: int) -> int:
+        """Compact those of these partitions (table → days) holding ``min_files`` files or
+        more; returns the files removed."""
+        removed = 0
+        for name, days in sorted(partitions.items()):
+            counts = self.tables.partition_file_counts(name)
+            crowded = sorted(d for d in days if counts.get(d, 0) >= min_files)
+            if crowded:
+                removed += self.tables.compact_partitions(name, crowded)
         return removed
