@@ -117,10 +117,14 @@ class Writer:
         """
         if self.tables.remote is None:
             return []
+        # The copies first, the history after: every copy read then has its commit in the
+        # history read later. The other order lets another machine commit in between, and
+        # its copy, absent from the history, would rank first here while that machine ranks
+        # this copy first: both would delete their own.
+        copies = runs_writes(self.tables, ids, has_write=True)  # migrated in this commit
         versions = self.tables.commit_versions("runs", within=64)
         if write_id not in versions:
             return []
-        copies = runs_writes(self.tables, ids, has_write=True)  # migrated in this commit
         lost = sorted(later_copies(copies, versions).get(write_id, []))
         if lost:
             drop_copies(self.tables, write_id, lost)

@@ -183,3 +183,33 @@ def test_recover_on_the_killed_machine_finishes_its_commit_and_drops_its_copy(s3
     _check_one_copy(s3, "k", 3, kept, later)
     after = cli("doctor", "--format", "json")
     assert after.returncode == 0, after.stdout
+
+
+def test_a_machine_committing_between_the_two_looks_leaves_the_first_copy(
+        s3, tmp_path, monkeypatch):
+    """The later writer of a race commits while the first one, its own commit made, looks
+    for other copies: the first copy must stay (both deleting their own lost every run)."""
+    src = _write(tmp_path / "race.jsonl", _records("m", 4))
+    wh = orcaops.open(s3.home)
+    real = type(wh.tables).commit_versions
+    raced = []
+
+    def other_machine_commits_meanwhile(self, name, within=None):
+        versions = real(self, name, within)
+        if not raced:  # the other machine's commit lands, and it dies before its delete
+            raced.append(True)
+            _killed_import(s3, src, tmp_path / "other")
+        return versions
+
+    monkeypatch.setattr(type(wh.tables), "commit_versions", other_machine_commits_meanwhile)
+    assert wh.import_jsonl(src).imported == 4 and raced
+    monkeypatch.setattr(type(wh.tables), "commit_versions", real)
+    fresh = orcaops.open(s3.home)
+    (first,) = _writes(fresh, "runs_all")  # readers see one copy
+    stored = runs_writes(fresh.tables)
+    assert sorted(stored) == [f"m-{i}" for i in range(4)]  # the other copy waits for repair
+    assert all(first in writes and len(writes) == 2 for writes in stored.values())
+    _seen_once(fresh, s3, "m", 4, first)
+    assert json.loads(invoke_cli(monkeypatch, s3.home, "compact", "--format", "json").stdout
+                      )["duplicates_removed"] == 4
+    _check_one_copy(s3, "m", 4, first, "")
