@@ -90,7 +90,7 @@ def main() -> None:
         rows += with_logs(runs, args.repeat, work, json_baseline=True)
     rows += writes.import_throughput("write path", 1000 if not args.full else 3000,
                                      max(1, args.repeat // 2))
-    rows += writes.commit_latency("write path", 10)
+    rows += writes.commit_latency("write path", 40)
     if args.full:
         rows += runs_only(1_000_000, args.repeat, work)
     shutil.rmtree(work, ignore_errors=True)

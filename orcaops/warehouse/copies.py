@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.schema import CHILDREN, WRITE_ID
+from orcaops.warehouse.scratch import scratch
 from orcaops.warehouse.tables import DeltaTables, in_predicate, sql_string
 
 _CHUNK = 500
@@ -142,7 +143,7 @@ def runs_writes(tables: DeltaTables, job_ids: list[str] | None = None,
     if has_write is None:
         has_write = WRITE_ID in [f.name for f in table.schema().fields]
     wid = f"r.{WRITE_ID}" if has_write else "NULL::VARCHAR"
-    con = duckdb.connect()
+    con = scratch()
     try:
         if tables.remote is not None:  # no DuckDB extension for S3: a pyarrow dataset
             con.register("runs_files", tables.remote.dataset("runs", tuple(files)))

@@ -3,8 +3,10 @@
 This is the one boundary where deltalake errors become ``WarehouseError``. Writers on one
 machine queue on a file lock (``commit_lock``) instead of racing Delta's optimistic
 concurrency; a commit that still loses a race (another host, an object store) is retried with
-backoff. Table handles are opened fresh for each operation: long-lived handles made every
-commit slower as the log grew (README, "Tables").
+backoff. Table handles are opened fresh for each operation, except within one local commit
+(``handles``): there each table is opened once, in parallel, and appends go through that
+handle, which each write moves to the version it made. Handles kept across commits made every
+commit slower as the log grew.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import random
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,6 +61,24 @@ def writer_properties(name: str, level: int, sorted_rows: bool = False) -> Any:
                                column_properties=columns or None)
 
 
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads for opening and appending to several tables at once: delta-rs releases the
+    GIL while it reads the log and writes Parquet (four appends: 22 → 12 ms on 2 cores)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(4, thread_name_prefix="orcaops-delta")
+    return _POOL
+
+
+def _done(value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
+
+
 def _deltalake() -> Any:
     import deltalake  # deferred: ~0.1 s to import, and most CLI calls only read
 
@@ -91,6 +113,7 @@ class DeltaTables:
         self.root = root
         self.log_retention = log_retention
         self.remote: RemoteTables | None = None
+        self._held = threading.local()  # .handles: this thread's handles (``handles``)
         if remote is not None:
             from orcaops.warehouse.remote import RemoteTables
 
@@ -131,7 +154,7 @@ class DeltaTables:
                     continue
                 config = {
                     "delta.logRetentionDuration": self.log_retention,
-                    "delta.checkpointInterval": "50",
+                    "delta.checkpointInterval": "10",
                 }
                 self._create(dl, name, schema, config)
 
@@ -152,9 +175,51 @@ class DeltaTables:
         with exclusive(self.root / ".commit.lock"):
             yield
 
+    @contextlib.contextmanager
+    def handles(self, names: tuple[str, ...]) -> Iterator[None]:
+        """Within the block, this thread opens each of ``names`` once (all at once, on
+        threads) and reuses the handle: an append moves it to the version it wrote; any
+        other change (delete, overwrite, compaction) drops it, so the next use opens the
+        table again. For a local home, under ``commit_lock``: no other writer moves the
+        tables meanwhile. A no-op on object storage, whose handles are always fresh."""
+        if self.remote is not None or getattr(self._held, "handles", None) is not None:
+            yield
+            return
+        # Opened on threads while the block starts: the first use waits for its own table
+        # only (a commit reads runs while the children's logs are still being read).
+        self._held.handles = {name: _pool().submit(self._fresh, name) for name in names}
+        try:
+            yield
+        finally:
+            opening, self._held.handles = self._held.handles, None
+            for future in opening.values():
+                future.cancel()
+
     def open(self, name: str) -> Any:
+        held: dict[str, Future[Any]] | None = getattr(self._held, "handles", None)
+        if held is not None and name in held:
+            return held[name].result()
+        table = self._fresh(name)
+        if held is not None:
+            held[name] = _done(table)
+        return table
+
+    def _handle(self, name: str) -> Any:
+        """The handle ``handles`` holds for ``name`` on this thread (None: none held)."""
+        held = getattr(self._held, "handles", None)
+        return self.open(name) if held is not None and name in held else None
+
+    def _fresh(self, name: str) -> Any:
+        """A new handle on ``name`` at its latest version (for changes other than appends,
+        which then drop the held one: ``_changed``)."""
         dl = _deltalake()
         return self._guard(lambda: dl.DeltaTable(self.uri(name), storage_options=self.options))
+
+    def _changed(self, name: str) -> None:
+        """Table ``name`` was changed other than by an append: drop its held handle."""
+        held = getattr(self._held, "handles", None)
+        if held is not None:
+            held.pop(name, None)
 
     def version(self, name: str) -> int:
         return int(self.open(name).version())
@@ -167,10 +232,26 @@ class DeltaTables:
         commit can be found in the table's history (``commit_versions``)."""
         if data.num_rows == 0:
             return
+        self._append(self._handle(name), name, data, tag)
+
+    def append_all(self, data: Mapping[str, pa.Table]) -> None:
+        """Append to several tables at once (a commit's children: each its own commit);
+        within ``handles``, through the held handles, on threads."""
+        if getattr(self._held, "handles", None) is None:
+            for name, table in data.items():
+                self.append(name, table)
+            return
+        jobs = [_pool().submit(self._append, self._handle(name), name, table)
+                for name, table in data.items() if table.num_rows]
+        for job in jobs:
+            job.result()
+
+    def _append(self, handle: Any, name: str, data: pa.Table, tag: str | None = None) -> None:
         dl = _deltalake()
         props = writer_properties(name, APPEND_ZSTD_LEVEL)
+        target = handle if handle is not None else self.uri(name)
         self.retry(lambda: dl.write_deltalake(
-            self.uri(name), data, mode="append", partition_by=["day"],
+            target, data, mode="append", partition_by=["day"],
             writer_properties=props, storage_options=self.options,
             commit_properties=_commit_properties(dl, tag)))
 
@@ -181,19 +262,22 @@ class DeltaTables:
         self.retry(lambda: dl.write_deltalake(
             self.uri(name), data, mode="overwrite", predicate=in_predicate("job_id", job_ids),
             partition_by=["day"], writer_properties=props, storage_options=self.options))
+        self._changed(name)
 
     def delete_ids(self, name: str, job_ids: list[str]) -> None:
         """Delete every row of ``job_ids`` (in chunks: predicates are SQL text)."""
         props = writer_properties(name, APPEND_ZSTD_LEVEL)  # rewritten files stay zstd
         for start in range(0, len(job_ids), 500):
             chunk = job_ids[start:start + 500]
-            self.retry(lambda: self.open(name).delete(in_predicate("job_id", chunk),
-                                                      writer_properties=props))
+            self.retry(lambda: self._fresh(name).delete(in_predicate("job_id", chunk),
+                                                        writer_properties=props))
+            self._changed(name)
 
     def delete_where(self, name: str, predicate: str) -> None:
         """Delete the rows of ``name`` matching ``predicate`` (Delta SQL text), one commit."""
         props = writer_properties(name, APPEND_ZSTD_LEVEL)
-        self.retry(lambda: self.open(name).delete(predicate, writer_properties=props))
+        self.retry(lambda: self._fresh(name).delete(predicate, writer_properties=props))
+        self._changed(name)
 
     def columns(self, name: str) -> list[str]:
         """The columns table ``name`` stores (a table written by an older OrcaOps may lack some)."""
@@ -215,6 +299,7 @@ class DeltaTables:
             missing = {f.name for f in TABLES[name] if f.name not in stored}
             if missing:
                 self._rewrite_with(name, list(table.file_uris()), missing)
+                self._changed(name)
                 done.append(name)
         return done
 
@@ -263,9 +348,10 @@ class DeltaTables:
         removed = 0
         props = writer_properties(name, COMPACT_ZSTD_LEVEL)
         for day in days:
-            metrics = self.retry(lambda: self.open(name).optimize.compact(
+            metrics = self.retry(lambda: self._fresh(name).optimize.compact(
                 partition_filters=[("day", "=", day)], target_size=256 * 1024 * 1024,
                 writer_properties=props))
+            self._changed(name)
             removed += int(metrics.get("numFilesRemoved", 0))
         return removed
 
@@ -285,20 +371,22 @@ class DeltaTables:
         removed = 0
         props = writer_properties(name, COMPACT_ZSTD_LEVEL, sorted_rows=True)
         for day in days:
-            metrics = self.retry(lambda day=day: self.open(name).optimize.z_order(  # type: ignore[misc]
+            metrics = self.retry(lambda day=day: self._fresh(name).optimize.z_order(  # type: ignore[misc]
                 list(SORT_COLUMNS[name]), partition_filters=[("day", "=", day)],
                 target_size=256 * 1024 * 1024, writer_properties=props))
+            self._changed(name)
             removed += int(metrics.get("numFilesRemoved", 0))
         return removed
 
     def maintain(self, name: str, retention_hours: int) -> dict[str, int]:
         """Checkpoint, clean the log, and vacuum files older than the retention window."""
-        table = self.open(name)
+        table = self._fresh(name)
         self._guard(table.create_checkpoint)
         self._guard(table.cleanup_metadata)
-        vacuumed = self._guard(lambda: self.open(name).vacuum(
+        vacuumed = self._guard(lambda: self._fresh(name).vacuum(
             retention_hours=max(retention_hours, 0), dry_run=False,
             enforce_retention_duration=False))
+        self._changed(name)
         return {"vacuumed_files": len(vacuumed)}
 
     def retry(self, op: Callable[[], T]) -> T:

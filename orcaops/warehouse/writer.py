@@ -69,7 +69,8 @@ class Writer:
             return result
         write_id = uuid.uuid4().hex
         data = batch.tables(write_id)
-        with self.tables.commit_lock():
+        # Each table opened once for the whole commit (see DeltaTables.handles).
+        with self.tables.commit_lock(), self.tables.handles(("runs", *CHILDREN)):
             self.clean_pending()
             self._migrate()
             ids = batch.job_ids
@@ -137,8 +138,7 @@ class Writer:
             self._migrated = True
 
     def _write(self, data: dict[str, pa.Table], replaced: list[str], write_id: str) -> None:
-        for name in CHILDREN:
-            self.tables.append(name, data[name])
+        self.tables.append_all({name: data[name] for name in CHILDREN})
         if not replaced:
             self.tables.append("runs", data["runs"], tag=write_id)
             return
