@@ -160,7 +160,6 @@ class Compiler:
         merged = any_line(lines).to_sql(days=self.ctx.log_days) if len(lines) > 1 else None
         return join("OR", self._merge_lines(parts, merged))
 
-
     def _merge_lines(self, parts: Sequence[Part], merged: Sql | None) -> list[Sql]:
         """Parts as Sql; if ``merged`` is given it replaces the log lines, at the first one's
         place."""
