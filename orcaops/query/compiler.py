@@ -2,13 +2,14 @@
 
 The compiler visits nodes with one ``visit_<Node>`` method per class. Log conditions stay
 :class:`~orcaops.query.sql.LogLine` until their neighbours are known, so that ORs of log
-conditions share one scan of ``logs`` and ANDs of them one grouped scan.
+conditions share one scan of ``logs`` and ANDs of them one grouped scan. Every scan of
+``logs`` reads only the days of the query's top-level window (``orcaops.query.window``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +18,7 @@ from orcaops.query import ast, predicates
 from orcaops.query.context import Context
 from orcaops.query.parser import parse_query, printable
 from orcaops.query.sql import FALSE, LOGS, TRUE, LogLine, Sql, all_lines, any_line, join, negate
+from orcaops.query.window import query_days
 
 Part = Sql | LogLine
 
@@ -76,6 +78,7 @@ def compile_node(node: ast.Node, *, text: str = "", now: datetime | None = None,
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     ctx = Context(printable(text), moment.astimezone(timezone.utc), log_index)
+    ctx = replace(ctx, log_days=query_days(ctx, node).bound())
     result = Compiler(ctx).compile(node)
     return CompiledQuery(result.text, result.params, text, result.views)
 
@@ -93,7 +96,7 @@ class Compiler:
 
     def compile(self, node: ast.Node) -> Sql:
         """The whole tree as one condition on runs."""
-        return _as_sql(self.visit(node), self.ctx.log_index)
+        return self._as_sql(self.visit(node))
 
     def visit(self, node: ast.Node) -> Part:
         """Dispatch to ``visit_<class name>``.
@@ -135,7 +138,7 @@ class Compiler:
         return predicates.compile_bare(self.ctx, word)
 
     def visit_Not(self, node: ast.Not) -> Part:
-        return negate(_as_sql(self.visit(node.item), self.ctx.log_index))
+        return negate(self._as_sql(self.visit(node.item)))
 
     def visit_And(self, node: ast.And) -> Part:
         if not node.items:
@@ -144,8 +147,8 @@ class Compiler:
         lines = [p for p in parts if isinstance(p, LogLine)]
         if len(lines) == 1 and len(parts) == 1:
             return lines[0]
-        merged = all_lines(lines) if len(lines) > 1 else None
-        return join("AND", _merge_lines(parts, merged, self.ctx.log_index))
+        merged = all_lines(lines, self.ctx.log_days) if len(lines) > 1 else None
+        return join("AND", self._merge_lines(parts, merged))
 
     def visit_Or(self, node: ast.Or) -> Part:
         if not node.items:
@@ -154,21 +157,22 @@ class Compiler:
         lines = [p for p in parts if isinstance(p, LogLine)]
         if len(lines) == len(parts):
             return any_line(lines)  # still a line condition: may merge further up
-        merged = any_line(lines).to_sql() if len(lines) > 1 else None
-        return join("OR", _merge_lines(parts, merged, self.ctx.log_index))
+        merged = any_line(lines).to_sql(days=self.ctx.log_days) if len(lines) > 1 else None
+        return join("OR", self._merge_lines(parts, merged))
 
+    def _merge_lines(self, parts: Sequence[Part], merged: Sql | None) -> list[Sql]:
+        """Parts as Sql; if ``merged`` is given it replaces the log lines, at the first one's
+        place."""
+        out: list[Sql] = []
+        for part in parts:
+            if isinstance(part, LogLine) and merged is not None:
+                if merged not in out:
+                    out.append(merged)
+                continue
+            out.append(self._as_sql(part))
+        return out
 
-def _merge_lines(parts: Sequence[Part], merged: Sql | None, indexed: bool = False) -> list[Sql]:
-    """Parts as Sql; if ``merged`` is given it replaces the log lines, at the first one's place."""
-    out: list[Sql] = []
-    for part in parts:
-        if isinstance(part, LogLine) and merged is not None:
-            if merged not in out:
-                out.append(merged)
-            continue
-        out.append(_as_sql(part, indexed))
-    return out
-
-
-def _as_sql(part: Part, indexed: bool = False) -> Sql:
-    return part.to_sql(indexed) if isinstance(part, LogLine) else part
+    def _as_sql(self, part: Part) -> Sql:
+        if isinstance(part, LogLine):
+            return part.to_sql(self.ctx.log_index, self.ctx.log_days)
+        return part

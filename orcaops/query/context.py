@@ -8,6 +8,7 @@ from datetime import datetime
 
 from orcaops.core.errors import QueryError
 from orcaops.query import fields
+from orcaops.query.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,14 @@ class Context:
         query: the query text as printed above error carets (see ``parser.printable``).
         now: the instant relative dates (``-7d``, ``today``) resolve against, UTC.
         log_index: compile ``log:`` terms to read through the log index views.
+        log_days: the query's top-level day window as a condition on ``day``
+            (``orcaops.query.window``), which every log subquery adds; None without one.
     """
 
     query: str
     now: datetime
     log_index: bool = False
+    log_days: Sql | None = None
 
     def error(
         self, reason: str, pos: int, expected: Sequence[str] = (), hint: str = ""

@@ -81,13 +81,16 @@ _TOKEN_TESTS = {"exact": "token = ?", "prefix": "starts_with(token, ?)",
 
 
 def matching_lines_sql(cond: str, params: tuple[Any, ...], pattern: str,
-                       columns: str = "job_id") -> tuple[str, tuple[Any, ...]] | None:
+                       columns: str = "job_id", days: str = "", day_params: tuple[Any, ...] = ()
+                       ) -> tuple[str, tuple[Any, ...]] | None:
     """``SELECT columns FROM logs WHERE cond``, read through the index; None if it cannot help.
 
     ``cond`` is a condition on ``message`` whose matches all satisfy ``message ILIKE
     pattern`` (the compiler's ``log:`` condition), with ``params`` its values; ``columns``
     are some of ``INDEX_COLUMNS``. One statement: the constraint choice, the postings read,
-    the fallback scan and the unindexed files.
+    the fallback scan and the unindexed files. ``days``, a condition on ``day`` that every
+    wanted line's run meets (``day_params`` its values), bounds the two scans to those days' files (the postings have no
+    ``day``: a line they find outside it belongs to a run the caller does not want).
     """
     cons = plan(pattern)
     if not cons:
@@ -99,6 +102,8 @@ def matching_lines_sql(cond: str, params: tuple[Any, ...], pattern: str,
     best = (f"SELECT c.k FROM range({len(cons)}) AS c(k) LEFT JOIN hits ON hits.k = c.k "
             "GROUP BY c.k HAVING coalesce(bool_and(hits.rare) AND sum(hits.df) <= "
             "max(hits.budget), true) ORDER BY coalesce(sum(hits.df), 0), c.k LIMIT 1")
+    on_days = f" AND {days}" if days else ""
+    only = f"({cond}){on_days}" if days else cond
     # Without a winner the indexed files are scanned. The gate is a bound on the files' row
     # numbers that DuckDB pushes into the scan as a dynamic filter: closed, it skips every
     # row group (a plain `WHERE NOT EXISTS (...)` still read them all).
@@ -108,19 +113,19 @@ def matching_lines_sql(cond: str, params: tuple[Any, ...], pattern: str,
            "WHERE token IN (SELECT token FROM hits WHERE k = (SELECT k FROM best))) "
            f"WHERE {cond} "
            f"UNION ALL SELECT {columns} FROM log_index_scan "
-           f"WHERE file_row_number >= ({gate}) AND ({cond}) "
-           f"UNION ALL SELECT {columns} FROM logs_unindexed WHERE {cond}")
-    return sql, tuple(c.run for c in cons) + params + params + params
+           f"WHERE file_row_number >= ({gate}) AND ({cond}){on_days} "
+           f"UNION ALL SELECT {columns} FROM logs_unindexed WHERE {only}")
+    return sql, tuple(c.run for c in cons) + params + (params + day_params) * 2
 
 
-def matching_runs_sql(cond: str, params: tuple[Any, ...], pattern: str
-                      ) -> tuple[str, tuple[Any, ...]] | None:
+def matching_runs_sql(cond: str, params: tuple[Any, ...], pattern: str, days: str = "",
+                      day_params: tuple[Any, ...] = ()) -> tuple[str, tuple[Any, ...]] | None:
     """The job ids of runs with a line matching ``cond``, each once; None if no narrowing.
 
     For ``job_id IN (...)``: grouped, DuckDB estimates the subquery small and builds its
     hash table on the few job ids; ungrouped it built it on ``runs`` with every column.
     """
-    found = matching_lines_sql(cond, params, pattern, "job_id")
+    found = matching_lines_sql(cond, params, pattern, "job_id", days, day_params)
     if found is None:
         return None
     return f"SELECT job_id FROM ({found[0]}) GROUP BY job_id", found[1]

@@ -172,7 +172,7 @@ def error(ctx: Context, spec: Field, key: str | None, term: ast.Term) -> Sql:
         for c in ("first_error", "error_message")
     ]
     line = _string_match(ctx, term.field, col("message"), term.value, fields.TEXT)
-    parts.append(LogLine(fmt("is_error AND {m}", m=line)).to_sql())
+    parts.append(LogLine(fmt("is_error AND {m}", m=line)).to_sql(days=ctx.log_days))
     return join("OR", parts)
 
 
@@ -239,7 +239,7 @@ def has_or_missing(ctx: Context, spec: Field, key: str | None, term: ast.Term) -
     found = presence(ctx, target, target_key, word.pos)
     if spec.name == "has":
         return found
-    found_sql = found.to_sql() if isinstance(found, LogLine) else found
+    found_sql = found.to_sql(days=ctx.log_days) if isinstance(found, LogLine) else found
     return Sql(f"NOT ({found_sql.text})", found_sql.params, found_sql.views)
 
 

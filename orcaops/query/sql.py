@@ -47,26 +47,31 @@ class LogLine:
     # what the log index can narrow. None for regexes and combined conditions.
     pattern: str | None = None
 
-    def to_sql(self, indexed: bool = False) -> Sql:
+    def to_sql(self, indexed: bool = False, days: Sql | None = None) -> Sql:
         """The semi-join: runs having at least one matching line.
 
         Args:
             indexed: read ``logs`` through the log index views (``log_index_lines``,
                 ``logs_unindexed``, ``log_postings``, ``log_vocab``) when the pattern allows;
                 the result is the same, only faster.
+            days: a condition on ``day`` that every run the whole query matches meets
+                (``Context.log_days``): only those days' log files are read.
         """
         if indexed and self.pattern is not None:
             from orcaops.query.logindex_sql import INDEX_VIEWS, matching_runs_sql
 
-            found = matching_runs_sql(self.cond.text, self.cond.params, self.pattern)
+            bound = days or Sql("")
+            found = matching_runs_sql(self.cond.text, self.cond.params, self.pattern,
+                                      bound.text, bound.params)
             if found is not None:
                 return Sql(f"job_id IN ({found[0]})", found[1],
                            self.cond.views | {LOGS} | INDEX_VIEWS)
-        where = "" if self.cond.text == TRUE else f" WHERE {self.cond.text}"
+        cond = self.cond if days is None else within(self.cond, days)
+        where = "" if cond.text == TRUE else f" WHERE {cond.text}"
         return Sql(
             f"job_id IN (SELECT job_id FROM {LOGS}{where})",
-            self.cond.params,
-            self.cond.views | {LOGS},
+            cond.params,
+            cond.views | {LOGS},
         )
 
 
@@ -95,14 +100,21 @@ def any_line(lines: Sequence[LogLine]) -> LogLine:
     return LogLine(join("OR", [line.cond for line in lines]))
 
 
-def all_lines(lines: Sequence[LogLine]) -> Sql:
+def within(cond: Sql, days: Sql) -> Sql:
+    """``cond`` on the log lines of the days ``days`` only; just ``days`` for TRUE."""
+    return days if cond.text == TRUE else join("AND", [cond, days])
+
+
+def all_lines(lines: Sequence[LogLine], days: Sql | None = None) -> Sql:
     """Runs with, for each of ``lines``, some matching line (not necessarily the same one).
 
     One scan of ``logs``: keep lines matching any condition, then require every condition
-    to have matched at least one line of the run.
+    to have matched at least one line of the run. ``days`` as in :meth:`LogLine.to_sql`.
     """
     conds = [line.cond for line in lines]
     where = join("OR", conds)
+    if days is not None:
+        where = within(where, days)
     having = " AND ".join(f"bool_or({c.text})" for c in conds)
     params = where.params + tuple(v for c in conds for v in c.params)
     return Sql(

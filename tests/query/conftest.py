@@ -82,9 +82,12 @@ ALL_IDS = frozenset(row["job_id"] for row in RUN_ROWS)
 
 
 def _logs_table() -> pa.Table:
+    # A line's day is its run's day, as the warehouse writes it (RunBatch): the compiler
+    # bounds log scans by the query's day window on that ground.
+    days = {row["job_id"]: row.get("day") for row in RUN_ROWS}
     rows = [
         {"job_id": job, "line_number": n, "level": level, "message": message, "is_error": err,
-         "stream": "stderr" if err else "stdout", "day": date(2026, 11, 1)}
+         "stream": "stderr" if err else "stdout", "day": days.get(job) or date(2026, 11, 1)}
         for n, (job, level, message, err) in enumerate(LOG_ROWS, start=1)
     ]
     return pa.Table.from_pylist(rows, schema=LOGS)

@@ -21,8 +21,8 @@
 ((first_error ILIKE ?) OR (error_message ILIKE ?) OR (job_id IN (SELECT job_id FROM logs WHERE is_error AND message ILIKE ?))) OR ((lower(failure_category) = ?) AND (memory_peak_mb > ?));
 
 -- query: level:error log:Traceback after:yesterday before:today
--- params: 'ERROR', 'FATAL', '%Traceback%', 'ERROR', 'FATAL', '%Traceback%', TIMESTAMPTZ '2026-11-07T00:00:00+00:00', DATE '2026-11-06', TIMESTAMPTZ '2026-11-08T00:00:00+00:00', DATE '2026-11-09'
-(job_id IN (SELECT job_id FROM logs WHERE (level IN (?, ?)) OR (message ILIKE ?) GROUP BY job_id HAVING bool_or(level IN (?, ?)) AND bool_or(message ILIKE ?))) AND (started_at >= ? AND day >= ?) AND (started_at < ? AND day <= ?);
+-- params: 'ERROR', 'FATAL', '%Traceback%', DATE '2026-11-06', DATE '2026-11-09', 'ERROR', 'FATAL', '%Traceback%', TIMESTAMPTZ '2026-11-07T00:00:00+00:00', DATE '2026-11-06', TIMESTAMPTZ '2026-11-08T00:00:00+00:00', DATE '2026-11-09'
+(job_id IN (SELECT job_id FROM logs WHERE ((level IN (?, ?)) OR (message ILIKE ?)) AND (day BETWEEN ? AND ?) GROUP BY job_id HAVING bool_or(level IN (?, ?)) AND bool_or(message ILIKE ?))) AND (started_at >= ? AND day >= ?) AND (started_at < ? AND day <= ?);
 
 -- query: (status:failed OR status:timeout) image:node* -has:parent
 -- params: 'failed', 'timeout', 'node%'
