@@ -17,9 +17,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from orcaops.core.errors import WarehouseError
 from orcaops.warehouse.integrity import file_record
 from orcaops.warehouse.logindex import CURRENT, FORMAT, INDEX_DIR, INDEX_FILES, TOKEN_REGEX, _path
 from orcaops.warehouse.paths import to_stored
+from orcaops.warehouse.tables import disk_full
 
 RARE_FRACTION = 512  # a token in at most 1/512 of the lines gets postings
 MIN_RARE_LINES = 64
@@ -69,6 +71,11 @@ def build_log_index(root: Path, log_files: list[str], runs_files: list[str] | No
         _write_outputs(con, sorted(str(p) for p in parts.glob("*.parquet")), rare, path)
         seen = runs_version if runs_files is not None and _all_visible(
             con, files, runs_files) else None
+    except (duckdb.Error, OSError) as e:  # e.g. the disk is full: the half-built index goes
+        shutil.rmtree(path, ignore_errors=True)
+        reason = (str(e).splitlines() or [""])[0]
+        raise WarehouseError(disk_full(root, e) or f"building the log index in {base} "
+                             f"failed ({reason})") from e
     finally:
         con.close()
     shutil.rmtree(parts, ignore_errors=True)

@@ -208,5 +208,10 @@ def recover_warehouse(tables: DeltaTables, clean_pending: Any, drop_damaged: boo
         reseal(tables, good)
         drop_snapshot(tables.root)
     if "logs" in good and "runs" in good:
-        report["log_index"] = rebuild_index_if_damaged(tables, good["logs"])
+        try:
+            report["log_index"] = rebuild_index_if_damaged(tables, good["logs"])
+        except WarehouseError as e:  # the tables are repaired; `log:` searches scan meanwhile
+            report["log_index"] = None
+            report["problems"].append(f"the log index could not be rebuilt: {e}; run "
+                                      "`orcaops recover` again once that is fixed")
     return report

@@ -21,6 +21,7 @@ from orcaops.warehouse.logindex import (
     view_sql,
 )
 from orcaops.warehouse.logindex_build import build_log_index
+from tests.conftest import make_run
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 LINES = [
@@ -265,3 +266,24 @@ def test_deleted_and_replaced_runs_leave_the_index(wh: Warehouse) -> None:
                           "AND message ILIKE '%refused%'")[0][0]
     assert gone == 0
     _check_all(wh)
+
+
+def test_recover_reports_an_index_it_cannot_rebuild(wh: Warehouse, monkeypatch) -> None:
+    """A disk too full for the index: recover repairs the tables, says what failed, and
+    leaves no half-built index behind (no raw DuckDB error)."""
+    from orcaops.warehouse import logindex_build
+    from orcaops.warehouse.logindex import INDEX_DIR
+
+    wh.import_records([make_run("ix-1", logs=[{"message": "ERROR: disk widget broke"}])])
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(logindex_build, "_tokenize_file", full)
+    report = wh.recover()
+    assert report["log_index"] is None
+    (problem,) = [p for p in report["problems"] if "log index" in p]
+    assert "disk full" in problem and "orcaops recover" in problem
+    builds = [p.name for p in (wh.tables.root / INDEX_DIR).glob("b-*")]
+    assert builds == []
+    assert wh.search("log:widget").total == 1  # searches scan meanwhile
