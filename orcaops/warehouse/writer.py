@@ -138,7 +138,11 @@ class Writer:
             self._migrated = True
 
     def _write(self, data: dict[str, pa.Table], replaced: list[str], write_id: str) -> None:
-        self.tables.append_all({name: data[name] for name in CHILDREN})
+        # One after the other: on threads they took 22 → 12 ms, but a disk filling up
+        # mid-commit then held three tables' partial files at once, and `recover` ran out
+        # of space too.
+        for name in CHILDREN:
+            self.tables.append(name, data[name])
         if not replaced:
             self.tables.append("runs", data["runs"], tag=write_id)
             return

@@ -20,6 +20,7 @@ from reliability_kit import fresh, kill_after, orcaops_cmd, scale, worker_cmd, w
 import orcaops
 from orcaops.api import Warehouse
 from orcaops.warehouse.rows import RunBatch
+from orcaops.warehouse.schema import TABLES
 
 pytestmark = pytest.mark.reliability
 
@@ -216,6 +217,14 @@ def test_replace_upgrades_a_warehouse_written_without_write_ids(home: Path) -> N
         assert "write_id" in after.tables.columns(name)
     assert {"root_cause_first_line", "root_cause_last_line"} <= set(after.tables.columns("runs"))
     assert after.sql("SELECT count(root_cause_first_line) n, count(*) m FROM runs").row(0) == (0, 8)
+    # The old checkpoint interval (50) goes with the first write; compact sets every table's.
+    interval = {name: after.tables.open(name).metadata().configuration["delta.checkpointInterval"]
+                for name in TABLES}
+    assert interval == {"runs": "10", "logs": "10", "samples": "10", "tests": "10",
+                        "actions": "50"}
+    after.compact()
+    assert {after.tables.open(name).metadata().configuration["delta.checkpointInterval"]
+            for name in TABLES} == {"10"}
 
 
 if __name__ == "__main__":
