@@ -7,6 +7,7 @@ Warehouse holds and forwards to.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -21,7 +22,7 @@ from orcaops.analytics.onerun import SIMILAR_FAILURES
 from orcaops.analytics.service import Analytics
 from orcaops.artifacts.service import Artifacts
 from orcaops.core.config import Settings, home_settings
-from orcaops.core.errors import InputError
+from orcaops.core.errors import InputError, WarehouseError
 from orcaops.core.models import FailurePattern, JobSummary, LogEntry, ResourceSample, RunRecord
 from orcaops.core.vocabulary import DEFAULT_SORT, level_filter
 from orcaops.policies.service import Policies
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 
 
 P = ParamSpec("P")
+# Runs written at once from which the writer brings the serving copy up to date itself.
+SERVE_AFTER = 100
 R = TypeVar("R")
 
 
@@ -266,6 +269,7 @@ class Warehouse:
             importer.feed_lines(read_lines(p))
         report = importer.run(())
         self._runs_committed(report.imported + report.replaced)
+        self._serve(report.imported + report.replaced)
         return report
 
     def import_records(self, records: Iterable[dict[str, Any]], *,
@@ -275,6 +279,7 @@ class Warehouse:
 
         report = import_objects(self.writer, records, replace=replace)
         self._runs_committed(report.imported + report.replaced)
+        self._serve(report.imported + report.replaced)
         return report
 
     def record(self, run: RunRecord, logs: list[LogEntry] | None = None,
@@ -348,7 +353,18 @@ class Warehouse:
         """Compact every table, checkpoint, clean the log, vacuum old files, drop orphans."""
         from orcaops.warehouse.maintenance import compact
 
-        return compact(self.tables, self.writer, self.settings)
+        report = compact(self.tables, self.writer, self.settings)
+        self._serve(SERVE_AFTER)
+        return report
+
+    def _serve(self, runs_written: int) -> None:
+        """After a big write, bring the serving copy of runs up to date now rather than in
+        the next search (``orcaops.warehouse.serving``); a few runs cost that search a few
+        ms, so small writes (a live run) leave it to the next reader. A copy another process
+        holds is left for later; a table that does not read is for the next query to report."""
+        if runs_written >= SERVE_AFTER and self.tables.remote is None:
+            with contextlib.suppress(WarehouseError):
+                self.reader.refresh()
 
     def recover(self, drop_damaged: bool = False) -> dict[str, Any]:
         """Repair what crashed or was damaged, and record runs left in the spool.

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import duckdb
 
 from orcaops.core.errors import InputError, WarehouseError
+from orcaops.warehouse import serving
 from orcaops.warehouse.gate import Gate
 from orcaops.warehouse.journal import WRITE_ID, replacing_ids
 from orcaops.warehouse.snapshot import (
@@ -224,11 +225,13 @@ class Reader:
 
     Queries run each on its own cursor, so threads (the HTTP server's) query at once; the
     views change only between queries (``Gate``). ``timeout``: seconds after which a query
-    is interrupted, an InputError (None: no limit)."""
+    is interrupted, an InputError (None: no limit). ``serving_copy``: read runs from the
+    serving copy when it can be had (else, and always on object storage, from the files)."""
 
     def __init__(self, tables: TablesLike, views_dir: Path | None = None, *,
                  sandbox: bool = True, lazy_views: bool = False,
-                 database: str = ":memory:", timeout: float | None = None) -> None:
+                 database: str = ":memory:", timeout: float | None = None,
+                 serving_copy: bool = True) -> None:
         self.tables = tables
         self.timeout = timeout
         # Creating views reads every file's footer and the stored views cost ~0.1 s more; a
@@ -237,6 +240,9 @@ class Reader:
         self._lazy_views = lazy_views
         # ``database``: a file when the views are built for read-only user SQL (usersql.py).
         self.con = duckdb.connect(database)
+        # Runs from the serving copy (``orcaops.warehouse.serving``) for a local home; views
+        # saved in a database file must not name a catalog only this connection attaches.
+        self._serving = serving_copy and database == ":memory:" and tables.remote is None
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
         self.con.execute("SET TimeZone = 'UTC'")
         # Delta data files never change once written: keep their Parquet footers in memory
@@ -378,6 +384,8 @@ class Reader:
         scan = self._scan("runs", table)
         if self.tables.remote is not None and table.files:
             scan = self._first_copies(scan, table.files)
+        elif self._serving and serving.attach(self.con, self.tables.root, table):
+            scan = serving.runs_sql(table)
         self._exec(f"CREATE OR REPLACE VIEW runs_all AS {scan}")
         self._exec(f"CREATE OR REPLACE VIEW runs AS SELECT * EXCLUDE ({WRITE_ID}) FROM runs_all")
 

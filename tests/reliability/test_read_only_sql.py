@@ -65,7 +65,7 @@ def _state(home: Path) -> tuple[object, ...]:
     root = home / "warehouse"
     files = {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".commit.lock"
-             and p.name != "_snapshot.json"}
+             and not p.name.startswith(("_snapshot.json", "_serving.duckdb"))}  # derived
     return counts, views, files
 
 
