@@ -225,8 +225,9 @@ class Reader:
 
     Queries run each on its own cursor, so threads (the HTTP server's) query at once; the
     views change only between queries (``Gate``). ``timeout``: seconds after which a query
-    is interrupted, an InputError (None: no limit). ``serving_copy``: read runs from the
-    serving copy when it can be had (else, and always on object storage, from the files)."""
+    is interrupted, an InputError (None: no limit). ``serving_copy``: read runs and tests
+    from the serving copy when it can be had (else, and always on object storage, from the
+    files)."""
 
     def __init__(self, tables: TablesLike, views_dir: Path | None = None, *,
                  sandbox: bool = True, lazy_views: bool = False,
@@ -243,6 +244,7 @@ class Reader:
         # Runs from the serving copy (``orcaops.warehouse.serving``) for a local home; views
         # saved in a database file must not name a catalog only this connection attaches.
         self._serving = serving_copy and database == ":memory:" and tables.remote is None
+        self._served = False  # the views of the current snapshot read the copy
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
         self.con.execute("SET TimeZone = 'UTC'")
         # Delta data files never change once written: keep their Parquet footers in memory
@@ -381,11 +383,12 @@ class Reader:
         if problem is not None:
             raise WarehouseError(f"DuckDB could not read the warehouse: {problem}; "
                                  "run `orcaops doctor`")
+        snap = self.snapshot
+        self._served = self._serving and snap is not None \
+            and serving.attach(self.con, self.tables.root, snap.tables)
         scan = self._scan("runs", table)
         if self.tables.remote is not None and table.files:
             scan = self._first_copies(scan, table.files)
-        elif self._serving and serving.attach(self.con, self.tables.root, table):
-            scan = serving.runs_sql(table)
         self._exec(f"CREATE OR REPLACE VIEW runs_all AS {scan}")
         self._exec(f"CREATE OR REPLACE VIEW runs AS SELECT * EXCLUDE ({WRITE_ID}) FROM runs_all")
 
@@ -417,9 +420,12 @@ class Reader:
         return unreadable_file(files) if self.tables.remote is None else None
 
     def _scan(self, name: str, table: TableSnapshot) -> str:
-        """The SQL reading table ``name``'s snapshot: its files directly when local; on object
-        storage local copies of the small tables' files (``remote.MIRRORED``), else a pyarrow
-        dataset over the store registered under ``<name>_files``."""
+        """The SQL reading table ``name``'s snapshot: the serving copy's table when attached;
+        else its files directly when local; on object storage local copies of the small
+        tables' files (``remote.MIRRORED``), else a pyarrow dataset over the store registered
+        under ``<name>_files``."""
+        if self._served and name in serving.SERVED:
+            return serving.table_sql(name, table)
         remote = self.tables.remote
         if remote is None or not table.files:
             return scan_sql(table)

@@ -53,12 +53,16 @@ async def _run_all(tmp: Path) -> dict[str, Any]:
 
 async def _run_one(path: Path, tmp: Path) -> dict[str, Any]:
     import nbformat
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     book = nbformat.read(path, as_version=4)
     workdir = tmp / path.stem
     workdir.mkdir()
-    client = NotebookClient(book, timeout=CELL_TIMEOUT, kernel_name="python3",
+    # Unix sockets, not TCP: kernels started at once (here, and by the other worker) picked
+    # the same free port now and then and died binding it ("Kernel died before replying").
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(workdir / "k"))
+    client = NotebookClient(book, km=km, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}})
     started = time.monotonic()
     try:

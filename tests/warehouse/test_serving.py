@@ -26,14 +26,22 @@ def _runs(prefix: str, n: int, day: int = 18, **fields) -> list[dict]:
                      started_at=f"2026-11-{day:02d}T{i % 24:02d}:00:00Z",
                      finished_at=f"2026-11-{day:02d}T{i % 24:02d}:00:{10 + i % 50:02d}Z",
                      logs=[{"ts": f"2026-11-{day:02d}T10:00:00Z", "line": f"boom {i}"}],
+                     tests=[{"name": f"test_{k}", "classname": "t",
+                             "status": "failed" if (i + k) % 4 == 0 else "passed"}
+                            for k in range(i % 3)],
                      **fields)
             for i in range(n)]
 
 
 def _from_copy(reader: Reader) -> bool:
-    """Whether the reader's runs view reads the attached copy."""
-    sql = reader.rows("SELECT sql FROM duckdb_views() WHERE view_name = 'runs_all'")[0][0]
-    return f"{serving.CATALOG}.runs" in sql
+    """Whether the reader's runs and tests views read the attached copy (both or neither)."""
+    reader.rows("SELECT count(*) FROM tests")  # a lazy reader makes the other views now
+    sql = dict(reader.rows("SELECT view_name, sql FROM duckdb_views() "
+                           "WHERE view_name IN ('runs_all', 'tests_all')"))
+    served = {name for name in ("runs", "tests")
+              if f"{serving.CATALOG}.{name}" in sql[f"{name}_all"]}
+    assert served in (set(), {"runs", "tests"})
+    return bool(served)
 
 
 def _same_answers(home: Path) -> None:
@@ -46,14 +54,18 @@ def _same_answers(home: Path) -> None:
         assert got.total == want.total, query
         assert_frame_equal(got.runs, want.runs)
     assert _from_copy(copy.reader) and not _from_copy(files.reader)
-    every = "SELECT * FROM runs ORDER BY job_id"
-    assert_frame_equal(copy.sql(every), files.sql(every))
+    for every in ("SELECT * FROM runs ORDER BY job_id",
+                  "SELECT * FROM tests ORDER BY job_id, name",
+                  "SELECT * FROM run_test_outcomes ORDER BY job_id, name"):
+        assert_frame_equal(copy.frame(every), files.frame(every))
+    assert copy.frame("SELECT * FROM tests").height > 0
 
 
 def _copy_files(home: Path) -> set[str]:
     con = duckdb.connect(str(serving.serving_path(home / "warehouse")), read_only=True)
     try:
-        return {f for (f,) in con.execute("SELECT DISTINCT _file FROM runs").fetchall()}
+        return {f for (f,) in con.execute("SELECT file FROM files WHERE name = 'runs'")
+                .fetchall()}
     finally:
         con.close()
 
