@@ -13,6 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from orcaops.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -87,92 +89,23 @@ def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def to_json(data: Any) -> str:
-    """JSON text of a frame, a model, a list of models or plain data.
+    """JSON text of a frame, a model, a list of models or plain data, 2-space indented, with
+    NaN and infinities as null (JSON has neither) and anything else as ``str(value)``.
 
-    The text of ``json.dumps(finite(jsonable(data)), indent=2, default=str,
-    ensure_ascii=False)`` (NaN and infinities as null: JSON has neither),
-    written by :func:`_indented`: Python 3.11's json module drops its C encoder whenever
-    ``indent`` is set. With ``jsonable`` checking exact built-in types before any attribute
-    lookup, a page of runs encodes markedly faster.
+    orjson writes it: Python's json module drops its C encoder whenever ``indent`` is set, and
+    a page of runs took ~25 ms to encode that way (bench/README.md). The text parses to what
+    ``json.dumps(finite(jsonable(data)), indent=2, default=str, ensure_ascii=False)`` gives
+    (but for a NaN or infinite float used as a key, written "null"); what orjson refuses (an integer beyond 64 bits, a key that is not a scalar) goes through
+    ``json.dumps`` itself, which raises the usual TypeError for such a key.
     """
-    out: list[str] = []
-    _indented(jsonable(data), out, "\n")
-    return "".join(out)
+    value = jsonable(data)
+    try:
+        return orjson.dumps(value, option=_ORJSON, default=str).decode()
+    except TypeError:
+        return json.dumps(finite(value), indent=2, default=str, ensure_ascii=False)
 
 
-_string = json.encoder.encode_basestring  # the C function (ensure_ascii=False) when built
-_int = int.__repr__
-
-
-def _float(value: float) -> str:
-    # JSON has no NaN or Infinity (a bare NaN breaks every strict parser): null instead.
-    return float.__repr__(value) if math.isfinite(value) else "null"
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, str):
-        return _string(key)
-    if isinstance(key, float):  # a key is text: "NaN" there is valid JSON, as json.dumps has it
-        return _string(float.__repr__(key) if math.isfinite(key) else
-                       "NaN" if math.isnan(key) else "Infinity" if key > 0 else "-Infinity")
-    if key is True or key is False or key is None:
-        return _string(json.dumps(key))
-    if isinstance(key, int):
-        return _string(_int(key))
-    raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
-
-
-def _indented(value: Any, out: list[str], newline: str) -> None:
-    """Append ``value`` as JSON, 2-space indented, at the depth ``newline`` carries.
-
-    The same tests in the same order as ``json.encoder._make_iterencode``: str, None, bools,
-    int, float, then lists/tuples and dicts; anything else is written as ``str(value)``.
-    """
-    if isinstance(value, str):
-        out.append(_string(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(_int(value))
-    elif isinstance(value, float):
-        out.append(_float(value))
-    elif isinstance(value, (list, tuple, dict)):
-        _container(value, out, newline)
-    else:
-        _indented(str(value), out, newline)
-
-
-def _container(value: list[Any] | tuple[Any, ...] | dict[Any, Any], out: list[str],
-               newline: str) -> None:
-    is_dict = isinstance(value, dict)
-    if not value:
-        out.append("{}" if is_dict else "[]")
-        return
-    inner = newline + "  "
-    out.append("{" if is_dict else "[")
-    sep = inner
-    pairs = value.items() if is_dict else ((None, v) for v in value)  # type: ignore[union-attr]
-    for key, item in pairs:
-        head = sep + _key(key) + ": " if is_dict else sep
-        sep = "," + inner
-        # Exact built-in scalars inline (most values); the rest through _indented.
-        encode = _SCALARS.get(type(item))
-        if encode is not None:
-            out.append(head + encode(item))
-        else:
-            out.append(head)
-            _indented(item, out, inner)
-    out.append(newline + ("}" if is_dict else "]"))
-
-
-_SCALARS: dict[type, Any] = {
-    str: _string, int: _int, float: _float, type(None): lambda _: "null",
-    bool: lambda v: "true" if v else "false",
-}
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
