@@ -48,7 +48,8 @@ def build(wh: Any, path: Path, logs: bool) -> Path:
     wh.reader.refresh()
     files = wh.reader.files
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(path))
+    con.execute("SET enable_progress_bar = false")
     con.execute("CREATE TABLE runs AS SELECT * FROM read_parquet(?, hive_partitioning = true)",
                 [files["runs"]])
     if logs and files.get("logs"):
