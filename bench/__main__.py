@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import sys
@@ -18,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import bench_cold, build, suites, writes
+from bench import bench_cold, build, mlflow_anchor, native, suites, userpath, writes
+from bench.data import NOW
 from bench.report import render
 from bench.timing import Row
 
@@ -26,8 +28,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     import deltalake
     import duckdb
     import polars
@@ -45,17 +45,23 @@ def with_logs(runs: int, repeat: int, work: Path, json_baseline: bool) -> list[R
     home = build.ensure(runs, 100)
     wh = orcaops.open(home)
     size = f"{runs // 1000}k runs"
+    db = native.build(wh, work / "native.duckdb", logs=True)
     rows = suites.queries(wh, size, repeat, work, json_baseline)
-    rows += suites.log_search(wh, home, size, repeat, work)
-    rows += suites.cold_start(home, size, max(repeat, 7))
+    rows += native.queries(wh, db, size, repeat)
+    rows += mlflow_anchor.rows(wh, size, runs, repeat)
+    rows += suites.log_search(wh, home, size, repeat, work, db)
+    rows += suites.cold_start(home, size, max(repeat, 7), db)
     rows += bench_cold.one_run_cold(home, size, max(repeat, 7))
+    rows.append(userpath.report_cold(home, size, max(1, min(repeat, 3)), work))
     # The same reads right after the import, before any `orcaops compact` (the user's path).
     home = build.ensure(runs, 100, compacted=False)
     wh = orcaops.open(home)
     size = f"{runs // 1000}k runs, fresh"
     rows += suites.queries(wh, size, repeat, work, json_baseline=False)
-    rows += suites.log_search(wh, home, size, repeat, work)
-    rows += suites.cold_start(home, size, max(repeat, 7))
+    rows += native.queries(wh, db, size, repeat)
+    rows += suites.log_search(wh, home, size, repeat, work, db)
+    rows += suites.cold_start(home, size, max(repeat, 7), db)
+    Path(db).unlink(missing_ok=True)
     return rows
 
 
@@ -65,11 +71,24 @@ def runs_only(runs: int, repeat: int, work: Path) -> list[Row]:
     home = build.ensure(runs, 0)
     wh = orcaops.open(home)
     size = f"{runs // 1000}k runs-only" if runs < 1_000_000 else "1M runs-only"
+    db = native.build(wh, work / "native.duckdb", logs=False)
     rows = suites.queries(wh, size, repeat, work, json_baseline=False)
-    rows += suites.cold_start(home, size, max(repeat, 7))
+    rows += native.queries(wh, db, size, repeat)
+    rows += mlflow_anchor.rows(wh, size, runs, repeat)
+    rows += suites.cold_start(home, size, max(repeat, 7), db)
     rows.append(suites.peak_rss(home, size))
     rows.append(writes.runs_only_import(size, json.loads((home / "build.json").read_text())))
+    Path(db).unlink(missing_ok=True)
     return rows
+
+
+def user_paths(full: bool, repeat: int, work: Path) -> list[Row]:
+    """A fresh import then the first search (the import-throughput set: 10k x 100 lines
+    would take minutes a repeat on the shared machine), and `report` at 20k runs."""
+    runs = 3000 if full else 1000
+    reps = max(1, min(repeat, 3))
+    return [userpath.fresh_import_then_query("user path", runs, reps, work),
+            userpath.report_20k(build.ensure_demo(20_000), reps, work)]
 
 
 def main() -> None:
@@ -82,6 +101,9 @@ def main() -> None:
     if shutil.which("rg") is None:
         sys.exit("bench: ripgrep (rg), the log-search baseline, is not installed: "
                  "apt-get install ripgrep (make bench does it as root)")
+    # Relative windows (`after:-30d` in facets, `--since 30d`, the CLI's searches) end where
+    # the bench history ends, as the hand SQL's do, on any day the bench runs.
+    os.environ["ORCAOPS_NOW"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     work = suites.tmpdir()
     start = time.time()
     rows: list[Row] = []
@@ -91,6 +113,7 @@ def main() -> None:
     rows += writes.import_throughput("write path", 1000 if not args.full else 3000,
                                      max(1, args.repeat // 2))
     rows += writes.commit_latency("write path", 40)
+    rows += user_paths(args.full, args.repeat, work)
     if args.full:
         rows += runs_only(1_000_000, args.repeat, work)
     shutil.rmtree(work, ignore_errors=True)

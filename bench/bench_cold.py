@@ -3,7 +3,8 @@ each beside a cold ``runs search`` timed in the same loop.
 
 A new process per call, as a user's shell starts one: imports, opening the warehouse and
 the command's own reads all count. The anchor is ``runs search -f json``, which
-``suites.cold_start`` compares with bare DuckDB; these commands should stay within 1.3x of it.
+``suites.cold_start`` compares with bare DuckDB; issue #16 asks these commands to be no
+slower than it (1.0x).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from bench.timing import Row, check, stat
 
-LIMIT = 1.3
+LIMIT = 1.0
 
 
 def _entry() -> list[str]:

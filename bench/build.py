@@ -50,6 +50,27 @@ def ensure(runs: int, lines: int, *, compacted: bool = True, log: Any = print) -
     return home
 
 
+def ensure_demo(runs: int, log: Any = print) -> Path:
+    """The home ``orcaops demo --runs <runs>`` writes (its own 5-10 log lines a run, as
+    imported, never compacted), with the history ending at the bench's clock instead of
+    today, so ``--since 30d`` under ``ORCAOPS_NOW`` is the same window on any day."""
+    home = DATA / f"demo-{runs}"
+    if (home / "build.json").exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    import orcaops
+    from bench.data import NOW
+    from orcaops.demo.history import DemoHistory
+
+    log(f"building the {runs:,}-run demo history in {home}")
+    start = time.perf_counter()
+    report = orcaops.open(home).import_records(DemoHistory(runs=runs, seed=7, now=NOW).records())
+    stats = {"runs": report.imported, "log_lines": report.log_lines,
+             "import_seconds": round(time.perf_counter() - start, 2)}
+    (home / "build.json").write_text(json.dumps(stats, indent=2))
+    return home
+
+
 def write_raw(wh: Any, path: Path) -> None:
     """Every stored log line as plain text, one per line: what ripgrep searches."""
     cur = wh.reader.con.cursor()

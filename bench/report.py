@@ -14,6 +14,8 @@ def _fmt(s: Stat | None, unit: str) -> str:
         return f"{s.median / 1e6:,.1f} MB"
     if unit == "/s":
         return f"{s.median:,.0f} ({s.low:,.0f}–{s.high:,.0f})"
+    if unit == "s":
+        return f"{s.text('s')} s"
     return s.text("ms")
 
 

@@ -90,8 +90,10 @@ def queries(wh: Any, size: str, repeat: int, work: Path, json_baseline: bool) ->
     return rows
 
 
-def log_search(wh: Any, home: Path, size: str, repeat: int, work: Path) -> list[Row]:
-    """Q4: count and first 20 lines of a phrase, index vs ripgrep, FTS5 and the ILIKE scan."""
+def log_search(wh: Any, home: Path, size: str, repeat: int, work: Path,
+               native_db: Path | None = None) -> list[Row]:
+    """Q4: count and first 20 lines of a phrase, index vs ripgrep, FTS5, the ILIKE scan and
+    (given ``native_db``) ILIKE over a native DuckDB table."""
     from orcaops.warehouse.logindex import load_index, matching_lines_sql
     from orcaops.warehouse.logindex_build import build_log_index
 
@@ -142,6 +144,10 @@ def log_search(wh: Any, home: Path, size: str, repeat: int, work: Path) -> list[
         check(Row(size, "Q4 log: search (runs, top 20)", search, "ripgrep -i -F on raw text",
                   search_base), limit=1.0),
     ]
+    if native_db is not None:
+        from bench import native
+
+        rows.append(native.log_phrase(ours, found, native_db, size, repeat))
     fts_path = work / "fts.sqlite"
     fts = B.build_fts(raw, fts_path)
     rows.append(Row(size, "Q4 log phrase: count + 20 lines", mine,
@@ -177,8 +183,11 @@ def disk_row(wh: Any, home: Path, size: str, fts_bytes: int) -> Row:
     return check(row, limit=0.2)
 
 
-def cold_start(home: Path, size: str, repeat: int) -> list[Row]:
-    """``orcaops runs search`` in a new process beside ``python -c "import duckdb; query"``."""
+def cold_start(home: Path, size: str, repeat: int, native_db: Path | None = None) -> list[Row]:
+    """``orcaops runs search`` in a new process beside ``python -c "import duckdb; query"``
+    over the same Parquet files and, given ``native_db``, over a native DuckDB file."""
+    from bench import native
+
     import orcaops as o
 
     wh = o.open(home)
@@ -192,22 +201,34 @@ def cold_start(home: Path, size: str, repeat: int) -> list[Row]:
     script = shutil.which("orcaops", path=str(Path(sys.executable).parent))
     entry = [script] if script else [sys.executable, "-m", "orcaops"]
     ours_cmd = [*entry, "--home", str(home), "runs", "search", "status:failed", "-f", "json"]
-    bare_cmd = [sys.executable, "-c", bare, json.dumps(files)]
+    cmds = {"ours": ours_cmd, "bare": [sys.executable, "-c", bare, json.dumps(files)]}
+    if native_db is not None:
+        cmds["native"] = [sys.executable, "-c", native.COLD, str(native_db)]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
 
-    def run(cmd: list[str]) -> None:
-        subprocess.run(cmd, capture_output=True, check=True, env=env)
+    def run(cmd: list[str]) -> str:
+        return subprocess.run(cmd, capture_output=True, check=True, env=env, text=True).stdout
 
-    ours_t, bare_t = [], []
-    run(ours_cmd), run(bare_cmd)  # warm the OS cache, the snapshot file and lark's cache
+    # The first call of each warms the OS cache, the snapshot file and lark's cache.
+    answers = {name: run(cmd) for name, cmd in cmds.items()}
+    times: dict[str, list[float]] = {name: [] for name in cmds}
     import time
-    for _ in range(repeat):  # interleaved, so load on the machine hits both alike
-        for cmd, out in ((ours_cmd, ours_t), (bare_cmd, bare_t)):
+    for _ in range(repeat):  # interleaved, so load on the machine hits all alike
+        for name, cmd in cmds.items():
             t = time.perf_counter()
             run(cmd)
-            out.append(time.perf_counter() - t)
-    return [check(Row(size, "CLI cold: runs search -f json", stat(ours_t),
-                      'python -c "import duckdb; query"', stat(bare_t)), limit=1.5)]
+            times[name].append(time.perf_counter() - t)
+    ours = stat(times["ours"])
+    rows = [check(Row(size, "CLI cold: runs search -f json", ours,
+                      'python -c "import duckdb; query"', stat(times["bare"])), limit=1.5)]
+    if native_db is not None:
+        mine = native.cold_answer(answers["ours"])
+        assert mine == native.cold_answer(answers["native"]), "cold: native file != ours"
+        rows.append(check(Row(size, "CLI cold: runs search -f json", ours,
+                              'python -c + duckdb on a native file', stat(times["native"]),
+                              note=f"same {mine[0]:,} runs, same page; ours adds facets"),
+                          limit=1.2))
+    return rows
 
 
 def peak_rss(home: Path, size: str) -> Row:
