@@ -148,3 +148,27 @@ def test_a_damaged_copy_is_built_again(home: Path) -> None:
     reader = open_reader(home)
     assert reader.rows("SELECT count(*) FROM runs")[0][0] == 10 and _from_copy(reader)
     _same_answers(home)
+
+
+KILLED = """
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("BEGIN TRANSACTION")
+con.execute("DELETE FROM runs WHERE status = 'failed'")
+con.execute("UPDATE state SET version = version + 1")
+os._exit(9)  # killed mid-sync: nothing committed, the file still open
+"""
+
+
+def test_a_sync_killed_midway_leaves_the_copy_it_had(home: Path) -> None:
+    orcaops.open(home).import_records(_runs("a", 12))
+    first = open_reader(home)
+    assert first.rows("SELECT count(*) FROM runs")[0][0] == 12 and _from_copy(first)
+    first.con.close()
+    path = serving.serving_path(home / "warehouse")
+    done = subprocess.run([sys.executable, "-c", KILLED, str(path)], check=False)
+    assert done.returncode == 9
+    reader = open_reader(home)
+    assert reader.rows("SELECT count(*) FROM runs WHERE status = 'failed'")[0][0] == 4
+    assert _from_copy(reader)
+    _same_answers(home)
