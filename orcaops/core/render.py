@@ -95,7 +95,8 @@ def to_json(data: Any) -> str:
     orjson writes it: Python's json module drops its C encoder whenever ``indent`` is set, and
     a page of runs took ~25 ms to encode that way (bench/README.md). The text parses to what
     ``json.dumps(finite(jsonable(data)), indent=2, default=str, ensure_ascii=False)`` gives
-    (but for a NaN or infinite float used as a key, written "null"); what orjson refuses (an integer beyond 64 bits, a key that is not a scalar) goes through
+    (but a float used as a key is spelt as orjson writes numbers, NaN and infinities as
+    "null"; no output of OrcaOps has such keys); what orjson refuses (an integer beyond 64 bits, a key that is not a scalar) goes through
     ``json.dumps`` itself, which raises the usual TypeError for such a key.
     """
     value = jsonable(data)
