@@ -242,9 +242,10 @@ class Reader:
         self._lazy_views = lazy_views
         # ``database``: a file when the views are built for read-only user SQL (usersql.py).
         self.con = duckdb.connect(database)
-        # Runs from the serving copy (``orcaops.warehouse.serving``) for a local home; views
-        # saved in a database file must not name a catalog only this connection attaches.
-        self._serving = serving_copy and database == ":memory:" and tables.remote is None
+        # Runs and tests from the serving copy (``orcaops.warehouse.serving``) for a local
+        # home. Views saved in a database file (``database``) then name its catalog: whoever
+        # opens that file attaches the copy too, at ``snapshot``'s versions (usersql.py).
+        self._serving = serving_copy and tables.remote is None
         self._served = False  # the views of the current snapshot read the copy
         # Timestamps come back in UTC whichever zone the machine is in: rows and frames agree.
         self.con.execute("SET TimeZone = 'UTC'")
@@ -276,6 +277,11 @@ class Reader:
         self.con.execute("SET allowed_directories = ?", [[root + "/"]])
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
+
+    @property
+    def served(self) -> bool:
+        """Whether the views of the current snapshot read the serving copy."""
+        return self._served
 
     def moved(self) -> bool:
         """Whether any table has a commit newer than the one the views show.

@@ -177,18 +177,18 @@ def attached_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
     return state[1] if state is not None and state[0] == schema_tag() else None
 
 
-def attach(con: duckdb.DuckDBPyConnection, root: Path, tables: Mapping[str, TableSnapshot]
-           ) -> bool:
+def attach(con: duckdb.DuckDBPyConnection, root: Path, tables: Mapping[str, TableSnapshot],
+           bring: bool = True) -> bool:
     """Attach the copy read-only on ``con`` if it holds exactly the served tables of
-    ``tables``, bringing it there first when it is behind; False (nothing attached) when it
-    cannot be had now."""
+    ``tables``, bringing it there first when it is elsewhere (unless not ``bring``); False
+    (nothing attached) when it cannot be had now."""
     wanted = {name: tables[name].version for name in SERVED}
     if attached_versions(con) == wanted:
         return True
     detach(con)
     path = serving_path(root)
-    for attempt in range(2):
-        if (attempt or not path.exists()) and not sync(root, tables):
+    for attempt in range(2 if bring else 1):
+        if (attempt or not path.exists()) and (not bring or not sync(root, tables)):
             return False
         try:
             con.execute(f"ATTACH {_literal(str(path))} AS {CATALOG} (READ_ONLY)")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 
 from orcaops.core.errors import InputError, WarehouseError
+from orcaops.warehouse import serving
 from orcaops.warehouse.connection import BROKEN_TABLE, Reader, TablesLike, first_line
 
 if TYPE_CHECKING:
@@ -207,10 +208,15 @@ class UserSQL:
                     and not builder.moved():
                 return self._con
             path, self._builder = self._write_views(force)
-            self._con = self._open_read_only(path)
+            con = self._open_read_only(path, self._builder)
+            if con is None:  # the serving copy moved on meanwhile: views over the files
+                path, self._builder = self._write_views(force, serving_copy=False)
+                con = self._open_read_only(path, self._builder)
+            assert con is not None
+            self._con = con
             return self._con
 
-    def _write_views(self, force: bool) -> tuple[Path, Reader]:
+    def _write_views(self, force: bool, serving_copy: bool = True) -> tuple[Path, Reader]:
         """Write every view into a fresh database file; the file and the Reader that wrote it.
 
         In one transaction (~0.4 s instead of ~0.6 s: one WAL sync, not one per view); a
@@ -221,7 +227,8 @@ class UserSQL:
         for atomic in (True, False):
             for stale in (path, path.with_name(path.name + ".wal")):
                 stale.unlink(missing_ok=True)
-            builder = Reader(self.tables, self._views_dir, sandbox=False, database=str(path))
+            builder = Reader(self.tables, self._views_dir, sandbox=False, database=str(path),
+                             serving_copy=serving_copy)
             try:
                 if atomic:
                     builder.con.execute("BEGIN TRANSACTION")
@@ -236,13 +243,21 @@ class UserSQL:
                 builder.con.close()
         raise AssertionError("unreachable")
 
-    def _open_read_only(self, path: Path) -> duckdb.DuckDBPyConnection:
+    def _open_read_only(self, path: Path, builder: Reader) -> duckdb.DuckDBPyConnection | None:
+        """The locked connection over the views ``builder`` wrote to ``path``; None when those
+        views read the serving copy and it no longer holds their snapshot."""
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET parquet_metadata_cache = true")
         con.execute("ATTACH ? AS views (READ_ONLY)", [str(path)])
         con.execute("USE views")
         con.execute("DETACH memory")  # no writable catalog is left but each cursor's TEMP
+        # The views name the serving copy's catalog: attached read-only here too, and only
+        # at the versions they were written for.
+        if builder.served and (builder.snapshot is None or not serving.attach(
+                con, self.tables.root, builder.snapshot.tables, bring=False)):
+            con.close()
+            return None
         root = str(self.tables.root.resolve())
         con.execute("SET temp_directory = ?", [str(self.tables.root / "_tmp")])
         con.execute("SET allowed_directories = ?", [[root + "/"]])

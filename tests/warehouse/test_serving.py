@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from polars.testing import assert_frame_equal
 
 import orcaops
+from orcaops.core.errors import InputError
 from orcaops.warehouse import serving
 from orcaops.warehouse.connection import Reader, open_reader
 from tests.conftest import make_run
@@ -172,3 +174,35 @@ def test_a_sync_killed_midway_leaves_the_copy_it_had(home: Path) -> None:
     assert reader.rows("SELECT count(*) FROM runs WHERE status = 'failed'")[0][0] == 4
     assert _from_copy(reader)
     _same_answers(home)
+
+
+def test_read_only_sql_reads_the_copy_and_cannot_write_it(home: Path) -> None:
+    wh = orcaops.open(home)
+    wh.import_records(_runs("a", 12))
+    files = orcaops.open(home)
+    files._reader = Reader(files.tables, serving_copy=False)
+    every = "SELECT * FROM runs ORDER BY job_id"
+    assert_frame_equal(wh.sql(every), files.frame(every))
+    views = wh.sql("SELECT view_name, sql FROM duckdb_views() WHERE view_name = 'runs_all'")
+    assert f"{serving.CATALOG}.runs" in views["sql"][0]
+    for attack in ("DELETE FROM serving.runs", "DETACH serving",
+                   "EXPLAIN ANALYZE DELETE FROM serving.runs"):
+        with pytest.raises(InputError, match="read-only"):
+            wh.sql(attack)
+    assert wh.sql("SELECT count(*) AS n FROM runs")["n"][0] == 12
+
+
+def test_read_only_sql_over_a_copy_that_moved_on_reads_the_files(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Views written for one version of the copy are never used over another."""
+    wh = orcaops.open(home)
+    wh.import_records(_runs("a", 12))
+    real = serving.attach
+
+    def moved_on(con, root, tables, bring=True):  # type: ignore[no-untyped-def]
+        return real(con, root, tables, bring) if bring else False
+
+    monkeypatch.setattr(serving, "attach", moved_on)
+    views = wh.sql("SELECT view_name, sql FROM duckdb_views() WHERE view_name = 'runs_all'")
+    assert f"{serving.CATALOG}.runs" not in views["sql"][0]
+    assert wh.sql("SELECT count(*) AS n FROM runs")["n"][0] == 12
