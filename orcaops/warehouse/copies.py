@@ -33,6 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from orcaops.core.errors import WarehouseError
+from orcaops.warehouse.rows import string_array
 from orcaops.warehouse.schema import CHILDREN, WRITE_ID
 from orcaops.warehouse.scratch import scratch
 from orcaops.warehouse.tables import DeltaTables, in_predicate, sql_string
@@ -152,7 +153,7 @@ def runs_writes(tables: DeltaTables, job_ids: list[str] | None = None,
         if job_ids is None:
             sql = doubled_sql(f"SELECT r.job_id, {wid} AS {WRITE_ID} FROM {source} r")
         else:
-            con.register("wanted", pa.table({"job_id": pa.array(job_ids, pa.string())}))
+            con.register("wanted", pa.Table.from_arrays([string_array(job_ids)], ["job_id"]))
             sql = (f"SELECT r.job_id, list({wid}) FROM {source} r JOIN wanted USING (job_id) "
                    "GROUP BY r.job_id")
         rows = con.execute(sql, params or None).fetchall()

@@ -66,3 +66,50 @@ def test_the_plain_shapes_take_the_fast_readers():
     samples = [{"ts": "2026-11-01T10:00:00Z", "cpu_percent": 5.0, "pids": 3},
                {"ts": "2026-11-01T10:00:01Z", "memory_mb": 1}]
     assert R._samples_plain(samples) == R._samples_checked(samples)
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
+              st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=6)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=8)
+
+
+def _json_module(raw):
+    """What decode gave before orjson: the json module's reading, with its checks."""
+    import json
+
+    try:
+        obj = json.loads(raw)
+        if R._SURROGATE_ESCAPE.search(raw):
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        return obj
+    except Exception:  # noqa: BLE001 - decode turns each of these into an InputError
+        return "refused"
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from([b"", b"\n", b" x", b"\\ud800", b"}"]),
+       st.booleans())
+def test_decode_reads_lines_as_the_json_module_does(value, tail, ascii_only):
+    """orjson decodes the usual line; whatever it reads differently (NaN, integers beyond
+    64 bits, unpaired surrogate escapes, broken lines) goes to the json module."""
+    import json
+
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass") + tail
+    try:
+        got = R.decode(raw)
+    except InputError:
+        got = "refused"
+    expected = _json_module(raw)
+    assert repr(got) == repr(expected)
+    assert [type(x) for x in _leaves(got)] == [type(x) for x in _leaves(expected)]
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in (k, *_leaves(v))]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    return [value]
