@@ -38,6 +38,7 @@ SUMMARY_LINES = 40      # log lines the one-line summary reads (test-runner tota
 # font. Naming the font it draws with (DejaVu Sans where installed, as on most Linux, else the
 # Arial-metric Liberation Sans that vl-convert bundles) makes both agree, so labels are not
 # pushed past the left edge or cut at the right one. The padding absorbs small differences.
+SHARED_VIEWS = ("run_history",)  # views several sections read: computed once per report
 CHART_CONFIG = {"font": "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif",
                 "padding": 12}
 
@@ -89,6 +90,14 @@ def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None =
     """
     now = now or analysis_now()
     start = data.resolve_since(since, now)
+    # Anomalies (six rule views) and the recommendation views all read run_history: the
+    # report computes it once (same snapshot, same rows) instead of once per view.
+    with wh.materialized(*SHARED_VIEWS):
+        return _load(wh, since, start, now, title)
+
+
+def _load(wh: Warehouse, since: Since, start: datetime | None, now: datetime,
+          title: str | None) -> ReportData:
     anomalies = wh.anomalies(since=start)
     patterns = data.failure_patterns(wh, start, limit=10)
     linked = [*sections.rank_anomalies(anomalies)["job_id"].head(50).to_list(),
@@ -112,13 +121,15 @@ def load_charts(wh: Warehouse, start: datetime | None, patterns: pl.DataFrame,
     from orcaops.report import charts
 
     metrics = wh.metrics(by="day", since=start)
-    key = None if empty else charts.busiest_anomalous_key(wh, start, anomalies)
+    baselines = wh.baselines(include_stale=True)
+    key = None if empty else charts.busiest_anomalous_key(wh, start, anomalies, baselines)
     plan: list[tuple[str, str, Callable[[], Any]]] = [
         ("success_rate", "Success rate by day", lambda: charts.success_rate(metrics)),
         ("duration", "Duration by day", lambda: charts.duration_trend(metrics)),
-        ("baseline", (f"Durations of {charts.job_name(wh, key)} against its baseline "
-                      "(the job with the most duration anomalies)"),
-         lambda: charts.duration_vs_baseline(wh, key, since=start, anomalies=anomalies)),
+        ("baseline", (f"Durations of {charts.job_name(wh, key, baselines)} against its "
+                      "baseline (the job with the most duration anomalies)"),
+         lambda: charts.duration_vs_baseline(wh, key, since=start, anomalies=anomalies,
+                                             baselines=baselines)),
         ("heatmap", "When runs start", lambda: charts.runs_heatmap(wh, since=start)),
         ("forecast", "Capacity: runs per hour ahead",
          lambda: charts.forecast(wh, "runs", horizon="3d", history="7d")),
