@@ -162,12 +162,9 @@ def render_svg(spec: dict[str, Any], prefix: str) -> str:
 def _summaries(rd: ReportData) -> dict[str, Any]:
     from orcaops.analytics.summary import build_summary
 
-    out = {}
-    for run in rd.runs:
-        lines = rd.logs.get(run["job_id"], [])
-        frame = pl.DataFrame(lines) if lines else None
-        out[run["job_id"]] = build_summary(run, frame)
-    return out
+    # The lines are already dicts in line order (``last_log_lines``): no frame per run.
+    return {run["job_id"]: build_summary(run, rd.logs.get(run["job_id"]) or None)
+            for run in rd.runs}
 
 
 def _details(rd: ReportData) -> str:
