@@ -39,7 +39,9 @@ SUMMARY_LINES = 40      # log lines the one-line summary reads (test-runner tota
 # font. Naming the font it draws with (DejaVu Sans where installed, as on most Linux, else the
 # Arial-metric Liberation Sans that vl-convert bundles) makes both agree, so labels are not
 # pushed past the left edge or cut at the right one. The padding absorbs small differences.
-SHARED_VIEWS = ("run_history",)  # views several sections read: computed once per report
+# Views several sections read, computed once per report: run_history (the anomaly rules and
+# the recommendation views), test_results (the three tests tables).
+SHARED_VIEWS = ("run_history", "test_results")
 CHART_CONFIG = {"font": "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif",
                 "padding": 12}
 
@@ -91,8 +93,8 @@ def load_report_data(wh: Warehouse, since: Since = "30d", *, title: str | None =
     """
     now = now or analysis_now()
     start = data.resolve_since(since, now)
-    # Anomalies (six rule views) and the recommendation views all read run_history: the
-    # report computes it once (same snapshot, same rows) instead of once per view.
+    # Anomalies (six rule views) and the recommendation views all read run_history, the tests
+    # tables test_results: the report computes each once (same snapshot, same rows).
     with wh.materialized(*SHARED_VIEWS):
         return _load(wh, since, start, now, title)
 
