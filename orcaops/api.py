@@ -12,6 +12,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -174,6 +175,16 @@ class Warehouse:
         User text goes through :meth:`sql`; this is the trusted path analytics read through.
         """
         return self.reader.frame(sql, params)
+
+    def materialized(self, *views: str) -> AbstractContextManager[None]:
+        """Within the ``with`` block, the stored views ``views`` (dependency order) are
+        computed once, as tables of the current snapshot, and every query reads those: for
+        a caller about to run several views over the same one (the report). Answers stay
+        the same; a commit meanwhile turns them back into views.
+
+        Example: ``with wh.materialized("run_history"): wh.anomalies(); wh.flaky()``
+        """
+        return self.reader.materialized(*views)
 
     def search(self, query: str = "", *, limit: int | None = 50, sort: str = DEFAULT_SORT,
                facets: bool = False, now: datetime | None = None) -> SearchResult:

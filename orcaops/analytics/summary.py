@@ -263,7 +263,8 @@ def summary_fields(run: dict[str, Any], lines: Sequence[Row],
         "ai_analysis": None}
 
 
-def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame | None = None,
+def build_summary(run: dict[str, Any],
+                  parsed_or_logs: ParsedLog | pl.DataFrame | Sequence[Row] | None = None,
                   test_rows: pl.DataFrame | None = None) -> JobSummary:
     """Summarise one run.
 
@@ -272,7 +273,7 @@ def build_summary(run: dict[str, Any], parsed_or_logs: ParsedLog | pl.DataFrame 
             ``exit_code``, ``first_error``, ``failure_category``, ``analysis`` JSON text...).
         parsed_or_logs: Its log lines: a ``ParsedLog`` or a DataFrame with the ``logs``
             columns (``line_number``, ``level``, ``message``, ``is_error``, ``stacktrace_id``,
-            ``template_id``).
+            ``template_id``), or those rows as dicts in line order.
         test_rows: Its test results (``tests`` columns, and ``known_flaky``), which name the
             failed tests and the command that reruns them; None or empty: counts from the log.
 

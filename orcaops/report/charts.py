@@ -87,22 +87,28 @@ def _band_fill(name: str, title: str | None = None) -> alt.Fill:
                     scale=alt.Scale(domain=[name], range=[BAND]))
 
 
-def job_name(wh: Warehouse, key: str | None) -> str:
+def job_name(wh: Warehouse, key: str | None, baselines: pl.DataFrame | None = None) -> str:
     """The job of a baseline key as people name it (``pytest -q on python:3.11``); the key
     itself when the baselines no longer know it.
 
     Args:
         wh: the warehouse.
         key: a ``baseline_key`` (``image|hash``).
+        baselines: ``wh.baselines(include_stale=True)`` when already loaded.
     """
     from orcaops.analytics.common import job_label
 
     if not key:
         return "no job"
-    row = wh.baselines(include_stale=True).filter(pl.col("key") == key)
+    row = _all_baselines(wh, baselines).filter(pl.col("key") == key)
     if row.height and row["command"][0]:
         return job_label(row["command"][0], row["image"][0])
     return key
+
+
+def _all_baselines(wh: Warehouse, loaded: pl.DataFrame | None) -> pl.DataFrame:
+    """Every baseline, stale ones too (``loaded`` when the caller has them already)."""
+    return loaded if loaded is not None else wh.baselines(include_stale=True)
 
 
 def _utc_naive(frame: pl.DataFrame) -> pl.DataFrame:
@@ -188,13 +194,15 @@ def _duration_anomalies(wh: Warehouse, since: Since, found: pl.DataFrame | None
 
 
 def busiest_anomalous_key(wh: Warehouse, since: Since = "30d",
-                          anomalies: pl.DataFrame | None = None) -> str | None:
+                          anomalies: pl.DataFrame | None = None,
+                          baselines: pl.DataFrame | None = None) -> str | None:
     """The baseline key with the most duration anomalies in the window, else the busiest.
 
     Args:
         wh: the warehouse.
         since: the window.
         anomalies: ``wh.anomalies(...)`` when already loaded (it is the slow part).
+        baselines: ``wh.baselines(include_stale=True)`` when already loaded.
     """
     found = _duration_anomalies(wh, since, anomalies).filter(
         pl.col("baseline_key").is_not_null())
@@ -202,12 +210,14 @@ def busiest_anomalous_key(wh: Warehouse, since: Since = "30d",
         top = found.group_by("baseline_key").len().sort(["len", "baseline_key"],
                                                          descending=[True, False])
         return str(top["baseline_key"][0])
-    keys = wh.baselines().sort("sample_count", descending=True)
+    keys = (wh.baselines() if baselines is None
+            else baselines.filter(~pl.col("stale"))).sort("sample_count", descending=True)
     return str(keys["key"][0]) if keys.height else None
 
 
 def duration_vs_baseline(wh: Warehouse, key: str | None = None, since: Since = "30d",
-                         anomalies: pl.DataFrame | None = None) -> Chart:
+                         anomalies: pl.DataFrame | None = None,
+                         baselines: pl.DataFrame | None = None) -> Chart:
     """Every run of one job (image + command) against its baseline: the p50 line, the
     p50–p95 band, and the runs flagged as duration anomalies circled in red.
 
@@ -216,15 +226,17 @@ def duration_vs_baseline(wh: Warehouse, key: str | None = None, since: Since = "
         key: a ``baseline_key``; default: the key with the most duration anomalies.
         since: the window.
         anomalies: ``wh.anomalies(...)`` when already loaded.
+        baselines: ``wh.baselines(include_stale=True)`` when already loaded.
     """
     found = _duration_anomalies(wh, since, anomalies)
-    key = key or busiest_anomalous_key(wh, since, found)
+    baselines = _all_baselines(wh, baselines)
+    key = key or busiest_anomalous_key(wh, since, found, baselines)
     runs = data.key_durations(wh, key, data.resolve_since(since)) if key else pl.DataFrame(
         schema={"job_id": pl.Utf8, "started_at": pl.Datetime("us"), "duration_s": pl.Float64,
                 "status": pl.Utf8})
     runs = _utc_naive(runs.with_columns(
         flagged=pl.col("job_id").is_in(found["job_id"].implode())))
-    base = wh.baselines(include_stale=True).filter(pl.col("key") == key)
+    base = baselines.filter(pl.col("key") == key)
     bands = base.select("duration_p50", "duration_p95") if base.height else None
     x = alt.X("started_at:T", title="started (UTC)", axis=time_axis(runs["started_at"]))
     dots = alt.Chart(runs).mark_circle(size=28, opacity=0.75).encode(
@@ -250,7 +262,7 @@ def duration_vs_baseline(wh: Warehouse, key: str | None = None, since: Since = "
         layers = [rect, p50, *layers]
     return alt.layer(*layers).properties(
         width=WIDTH, height=HEIGHT,
-        title=f"Durations of {job_name(wh, key)} against its baseline")
+        title=f"Durations of {job_name(wh, key, baselines)} against its baseline")
 
 
 def runs_heatmap(source: Warehouse | pl.DataFrame, since: Since = "30d") -> Chart:

@@ -23,9 +23,11 @@ RUN_COLUMNS = ("job_id", "status", "image", "command", "baseline_key", "started_
 
 
 class SQLSource(Protocol):
-    """What the loaders need from a Warehouse: read-only SQL in, DataFrame out."""
+    """What the loaders need from a Warehouse: OrcaOps' own SQL in, DataFrame out (the
+    trusted path: user SQL's read-only check and private connection are not needed for
+    statements built here with bound parameters)."""
 
-    def sql(self, query: str, params: Any = None) -> pl.DataFrame: ...
+    def frame(self, sql: str, params: Any = None) -> pl.DataFrame: ...
 
 
 def run_history(wh: SQLSource, start: datetime | None, recent: int = 200,
@@ -33,13 +35,13 @@ def run_history(wh: SQLSource, start: datetime | None, recent: int = 200,
     """The runs a report lists: the ``recent`` newest, the newest ``max_failed`` failed ones
     of the window and the runs named in ``include``, newest first (with ``analysis``, the
     per-run log analysis summaries use)."""
-    return wh.sql(*report_sql.run_history_sql(start, RUN_COLUMNS, recent, max_failed,
+    return wh.frame(*report_sql.run_history_sql(start, RUN_COLUMNS, recent, max_failed,
                                                 include))
 
 
 def window_totals(wh: SQLSource, start: datetime | None) -> dict[str, Any]:
     """Headline numbers of the window: runs, outcomes, success rate, durations, cost."""
-    row = wh.sql(*report_sql.window_totals_sql(start)).row(0, named=True)
+    row = wh.frame(*report_sql.window_totals_sql(start)).row(0, named=True)
     done = row["succeeded"] + row["failed"]
     row["success_rate"] = row["succeeded"] / done if done else None
     return row
@@ -51,7 +53,7 @@ def last_log_lines(wh: SQLSource, job_ids: Sequence[str], n: int = 8
     if not job_ids:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
-    for row in wh.sql(*report_sql.last_log_lines_sql(job_ids, n)).iter_rows(named=True):
+    for row in wh.frame(*report_sql.last_log_lines_sql(job_ids, n)).iter_rows(named=True):
         out.setdefault(row["job_id"], []).append(row)
     return out
 
@@ -63,14 +65,14 @@ def failure_patterns(wh: SQLSource, start: datetime | None, limit: int = 10
     A run without a fingerprint (no error line, e.g. a timeout) is grouped by its failure
     category, so every failure is counted once.
     """
-    return wh.sql(*report_sql.failure_patterns_sql(start, limit))
+    return wh.frame(*report_sql.failure_patterns_sql(start, limit))
 
 
 def key_durations(wh: SQLSource, key: str, start: datetime | None) -> pl.DataFrame:
     """Every finished run of one baseline key in the window: when, how long, outcome."""
-    return wh.sql(*report_sql.key_durations_sql(key, start))
+    return wh.frame(*report_sql.key_durations_sql(key, start))
 
 
 def start_times(wh: SQLSource, start: datetime | None) -> pl.DataFrame:
     """When each run of the window started (UTC): the input of the weekday × hour heatmap."""
-    return wh.sql(*report_sql.start_times_sql(start))
+    return wh.frame(*report_sql.start_times_sql(start))

@@ -18,9 +18,12 @@ from orcaops.warehouse.views import ViewDef, load_views
 WINDOW = "test_window"
 REPORTS = ("list", "flaky", "slow", "failing")
 # Which view answers each report, and how its rows are ordered.
-_REPORT_VIEWS = {"flaky": ("flaky_tests", "flips DESC, flip_rate DESC, test_id"),
-                 "slow": ("slow_tests", "p50_s DESC NULLS LAST, test_id"),
-                 "failing": ("failing_tests", "failures DESC, last_failed_at DESC, test_id")}
+# Rows are one per test and job (baseline_key): the key ends each order, so one test in two
+# jobs comes out in the same order every time (a report made twice is the same page).
+_REPORT_VIEWS = {"flaky": ("flaky_tests", "flips DESC, flip_rate DESC, test_id, baseline_key"),
+                 "slow": ("slow_tests", "p50_s DESC NULLS LAST, test_id, baseline_key"),
+                 "failing": ("failing_tests",
+                             "failures DESC, last_failed_at DESC, test_id, baseline_key")}
 _LIST_SQL = "SELECT * FROM test_results"
 _LIST_ORDER = "started_at DESC, job_id, test_id"
 

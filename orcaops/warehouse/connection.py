@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -25,6 +26,7 @@ from orcaops.core.errors import InputError, WarehouseError
 from orcaops.warehouse import serving
 from orcaops.warehouse.gate import Gate
 from orcaops.warehouse.journal import WRITE_ID, replacing_ids
+from orcaops.warehouse.pinned import pin_sql, unpin_sql
 from orcaops.warehouse.snapshot import (
     TABLE_NAMES,
     Snapshot,
@@ -33,7 +35,7 @@ from orcaops.warehouse.snapshot import (
     load_snapshot,
     save_snapshot,
 )
-from orcaops.warehouse.views import free_names, load_views, view_closure
+from orcaops.warehouse.views import ViewDef, free_names, load_views, view_closure
 
 if TYPE_CHECKING:
     import polars as pl
@@ -259,6 +261,8 @@ class Reader:
         self._views_dir = views_dir
         self._stored_views_created = False
         self._views_made: set[str] = set()  # stored views created so far (lazy readers)
+        self._pinned: list[ViewDef] = []  # stored views held as tables (``materialized``)
+        self._pin_depth = 0
         self._rest_created = False  # lazy readers: views besides runs exist
         self._gate = Gate()
         # Data files that passed the integrity check behind an earlier driver error.
@@ -306,6 +310,7 @@ class Reader:
                 return
             snap, self._replacing = self._stable_snapshot(force)
             self.snapshot = snap
+            self._unpin()  # tables computed from the old snapshot: views again
             # Marked current only once the views show it: after a failure the next query
             # tries again instead of running on views of two different snapshots.
             self.versions = {}
@@ -476,14 +481,17 @@ class Reader:
         for name, sql in views.items():
             self._exec(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
-    def _create_stored_views(self, named_in: str | None = None) -> None:
+    def _create_stored_views(self, named_in: str | None = None,
+                             names: set[str] | None = None) -> None:
         """Create the stored views not created yet: all of them, or (``named_in``) those a
-        SQL text names and the views they depend on."""
+        SQL text names, or those in ``names``, and the views they depend on."""
         if self._stored_views_created:
             return
         views = load_views(self._views_dir)
         if named_in is not None:
-            views = view_closure(views, free_names(named_in))
+            names = free_names(named_in)
+        if names is not None:
+            views = view_closure(views, names)
         for view in views:
             if view.name in self._views_made:
                 continue
@@ -492,8 +500,50 @@ class Reader:
             except duckdb.Error as e:
                 raise WarehouseError(f"view {view.name} (queries/{view.name}.sql): {e}") from e
             self._views_made.add(view.name)
-        if named_in is None:
+        if names is None:
             self._stored_views_created = True
+
+    @contextmanager
+    def materialized(self, *names: str) -> Iterator[None]:
+        """Within the block the stored views ``names`` (dependency order) are tables,
+        computed once from the current snapshot, so the queries that read them (several
+        views over one, or one view several times) do not compute them again. Answers are
+        the same: when a table moves meanwhile, the next query's refresh turns them back
+        into views."""
+        self.refresh()
+        with self._gate.writing():
+            self._pin_depth += 1
+            try:
+                self._pin(names)
+            except BaseException:
+                self._pin_depth -= 1
+                self._unpin()
+                raise
+        try:
+            yield
+        finally:
+            with self._gate.writing():
+                self._pin_depth -= 1
+                if not self._pin_depth:
+                    self._unpin()
+
+    def _pin(self, names: tuple[str, ...]) -> None:
+        if not self._rest_created:
+            self._create_base_views()
+            self._rest_created = True
+        self._create_stored_views(names=set(names))
+        by_name = {v.name: v for v in load_views(self._views_dir)}
+        for name in names:
+            if name in by_name and all(v.name != name for v in self._pinned):
+                self._pinned.append(by_name[name])
+                for sql in pin_sql(name):
+                    self._exec(sql)
+
+    def _unpin(self) -> None:
+        """The pinned views back as views (callers hold the writer's gate)."""
+        while self._pinned:
+            for sql in unpin_sql(self._pinned.pop()):
+                self._exec(sql)
 
     def _exec(self, sql: str) -> None:
         try:
