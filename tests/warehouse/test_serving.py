@@ -140,12 +140,17 @@ def test_a_copy_another_process_holds_is_not_used_until_it_can_be_brought_up(hom
     _same_answers(home)
 
 
-def test_a_damaged_copy_is_built_again(home: Path) -> None:
-    orcaops.open(home).import_records(_runs("a", 10))
+def _built_copy(home: Path, n: int) -> Path:
+    """Import ``n`` runs, have a reader build the copy and let go of it; the copy's path."""
+    orcaops.open(home).import_records(_runs("a", n))
     first = open_reader(home)
-    assert first.rows("SELECT count(*) FROM runs")[0][0] == 10 and _from_copy(first)
+    assert first.rows("SELECT count(*) FROM runs")[0][0] == n and _from_copy(first)
     first.con.close()
-    path = serving.serving_path(home / "warehouse")
+    return serving.serving_path(home / "warehouse")
+
+
+def test_a_damaged_copy_is_built_again(home: Path) -> None:
+    path = _built_copy(home, 10)
     path.write_bytes(b"not a database" * 100)
     reader = open_reader(home)
     assert reader.rows("SELECT count(*) FROM runs")[0][0] == 10 and _from_copy(reader)
@@ -163,11 +168,7 @@ os._exit(9)  # killed mid-sync: nothing committed, the file still open
 
 
 def test_a_sync_killed_midway_leaves_the_copy_it_had(home: Path) -> None:
-    orcaops.open(home).import_records(_runs("a", 12))
-    first = open_reader(home)
-    assert first.rows("SELECT count(*) FROM runs")[0][0] == 12 and _from_copy(first)
-    first.con.close()
-    path = serving.serving_path(home / "warehouse")
+    path = _built_copy(home, 12)
     done = subprocess.run([sys.executable, "-c", KILLED, str(path)], check=False)
     assert done.returncode == 9
     reader = open_reader(home)
