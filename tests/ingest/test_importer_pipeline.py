@@ -71,10 +71,15 @@ def test_a_killed_worker_leaves_parsing_to_the_importer(tmp_path: Path, monkeypa
     worker = importer._worker
     assert worker is not None
     worker._proc.kill()
+    worker._proc.wait()
+    # The child may have answered a chunk or two before it died (how many depends on the
+    # machine's speed): those count as its work, every later one is parsed here.
+    before = [chunk.job for chunk in importer._chunks if chunk.job is not None]
     for rec in recs[40:]:
         importer.feed(dict(rec))
     importer.flush()
-    assert not worker.alive and importer.worker_chunks == 0
+    answered = sum(job.state == "done" for job in before)
+    assert not worker.alive and importer.worker_chunks == answered
     importer.close()
     assert importer.report.imported == len(recs) - 1
     assert _tables(tmp_path / "piped")["logs"].equals(_tables(tmp_path / "seq")["logs"])
